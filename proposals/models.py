@@ -1,0 +1,1 @@
+"""Models of this stage (filled by its issue)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReformPortalConfig(AppConfig):
+    name = "reform_portal"
+    verbose_name = "基础数据"

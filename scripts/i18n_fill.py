@@ -1,0 +1,34 @@
+"""Fill locale/en/LC_MESSAGES/django.po from locale/en/glossary.json, then compile.
+
+    .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=tests
+    .venv/bin/python scripts/i18n_fill.py
+
+Strings without a glossary entry stay untranslated (Chinese is shown) and are listed.
+"""
+import json
+import sys
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale/en/LC_MESSAGES/django.po"
+glossary = json.loads((ROOT / "locale/en/glossary.json").read_text(encoding="utf-8"))
+po = polib.pofile(str(PO))
+missing = []
+for entry in po:
+    text = glossary.get(entry.msgid)
+    if text is None:
+        missing.append(entry.msgid)
+        continue
+    if entry.msgid_plural:
+        entry.msgstr_plural = {0: text, 1: glossary.get(entry.msgid_plural, text)}
+    else:
+        entry.msgstr = text
+    if "fuzzy" in entry.flags:
+        entry.flags.remove("fuzzy")
+po.save()
+po.save_as_mofile(str(PO.with_suffix(".mo")))
+print(f"{len(po) - len(missing)} translated, {len(missing)} left in Chinese", file=sys.stderr)
+for m in missing:
+    print("  " + m, file=sys.stderr)

@@ -1,0 +1,86 @@
+import pytest
+
+from reform_portal.enums import OrgKind, Role
+
+from . import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run inline unless a test starts a real worker (see the celery_worker tests)."""
+    from reform_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def cycle(db):
+    return f.CycleFactory()
+
+
+@pytest.fixture
+def region_a_drc(db):
+    """浙江省发展改革委 staff."""
+    return f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zj_drc")
+
+
+@pytest.fixture
+def region_a_std(db):
+    """浙江省科技厅 staff."""
+    return f.regional_user("330000", OrgKind.REGIONAL_STD, username="zj_std")
+
+
+@pytest.fixture
+def region_b_drc(db):
+    """江苏省发展改革委 staff."""
+    return f.regional_user("320000", OrgKind.REGIONAL_DRC, username="js_drc")
+
+
+@pytest.fixture
+def reviewer(db):
+    return f.national_user(username="ndrc")
+
+
+@pytest.fixture
+def expert(db):
+    org = f.OrganizationFactory(name="中国科学院某研究所", kind=OrgKind.INSTITUTE, region=f.region("110000"))
+    return f.UserFactory(username="expert", organization=org, role=Role.EXPERT)
+
+
+@pytest.fixture
+def liaison(db):
+    org = f.OrganizationFactory(name="工业和信息化部", kind=OrgKind.MINISTRY, region=None)
+    return f.UserFactory(username="liaison", organization=org, role=Role.MINISTRY_LIAISON)
+
+
+@pytest.fixture
+def evaluator(db):
+    org = f.OrganizationFactory(name="某评估中心", kind=OrgKind.EVALUATOR, region=f.region("110000"))
+    return f.UserFactory(username="evaluator", organization=org, role=Role.EVALUATOR)
+
+
+@pytest.fixture
+def implementer(db):
+    org = f.OrganizationFactory(name="浙江大学", kind=OrgKind.UNIVERSITY, region=f.region("330000"))
+    return f.UserFactory(username="implementer", organization=org, role=Role.IMPLEMENTER)
+
+
+@pytest.fixture
+def role_users(region_a_drc, reviewer, expert, liaison, evaluator, implementer):
+    return {
+        Role.REGIONAL_STAFF: region_a_drc,
+        Role.NATIONAL_REVIEWER: reviewer,
+        Role.EXPERT: expert,
+        Role.MINISTRY_LIAISON: liaison,
+        Role.EVALUATOR: evaluator,
+        Role.IMPLEMENTER: implementer,
+    }
