@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = "征集选题"
+
+    def ready(self):
+        from reform_portal.dashboard import register_panel
+
+        from .panels import book_panel
+
+        register_panel(book_panel)

@@ -68,3 +68,29 @@ def extension_grant(*, cycle: ReformCycle, region: Region, stage: str, until: da
         ext._change_reason = f"延期至 {until}: {reason}"
         ext.save()
     return ext
+
+
+ORG_GROUP_PREFIX = "org:"
+
+
+def organization_group(org):
+    """The Django group that stands for an organization in object permissions."""
+    from django.contrib.auth.models import Group
+
+    group, _created = Group.objects.get_or_create(name=f"{ORG_GROUP_PREFIX}{org.pk}")
+    return group
+
+
+def sync_organization_group(user):
+    """Put the user in their organization's group and out of any other organization's group."""
+    current = set(user.groups.filter(name__startswith=ORG_GROUP_PREFIX).values_list("name", flat=True))
+    wanted = {f"{ORG_GROUP_PREFIX}{user.organization_id}"} if user.organization_id else set()
+    if current == wanted:
+        return
+    stale = current - wanted
+    if stale:
+        user.groups.remove(*user.groups.filter(name__in=stale))
+    if wanted - current:
+        user.groups.add(organization_group(user.organization))
+    if hasattr(user, "_role_names"):
+        del user._role_names

@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reform_portal.enums import OrgKind
+from reform_portal.forms import CleanTextMixin, validate_phone
+from reform_portal.models import Organization
+from reform_portal.uploads import validate_upload
+
+from .models import MeasureProposal, ProposalBook
+from .services import PROPOSAL_FIELDS
+
+
+class BookCoverForm(CleanTextMixin, forms.ModelForm):
+    class Meta:
+        model = ProposalBook
+        fields = ["contact_name", "contact_phone", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_contact_phone(self):
+        value = self.cleaned_data["contact_phone"].strip()
+        validate_phone(value)
+        return value
+
+
+class ProposalForm(CleanTextMixin, forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = MeasureProposal
+        fields = [*PROPOSAL_FIELDS[:6], "entities", *PROPOSAL_FIELDS[6:]]
+        widgets = {
+            "pain_points": forms.Textarea(attrs={"rows": 4}),
+            "content": forms.Textarea(attrs={"rows": 6}),
+            "steps": forms.Textarea(attrs={"rows": 5, "placeholder": "例：2027年6月前出台实施办法；2027年12月前完成首批试点……"}),
+            "new_entities": forms.Textarea(attrs={"rows": 2}),
+            "entities": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entities"].queryset = Organization.objects.filter(
+            region=region, kind__in=OrgKind.implementing()
+        ).order_by("kind", "name")
+        self.fields["entities"].required = False
+        self.fields["title"].help_text = _("不超过60个字")
+        if self.instance.pk:
+            self.fields["revision"].initial = self.instance.revision
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("请填写举措名称。"))
+        return title
+
+    def clean(self):
+        data = super().clean()
+        if data.get("authority_level") == "national" and not (data.get("coordination_departments") or "").strip():
+            self.add_error("coordination_departments", _("需国家层面协调的举措，请填写需协调的国家部门。"))
+        return data
+
+
+class ResultForm(CleanTextMixin, forms.Form):
+    indicator = forms.CharField(label=_("指标"), max_length=100, required=False)
+    unit = forms.CharField(label=_("单位"), max_length=20, required=False)
+    target = forms.DecimalField(label=_("目标值"), max_digits=14, decimal_places=2, required=False,
+                                min_value=Decimal("0"))
+
+    def clean(self):
+        data = super().clean()
+        filled = [bool(data.get("indicator")), bool(data.get("unit")), data.get("target") is not None]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(_("预期成效须同时填写指标、单位和目标值。"))
+        return data
+
+
+ResultFormSet = forms.formset_factory(ResultForm, extra=2, max_num=10, absolute_max=20)
+
+
+def results_from(formset):
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("indicator")]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("附件（PDF、DOCX、XLSX、PNG、JPG）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_upload(upload)
+        return upload
+
+
+class ReturnForm(CleanTextMixin, forms.Form):
+    reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 4}), max_length=1000)
+
+
+class ExtensionForm(CleanTextMixin, forms.Form):
+    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)

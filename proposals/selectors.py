@@ -1,0 +1,63 @@
+"""Read querysets for 建议书, already filtered by permission."""
+from django.db.models import Count, Prefetch
+from guardian.shortcuts import get_objects_for_user
+
+from reform_portal.enums import Role
+from reform_portal.models import Region
+
+from . import rules
+from .enums import BookState
+from .models import MeasureProposal, ProposalBook
+
+
+def books_visible_to(user):
+    """Regional staff: their region's books (guardian grants). National reviewers: every book once it
+    has been submitted (a draft is the region's own work until it is reported)."""
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        return ProposalBook.objects.exclude(state=BookState.DRAFT)
+    return get_objects_for_user(user, rules.VIEW, klass=ProposalBook, accept_global_perms=False)
+
+
+def book_detail(user, pk):
+    """The book with everything its page shows, or None when the user may not see it."""
+    proposals = MeasureProposal.objects.prefetch_related("entities", "results", "attachments").order_by(
+        "position", "pk"
+    )
+    return (
+        books_visible_to(user)
+        .select_related("cycle", "region", "drc_signed_by", "std_signed_by", "submitted_by")
+        .prefetch_related(Prefetch("proposals", queryset=proposals))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def proposal_for(user, pk):
+    """A proposal the user may see (through its book), or None."""
+    return (
+        MeasureProposal.objects.select_related("book__cycle", "book__region")
+        .filter(book__in=books_visible_to(user), pk=pk)
+        .first()
+    )
+
+
+def inbox_rows(cycle, *, state="", area=""):
+    """One row per active region: its book (or None) with counts; for national reviewers."""
+    books = (
+        ProposalBook.objects.filter(cycle=cycle)
+        .select_related("region", "submitted_by", "cycle")
+        .annotate(n_proposals=Count("proposals"))
+    )
+    if area:
+        books = books.filter(pk__in=MeasureProposal.objects.filter(area=area).values("book"))
+    by_region = {b.region_id: b for b in books}
+    rows = []
+    for region in Region.objects.filter(active=True).order_by("code"):
+        book = by_region.get(region.pk)
+        status = book.state if book else "none"
+        if state and status != state:
+            continue
+        if area and book is None:
+            continue
+        rows.append({"region": region, "book": book, "status": status})
+    return rows

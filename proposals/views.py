@@ -1,0 +1,333 @@
+"""Pages of stage 1. Thin: look up through a permission-filtered selector (404 when not visible),
+check the rule, call a service, render."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from reform_portal.enums import Role, Stage
+from reform_portal.permissions import role_required
+from reform_portal.services import current_cycle, days_left, deadline_for, extension_grant, last_day_of
+from reform_portal.uploads import clean_display_name
+
+from . import rules, selectors, services
+from .enums import BookState, ReformArea
+from .forms import (
+    AttachmentForm,
+    BookCoverForm,
+    ExtensionForm,
+    ProposalForm,
+    ResultFormSet,
+    ReturnForm,
+    results_from,
+)
+from .models import ProposalAttachment
+
+
+def _book_or_404(user, pk):
+    book = selectors.book_detail(user, pk)
+    if book is None:
+        raise Http404
+    return book
+
+
+def _errors(request, exc):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER)
+@require_GET
+def my_book(request):
+    """本年度建议书: the region's book for the current cycle, created on first visit."""
+    if request.user.has_role(Role.NATIONAL_REVIEWER) and not request.user.has_role(Role.REGIONAL_STAFF):
+        return redirect("proposals:inbox")
+    cycle = current_cycle()
+    region = request.user.region
+    if cycle is None or region is None:
+        raise Http404
+    book = services.book_get_or_create(cycle=cycle, region=region, by=request.user)
+    return redirect("proposals:book_detail", pk=book.pk)
+
+
+@login_required
+@require_GET
+def book_detail(request, pk):
+    book = _book_or_404(request.user, pk)
+    user = request.user
+    deadline = deadline_for(book.cycle, book.region, Stage.PROPOSAL)
+    proposals = list(book.proposals.all())
+    for p in proposals:
+        p.missing = services.proposal_missing(p)
+    editable, edit_reason = rules.can_edit(user, book)
+    sign_ok, sign_reason = rules.can_sign(user, book)
+    my_dept = rules.department_of(user, book)
+    already_signed = (my_dept == "regional_drc" and book.drc_signed_by_id) or (
+        my_dept == "regional_std" and book.std_signed_by_id)
+    context = {
+        "book": book,
+        "proposals": proposals,
+        "deadline": deadline,
+        "deadline_last_day": last_day_of(deadline),
+        "days_left": days_left(deadline),
+        "extended": deadline != book.cycle.closes_at(Stage.PROPOSAL),
+        "problems": services.submission_problems(book),
+        "editable": editable,
+        "edit_reason": edit_reason,
+        "can_sign": sign_ok and not already_signed,
+        "sign_reason": sign_reason,
+        "can_submit": rules.can_submit(user, book)[0] and book.fully_signed,
+        "can_withdraw": rules.can_withdraw(user, book)[0],
+        "can_return": rules.can_return(user, book)[0],
+        "is_reviewer": user.has_role(Role.NATIONAL_REVIEWER),
+        "history": book.history.select_related("history_user").order_by("-history_date")[:100],
+        "attachment_form": AttachmentForm(),
+        "extension_form": ExtensionForm(),
+        "return_form": ReturnForm(),
+    }
+    return render(request, "proposals/book_detail.html", context)
+
+
+@login_required
+def book_cover(request, pk):
+    book = _book_or_404(request.user, pk)
+    allowed, reason = rules.can_edit(request.user, book)
+    if not allowed:
+        raise PermissionDenied(reason)
+    form = BookCoverForm(request.POST or None, instance=book)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.book_update_cover(book=book, by=request.user, **{
+                k: form.cleaned_data[k] for k in ("contact_name", "contact_phone", "summary")})
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("封面信息已保存。"))
+            return redirect("proposals:book_detail", pk=book.pk)
+    return render(request, "proposals/cover_form.html", {"book": book, "form": form})
+
+
+def _proposal_form_page(request, book, proposal=None):
+    initial_results = [
+        {"indicator": r.indicator, "unit": r.unit, "target": r.target} for r in proposal.results.all()
+    ] if proposal else []
+    form = ProposalForm(request.POST or None, instance=proposal, region=book.region)
+    formset = ResultFormSet(request.POST or None, initial=initial_results, prefix="results")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("entities", "revision")}
+        kwargs = {"fields": fields, "entities": list(form.cleaned_data["entities"]),
+                  "results": results_from(formset), "by": request.user}
+        try:
+            if proposal is None:
+                saved = services.proposal_create(book=book, **kwargs)
+            else:
+                saved = services.proposal_update(proposal=proposal, revision=form.cleaned_data["revision"],
+                                                 **kwargs)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("举措“%(t)s”已保存。") % {"t": saved.title})
+            return redirect(f"{book.get_absolute_url()}#proposal-{saved.pk}")
+    return render(request, "proposals/proposal_form.html",
+                  {"book": book, "proposal": proposal, "form": form, "formset": formset})
+
+
+@login_required
+def proposal_new(request, pk):
+    book = _book_or_404(request.user, pk)
+    allowed, reason = rules.can_edit(request.user, book)
+    if not allowed:
+        raise PermissionDenied(reason)
+    if request.method == "GET" and book.proposals.count() >= book.cycle.max_proposals:
+        messages.error(request, _("已有%(n)s项举措，达到上限，不能再新增。") % {"n": book.cycle.max_proposals})
+        return redirect("proposals:book_detail", pk=book.pk)
+    return _proposal_form_page(request, book)
+
+
+def _proposal_or_404(request, pk):
+    proposal = selectors.proposal_for(request.user, pk)
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+@login_required
+def proposal_edit(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    allowed, reason = rules.can_edit(request.user, proposal.book)
+    if not allowed:
+        raise PermissionDenied(reason)
+    return _proposal_form_page(request, proposal.book, proposal)
+
+
+def _post_action(request, pk, action, success):
+    proposal = _proposal_or_404(request, pk)
+    try:
+        action(proposal)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect("proposals:book_detail", pk=proposal.book_id)
+
+
+@login_required
+@require_POST
+def proposal_delete(request, pk):
+    return _post_action(request, pk, lambda p: services.proposal_delete(proposal=p, by=request.user),
+                        _("举措已删除。"))
+
+
+@login_required
+@require_POST
+def proposal_move(request, pk):
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    return _post_action(
+        request, pk, lambda p: services.proposal_move(proposal=p, direction=direction, by=request.user), None)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    allowed, reason = rules.can_edit(request.user, proposal.book)
+    if not allowed:
+        raise PermissionDenied(reason)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.attachment_add(proposal=proposal, upload=form.cleaned_data["file"], by=request.user)
+        messages.success(request, _("附件已上传。"))
+    else:
+        for error in form.errors.get("file", []):
+            messages.error(request, _("附件未上传：%(e)s") % {"e": error})
+    return redirect(f"{proposal.book.get_absolute_url()}#proposal-{proposal.pk}")
+
+
+def _attachment_or_404(request, pk):
+    att = get_object_or_404(ProposalAttachment.objects.select_related("proposal__book"), pk=pk)
+    if not rules.can_view_book(request.user, att.proposal.book):
+        raise Http404
+    return att
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk):
+    att = _attachment_or_404(request, pk)
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name))
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk):
+    att = _attachment_or_404(request, pk)
+    try:
+        services.attachment_delete(attachment=att, by=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("附件已删除。"))
+    return redirect("proposals:book_detail", pk=att.proposal.book_id)
+
+
+def _book_action(request, pk, action, success):
+    book = _book_or_404(request.user, pk)
+    try:
+        action(book)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect("proposals:book_detail", pk=book.pk)
+
+
+@login_required
+@require_POST
+def book_sign(request, pk):
+    return _book_action(request, pk, lambda b: services.book_sign(book=b, by=request.user),
+                        _("已确认联合报送。"))
+
+
+@login_required
+@require_POST
+def book_submit(request, pk):
+    return _book_action(request, pk, lambda b: services.book_submit(book=b, by=request.user),
+                        _("建议书已报送国家发展改革委、科技部。"))
+
+
+@login_required
+@require_POST
+def book_withdraw(request, pk):
+    return _book_action(request, pk, lambda b: services.book_withdraw(book=b, by=request.user),
+                        _("已撤回报送，可继续修改。"))
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_POST
+def book_return(request, pk):
+    book = _book_or_404(request.user, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, _("退回理由：%(e)s") % {"e": error})
+        return redirect("proposals:book_detail", pk=book.pk)
+    return _book_action(request, pk, lambda b: services.book_return(book=b, reason=form.cleaned_data["reason"],
+                                                                    by=request.user), _("已退回修改。"))
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_POST
+def book_extend(request, pk):
+    book = _book_or_404(request.user, pk)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            extension_grant(cycle=book.cycle, region=book.region, stage=Stage.PROPOSAL, by=request.user,
+                            until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已批准%(r)s延期至%(d)s。") % {"r": book.region, "d": form.cleaned_data["until"]})
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}：{error}")
+    return redirect("proposals:book_detail", pk=book.pk)
+
+
+@login_required
+@require_GET
+def book_pdf(request, pk):
+    book = _book_or_404(request.user, pk)
+    from .documents import render_book_pdf
+
+    pdf = render_book_pdf(book)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename=\"book-{book.region.code}-{book.cycle.year}.pdf\""
+    return response
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_GET
+def inbox(request):
+    cycle = current_cycle()
+    if cycle is None:
+        raise Http404
+    state = request.GET.get("state", "")
+    area = request.GET.get("area", "")
+    state = state if state in [*BookState.values, "none"] else ""
+    area = area if area in ReformArea.values else ""
+    all_rows = selectors.inbox_rows(cycle)
+    rows = selectors.inbox_rows(cycle, state=state, area=area) if (state or area) else all_rows
+    deadline = cycle.closes_at(Stage.PROPOSAL)
+    counts = [(label, sum(1 for r in all_rows if r["status"] == value)) for value, label in BookState.choices]
+    return render(request, "proposals/inbox.html", {
+        "cycle": cycle, "rows": rows, "state": state, "area": area, "states": BookState.choices,
+        "areas": ReformArea.choices, "deadline_last_day": last_day_of(deadline), "days_left": days_left(deadline),
+        "counts": counts,
+    })
