@@ -15,6 +15,7 @@ run: os-deps install  ## install, migrate SQLite, load the demo cycle, serve on 
 test: os-deps os-deps-test install-test  ## install test extras and run the whole suite
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r reform_portal proposals catalog bidding evaluation -lll
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:
