@@ -220,7 +220,8 @@ def _attachment_or_404(request, pk):
 @require_GET
 def attachment_download(request, pk):
     att = _attachment_or_404(request, pk)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name))
+    return FileResponse(att.file.storage.open(att.file.name, "rb"), as_attachment=True,
+                        filename=clean_display_name(att.original_name))
 
 
 @login_required

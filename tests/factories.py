@@ -10,6 +10,15 @@ from reform_portal.models import Organization, ReformCycle, Region, User
 PASSWORD = "Test-pass-2027"
 
 
+def close_file(response):
+    """Read a streaming response to the end, which closes its file. (Calling response.close() directly
+    fires request_finished, which closes the test's database connection inside its transaction; the test
+    client's own wrapper, run by reading to the end, avoids that.) Returns the content."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def region(code):
     return Region.objects.get(code=code)
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from proposals import services
 
 from . import factories as f
+from .factories import close_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -51,7 +52,7 @@ def test_valid_files_are_stored_outside_static_and_downloadable(client, proposal
     assert (att.kind, att.original_name, att.size) == ("png", "测算表.png", len(PNG))
     assert str(settings.MEDIA_ROOT) in att.file.path and "/static" not in att.file.path
     download = client.get(reverse("proposals:attachment_download", args=[att.pk]))
-    download.close()
+    close_file(download)
     assert download["Content-Disposition"] == "attachment; filename*=utf-8''%E6%B5%8B%E7%AE%97%E8%A1%A8.png"
 
 

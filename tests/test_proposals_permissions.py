@@ -8,6 +8,7 @@ from proposals.selectors import books_visible_to
 from reform_portal.enums import OrgKind, Role
 
 from . import factories as f
+from .factories import close_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -51,7 +52,7 @@ def test_other_roles_never_see_a_book(client, books, role_users, role):
     for name, spec in urls(books["zj"], books["att"]).items():
         method, url = spec
         response = getattr(client, method)(url)
-        response.close()
+        close_file(response)
         assert response.status_code in (403, 404), (name, response.status_code)
     assert client.get(reverse("proposals:inbox")).status_code == 403
     assert client.get(reverse("proposals:book")).status_code == 403
@@ -88,7 +89,7 @@ def test_reviewer_reads_submitted_books_but_not_drafts(client, books, reviewer):
     assert client.get(reverse("proposals:book_detail", args=[books["zj"].pk])).status_code == 200
     download = client.get(reverse("proposals:attachment_download", args=[books["att"].pk]))
     assert download.status_code == 200
-    download.close()
+    close_file(download)
     assert client.get(reverse("proposals:book_detail", args=[books["js"].pk])).status_code == 404
     # read-only: no edit pages
     u = urls(books["zj"], None)
