@@ -1,5 +1,7 @@
 """Stage 4 in the browser: the reviewer commissions an agency, the evaluator uploads a report and scores,
 the reviewer promotes an outcome, and an anonymous visitor finds it in the public library."""
+import pytest
+
 from reform_portal.enums import Stage
 
 from .. import factories as f
@@ -7,7 +9,10 @@ from .. import factories_evaluation as fe
 from .conftest import login, logout
 
 
-def test_commission_assess_promote_and_find_in_the_library(page, transactional_db, tmp_path):
+# serialized_rollback: the flush after this test would otherwise remove the regions and groups the data
+# migrations load, and a later test in the same run would miss them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_commission_assess_promote_and_find_in_the_library(page, tmp_path):
     cycle = f.CycleFactory(stage=Stage.EVALUATION)
     reviewer = f.national_user(username="ndrc_reviewer", full_name="于智锋")
     org = fe.agency("中国国际工程咨询有限公司", "110000")
