@@ -1,0 +1,269 @@
+"""Every write of stage 4: one function per action, in a transaction, checking permission and state on
+the server (views, admin and tests all call these)."""
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from bidding.enums import TaskState
+from bidding.models import Task
+from reform_portal.models import Organization
+from reform_portal.services import organization_group
+from reform_portal.uploads import stored_name, validate_upload
+
+from . import rules
+from .enums import AssessmentState, CommissionState, OutcomeState
+from .models import Assessment, Commission, EvaluationScheme, Incentive, Outcome
+
+OUTCOME_FIELDS = ["title", "summary", "problem_solved", "how_to_replicate", "applicable_scope"]
+SCORE_FIELDS = ["score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction"]
+
+
+def _check(result):
+    allowed, reason = result
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def _save(obj, by, reason):
+    obj._history_user = by
+    obj._change_reason = reason
+    obj.save()
+
+
+def _set_task_state(task, state, by, reason):
+    task.state = state
+    _save(task, by, reason)
+
+
+# ---- scheme ------------------------------------------------------------------------------------
+
+def scheme_for(cycle) -> EvaluationScheme:
+    """The cycle's weights and cut-offs (the defaults until a reviewer changes them)."""
+    scheme = EvaluationScheme.objects.filter(cycle=cycle).first()
+    return scheme or EvaluationScheme(cycle=cycle)
+
+
+def scheme_update(*, cycle, values: dict, by) -> EvaluationScheme:
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以设置评估权重和等次分数线。"))
+    with transaction.atomic():
+        scheme = EvaluationScheme.objects.select_for_update().filter(cycle=cycle).first() or EvaluationScheme(
+            cycle=cycle)
+        for name, value in values.items():
+            setattr(scheme, name, value)
+        scheme.full_clean()
+        _save(scheme, by, "设置评估权重和等次分数线")
+    return scheme
+
+
+# ---- commissions -------------------------------------------------------------------------------
+
+def commission_create(*, cycle, agency: Organization, tasks, due_date: datetime.date, terms: str,
+                      by) -> Commission:
+    """委托: tasks in 待评估 go to 评估中; the agency's users may then read them (guardian grant)."""
+    if not terms or not terms.strip():
+        raise ValidationError({"terms": _("请填写委托事项与评估要求。")})
+    task_ids = [t.pk for t in tasks]
+    if not task_ids:
+        raise ValidationError({"tasks": _("请至少选择一项待评估任务。")})
+    with transaction.atomic():
+        locked = list(Task.objects.select_for_update().filter(pk__in=task_ids).order_by("pk"))
+        locked = list(Task.objects.filter(pk__in=[t.pk for t in locked]).select_related("region", "entry")
+                      .prefetch_related("entities").order_by("region__code", "entry__position"))
+        for task in locked:
+            _check(rules.can_commission(by, task))
+            if task.cycle_id != cycle.pk:
+                raise ValidationError({"tasks": _("任务“%(t)s”不属于本年度。") % {"t": task}})
+        problems = rules.conflicts(agency, locked)
+        if problems:
+            raise ValidationError({"agency": [f"{task}：{reason}" for task, reason in problems]})
+        commission = Commission(cycle=cycle, agency=agency, due_date=due_date, terms=terms.strip(), created_by=by)
+        _save(commission, by, f"委托{agency}评估{len(locked)}项任务")
+        commission.tasks.set(locked)
+        assign_perm(rules.VIEW_COMMISSION, organization_group(agency), commission)
+        for task in locked:
+            _set_task_state(task, TaskState.EVALUATING, by, f"委托第三方评估：{agency}")
+    return commission
+
+
+# ---- assessments -------------------------------------------------------------------------------
+
+def _locked_assessment(pk):
+    return Assessment.objects.select_for_update().select_related("commission", "task__cycle").get(pk=pk)
+
+
+def assessment_save(*, commission, task, values: dict, upload=None, by) -> Assessment:
+    """Save the draft: scores, conclusion, recommendation and (optionally) a new PDF report.
+    The attainment computed from the task's targets, the weighted score and the grade are derived here."""
+    if upload is not None:
+        validate_upload(upload, kinds=("pdf",))
+    with transaction.atomic():
+        if not commission.tasks.filter(pk=task.pk).exists():
+            raise PermissionDenied(_("该任务不在本次委托范围内。"))
+        assessment = Assessment.objects.select_for_update().filter(task=task).first()
+        if assessment is not None and assessment.commission_id != commission.pk:
+            raise PermissionDenied(_("该任务的评估属于另一项委托。"))
+        _check(rules.can_edit_assessment(by, commission, assessment))
+        if assessment is None:
+            assessment = Assessment(commission=commission, task=task)
+        for name in [*SCORE_FIELDS, "conclusion", "recommend_promotion"]:
+            if name in values:
+                setattr(assessment, name, values[name])
+        _derive(assessment, task)
+        if upload is not None:
+            # The earlier file is kept: the history of a submitted version still points at it.
+            assessment.report.save(stored_name(f"assessments/{task.pk}", upload.name), upload, save=False)
+            assessment.report_name = upload.name[:200]
+            assessment.report_size = upload.size
+        _save(assessment, by, "保存评估报告" + ("（上传报告文件）" if upload is not None else ""))
+    return assessment
+
+
+def _derive(assessment, task):
+    scheme = scheme_for(task.cycle)
+    assessment.computed_attainment = rules.target_attainment(task.targets.all())
+    assessment.weighted_score = rules.weighted_score(assessment.scores(), scheme.weights())
+    assessment.grade = rules.grade_for(assessment.weighted_score, scheme)
+
+
+def submission_problems(assessment) -> list[str]:
+    problems = []
+    if not assessment.report:
+        problems.append(_("请上传评估报告（PDF）。"))
+    for name in SCORE_FIELDS:
+        if getattr(assessment, name) is None:
+            problems.append(_("请填写“%(f)s”得分。") % {"f": Assessment._meta.get_field(name).verbose_name})
+    if not assessment.conclusion.strip():
+        problems.append(_("请填写评估结论。"))
+    return problems
+
+
+def assessment_submit(*, assessment, by) -> Assessment:
+    """提交: the assessment is locked and the task becomes 已评估."""
+    with transaction.atomic():
+        assessment = _locked_assessment(assessment.pk)
+        _check(rules.can_edit_assessment(by, assessment.commission, assessment))
+        _derive(assessment, assessment.task)
+        problems = submission_problems(assessment)
+        if problems:
+            raise ValidationError(problems)
+        assessment.state = AssessmentState.SUBMITTED
+        assessment.submitted_at, assessment.submitted_by = timezone.now(), by
+        assessment.reopen_reason, assessment.reopen_requested_by = "", None
+        _save(assessment, by, f"提交评估报告（第{assessment.version}版，{assessment.get_grade_display()}）")
+        task = Task.objects.select_for_update().get(pk=assessment.task_id)
+        _set_task_state(task, TaskState.EVALUATED, by, "第三方评估完成")
+        commission = Commission.objects.select_for_update().get(pk=assessment.commission_id)
+        open_tasks = commission.tasks.exclude(pk=task.pk).exclude(
+            assessment__state__in=[AssessmentState.SUBMITTED, AssessmentState.REOPEN_REQUESTED])
+        if not open_tasks.exists() and commission.state != CommissionState.COMPLETED:
+            commission.state = CommissionState.COMPLETED
+            _save(commission, by, "全部任务评估完成")
+    return assessment
+
+
+def assessment_request_reopen(*, assessment, reason: str, by) -> Assessment:
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("请说明需要更正的内容和理由。")})
+    with transaction.atomic():
+        assessment = _locked_assessment(assessment.pk)
+        _check(rules.can_request_reopen(by, assessment))
+        assessment.state = AssessmentState.REOPEN_REQUESTED
+        assessment.reopen_reason, assessment.reopen_requested_by = reason.strip(), by
+        _save(assessment, by, f"申请更正：{reason.strip()[:80]}")
+    return assessment
+
+
+def assessment_decide_reopen(*, assessment, approve: bool, by) -> Assessment:
+    """The reviewer approves (back to 填写中 as a new version; the task returns to 评估中) or refuses."""
+    with transaction.atomic():
+        assessment = _locked_assessment(assessment.pk)
+        _check(rules.can_decide_reopen(by, assessment))
+        if approve:
+            assessment.state = AssessmentState.DRAFT
+            assessment.version += 1
+            _save(assessment, by, f"同意更正，开始第{assessment.version}版")
+            task = Task.objects.select_for_update().get(pk=assessment.task_id)
+            _set_task_state(task, TaskState.EVALUATING, by, "评估报告更正中")
+            commission = Commission.objects.select_for_update().get(pk=assessment.commission_id)
+            if commission.state != CommissionState.ACTIVE:
+                commission.state = CommissionState.ACTIVE
+                _save(commission, by, "评估报告更正中")
+        else:
+            assessment.state = AssessmentState.SUBMITTED
+            _save(assessment, by, "不同意更正")
+    return assessment
+
+
+# ---- outcomes ----------------------------------------------------------------------------------
+
+def outcome_create(*, task, values: dict, by) -> Outcome:
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("entry", "region", "cycle").get(pk=task.pk)
+        _check(rules.can_create_outcome(by, task))
+        outcome = Outcome(task=task, cycle=task.cycle, region=task.region, area=task.entry.area, created_by=by)
+        for name in OUTCOME_FIELDS:
+            setattr(outcome, name, values[name])
+        _save(outcome, by, "整理可复制推广的改革成果")
+    return outcome
+
+
+def outcome_update(*, outcome, values: dict, by) -> Outcome:
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以修改改革成果。"))
+    with transaction.atomic():
+        outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+        for name in OUTCOME_FIELDS:
+            if name in values:
+                setattr(outcome, name, values[name])
+        _save(outcome, by, "修改改革成果")
+    return outcome
+
+
+def outcome_publish(*, outcome, by) -> Outcome:
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以发布改革成果。"))
+    with transaction.atomic():
+        outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+        if outcome.state == OutcomeState.PUBLISHED:
+            return outcome
+        outcome.state = OutcomeState.PUBLISHED
+        outcome.published_at, outcome.published_by = timezone.now(), by
+        _save(outcome, by, "发布到改革成果库")
+    return outcome
+
+
+def outcome_unpublish(*, outcome, by) -> Outcome:
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以撤回改革成果。"))
+    with transaction.atomic():
+        outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+        outcome.state = OutcomeState.DRAFT
+        outcome.published_at = outcome.published_by = None
+        _save(outcome, by, "从改革成果库撤回")
+    return outcome
+
+
+# ---- incentives --------------------------------------------------------------------------------
+
+def incentive_create(*, cycle, kind, reason, region=None, organization=None, tasks=(), by) -> Incentive:
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以登记激励。"))
+    if region is None and organization is None:
+        raise ValidationError({"region": _("请选择受激励的地区或单位（至少一项）。")})
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("请填写激励理由。")})
+    tasks = list(tasks)
+    for task in tasks:
+        if task.cycle_id != cycle.pk:
+            raise ValidationError({"tasks": _("任务“%(t)s”不属于本年度。") % {"t": task}})
+    with transaction.atomic():
+        incentive = Incentive(cycle=cycle, kind=kind, reason=reason.strip(), region=region,
+                              organization=organization, granted_by=by)
+        _save(incentive, by, f"登记激励：{incentive.get_kind_display()}")
+        incentive.tasks.set(tasks)
+    return incentive

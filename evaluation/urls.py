@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("commissions/", views.commissions, name="commissions"),
+    path("commissions/new/", views.commission_new, name="commission_new"),
+    path("commissions/<int:pk>/", views.commission_detail, name="commission_detail"),
+    path("assignments/", views.assignments, name="assignments"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/export/", views.task_export, name="task_export"),
+    path("tasks/<int:pk>/assessment/", views.assessment_edit, name="assessment_edit"),
+    path("report-files/<int:pk>/", views.report_attachment, name="report_attachment"),
+    path("assessments/", views.assessments, name="assessments"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/report/", views.assessment_report, name="assessment_report"),
+    path("assessments/<int:pk>/request-reopen/", views.assessment_request_reopen, name="assessment_request_reopen"),
+    path("assessments/<int:pk>/decide-reopen/", views.assessment_decide_reopen, name="assessment_decide_reopen"),
+    path("scheme/", views.scheme, name="scheme"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/new/<int:task_pk>/", views.outcome_new, name="outcome_new"),
+    path("outcomes/<int:pk>/edit/", views.outcome_edit, name="outcome_edit"),
+    path("outcomes/<int:pk>/publish/", views.outcome_publish, name="outcome_publish"),
+    path("incentives/", views.incentives, name="incentives"),
+    path("results/", views.results, name="results"),
+    path("results/export/", views.results_export, name="results_export"),
+    path("library/", views.library, name="library"),
+    path("library/<int:pk>/", views.library_detail, name="library_detail"),
+    path("library/results/", views.public_results, name="public_results"),
+]
