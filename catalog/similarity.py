@@ -16,8 +16,8 @@ the candidate search is pruned, which keeps 1,500 proposals well under a second 
 import math
 import re
 from collections import Counter, defaultdict
-from itertools import chain, repeat
 from dataclasses import dataclass
+from itertools import chain, repeat
 from operator import itemgetter, mul
 
 _CHAR = r"0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
