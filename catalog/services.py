@@ -331,7 +331,7 @@ def included_measures(cycle):
             .prefetch_related("sources__region").order_by("position", "pk"))
 
 
-def list_publish(*, measure_list, by, now=None) -> MeasureList:
+def list_publish(*, measure_list, by, now=None, notify=True) -> MeasureList:
     """公布: entries become frozen, numbered copies (2027-01 …); every region's staff is told bidding can begin."""
     _check(rules.reviewer_only(by))
     with transaction.atomic():
@@ -350,7 +350,8 @@ def list_publish(*, measure_list, by, now=None) -> MeasureList:
         measure_list.published_at, measure_list.published_by = now or timezone.now(), by
         _save(measure_list, by, f"公布第{measure_list.version}版（{len(measures)}项举措）")
         pk = measure_list.pk
-        transaction.on_commit(lambda: notify_published(MeasureList.objects.get(pk=pk)))
+        if notify:
+            transaction.on_commit(lambda: notify_published(MeasureList.objects.get(pk=pk)))
     return measure_list
 
 
