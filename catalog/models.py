@@ -3,15 +3,16 @@
 Core models (used by bidding): Measure with its provenance, MeasureList versions and their frozen
 ListEntry rows. Expert review and ministry consultation models live beside them."""
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from proposals.enums import AuthorityLevel, ReformArea
 from proposals.models import MeasureProposal
-from reform_portal.models import ReformCycle, Region
+from reform_portal.models import Organization, ReformCycle, Region
 
-from .enums import ListState
+from .enums import ListState, OpinionStance, Recommendation
 
 
 class Measure(models.Model):
@@ -140,3 +141,126 @@ class ListEntry(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+
+class MeasureInclusion(models.Model):
+    """Whether the reviewers put a measure on the list (列入) or leave it off (不列入), with why.
+    Kept beside the core model so the list selection has its own history."""
+
+    measure = models.OneToOneField(Measure, on_delete=models.CASCADE, related_name="inclusion",
+                                   verbose_name=_("举措"))
+    included = models.BooleanField(_("列入清单"), default=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("列入情况")
+        verbose_name_plural = _("列入情况")
+
+    def __str__(self):
+        return f"{self.measure}：{'列入' if self.included else '不列入'}"
+
+
+class ExpertReview(models.Model):
+    """专家论证: one expert's assignment to one measure and, once submitted, their scores on the rubric
+    drawn from the notice 一 (含金量, 大胆闯·自主改, 小切口·大作为, 易操作·可考核, 出经验·做示范)."""
+
+    CRITERIA = [
+        ("value", _("含金量")),
+        ("bold", _("大胆闯、自主改")),
+        ("small", _("小切口、大作为")),
+        ("easy", _("易操作、可考核")),
+        ("exemplary", _("出经验、做示范")),
+    ]
+    SCORE = [MinValueValidator(1), MaxValueValidator(5)]
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("举措"))
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert_reviews",
+                               verbose_name=_("专家"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("分配人"))
+    assigned_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+    value_score = models.PositiveSmallIntegerField(_("含金量"), null=True, blank=True, validators=SCORE)
+    value_comment = models.TextField(_("含金量评语"), blank=True)
+    bold_score = models.PositiveSmallIntegerField(_("大胆闯、自主改"), null=True, blank=True, validators=SCORE)
+    bold_comment = models.TextField(_("大胆闯、自主改评语"), blank=True)
+    small_score = models.PositiveSmallIntegerField(_("小切口、大作为"), null=True, blank=True, validators=SCORE)
+    small_comment = models.TextField(_("小切口、大作为评语"), blank=True)
+    easy_score = models.PositiveSmallIntegerField(_("易操作、可考核"), null=True, blank=True, validators=SCORE)
+    easy_comment = models.TextField(_("易操作、可考核评语"), blank=True)
+    exemplary_score = models.PositiveSmallIntegerField(_("出经验、做示范"), null=True, blank=True,
+                                                       validators=SCORE)
+    exemplary_comment = models.TextField(_("出经验、做示范评语"), blank=True)
+    recommendation = models.CharField(_("论证意见"), max_length=20, choices=Recommendation.choices, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "assigned_at", "pk"]
+        verbose_name = _("专家论证")
+        verbose_name_plural = _("专家论证")
+        constraints = [models.UniqueConstraint(fields=["measure", "expert"], name="one_review_per_expert")]
+
+    def __str__(self):
+        return f"{self.expert}：{self.measure}"
+
+    @property
+    def submitted(self):
+        return self.submitted_at is not None
+
+    def scores(self):
+        return [getattr(self, f"{key}_score") for key, _label in self.CRITERIA]
+
+    @property
+    def total(self):
+        scores = self.scores()
+        return sum(scores) if all(s is not None for s in scores) else None
+
+
+class Consultation(models.Model):
+    """征求有关部门意见: one draft list version sent to one ministry."""
+
+    measure_list = models.ForeignKey(MeasureList, on_delete=models.CASCADE, related_name="consultations",
+                                     verbose_name=_("清单"))
+    ministry = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="consultations",
+                                 verbose_name=_("征求意见部门"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("发送人"))
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure_list", "ministry__name"]
+        verbose_name = _("征求意见")
+        verbose_name_plural = _("征求意见")
+        constraints = [models.UniqueConstraint(fields=["measure_list", "ministry"], name="one_consultation_per_ministry")]
+
+    def __str__(self):
+        return f"{self.measure_list} → {self.ministry}"
+
+
+class DepartmentOpinion(models.Model):
+    """A ministry's opinion on one measure (同意 / 修改后同意 / 不同意) and the reviewers' response."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="opinions",
+                                     verbose_name=_("征求意见"))
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="opinions", verbose_name=_("举措"))
+    stance = models.CharField(_("意见"), max_length=20, choices=OpinionStance.choices)
+    text = models.TextField(_("具体意见"), blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("反馈人"))
+    given_at = models.DateTimeField(_("反馈时间"), auto_now=True)
+    response = models.TextField(_("采纳情况说明"), blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("答复人"))
+    responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["consultation", "measure__position", "measure_id"]
+        verbose_name = _("部门意见")
+        verbose_name_plural = _("部门意见")
+        constraints = [models.UniqueConstraint(fields=["consultation", "measure"], name="one_opinion_per_measure")]
+
+    def __str__(self):
+        return f"{self.consultation.ministry}：{self.measure}（{self.get_stance_display()}）"

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalog"
+urlpatterns = [
+    path("merge/", views.merge, name="merge"),
+    path("proposals/<int:pk>/reject/", views.reject, name="reject"),
+    path("proposals/<int:pk>/unreject/", views.unreject, name="unreject"),
+    path("measures/", views.measures, name="measures"),
+    path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/unmerge/", views.unmerge, name="unmerge"),
+    path("measures/<int:pk>/assign/", views.assign, name="assign"),
+    path("measures/<int:pk>/include/", views.include, name="include"),
+    path("reviews/", views.my_reviews, name="my_reviews"),
+    path("reviews/<int:pk>/", views.review, name="review"),
+    path("lists/", views.lists, name="lists"),
+    path("lists/<int:pk>/", views.list_manage, name="list_manage"),
+    path("lists/<int:pk>/send/", views.send, name="send"),
+    path("lists/<int:pk>/publish/", views.publish, name="publish"),
+    path("opinions/<int:pk>/respond/", views.respond, name="respond"),
+    path("consultations/", views.consultations, name="consultations"),
+    path("consultations/<int:pk>/", views.consultation, name="consultation"),
+    path("published/", views.published, name="published"),
+    path("public/<int:pk>/", views.public_list, name="public_list"),
+    path("public/<int:pk>/pdf/", views.public_pdf, name="public_pdf"),
+    path("public/<int:pk>/xlsx/", views.public_xlsx, name="public_xlsx"),
+]

@@ -1,0 +1,467 @@
+"""Pages of stage 2. Thin: look up through a selector (404 when not visible), check the rule, call a
+service, render."""
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from proposals.enums import ReformArea
+from proposals.models import MeasureProposal
+from reform_portal.enums import Role
+from reform_portal.models import ReformCycle, Region, User
+from reform_portal.permissions import role_required
+from reform_portal.services import current_cycle
+
+from . import rules, selectors, services
+from .enums import ListState
+from .forms import (
+    InclusionForm,
+    ListTitleForm,
+    MeasureForm,
+    OpinionForm,
+    RejectForm,
+    ResponseForm,
+    ReviewForm,
+    RevisionForm,
+    SendForm,
+)
+from .models import DepartmentOpinion, ExpertReview, Measure, MeasureList
+
+REVIEWER = Role.NATIONAL_REVIEWER
+STATUSES = [("open", "待处理"), ("merged", "已合并"), ("rejected", "未采纳")]
+
+
+def _errors(request, exc):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _cycle(request):
+    year = request.POST.get("year") or request.GET.get("year")
+    cycle = None
+    if year and str(year).isdigit():
+        cycle = ReformCycle.objects.filter(year=int(year)).first()
+    cycle = cycle or current_cycle()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+def _with_year(name, cycle, *args):
+    return f"{reverse(name, args=args)}?year={cycle.year}"
+
+
+def _form_errors(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+
+
+# ---- 汇总与合并 ----------------------------------------------------------------------------------
+
+@role_required(REVIEWER)
+def merge(request):
+    cycle = _cycle(request)
+    region = request.GET.get("region", "")
+    area = request.GET.get("area", "")
+    status = request.GET.get("status", "")
+    area = area if area in ReformArea.values else ""
+    status = status if status in dict(STATUSES) else ""
+    form = MeasureForm(request.POST or None)
+    selected = [int(x) for x in request.POST.getlist("proposals") if x.isdigit()]
+    if request.method == "POST":
+        proposals = list(MeasureProposal.objects.filter(pk__in=selected))
+        target = request.POST.get("measure", "")
+        try:
+            if target.isdigit():
+                measure = Measure.objects.filter(cycle=cycle, pk=int(target)).first()
+                if measure is None:
+                    raise Http404
+                services.measure_add_sources(measure=measure, proposals=proposals, by=request.user)
+                messages.success(request, _("已将所选建议合并到举措“%(t)s”。") % {"t": measure.title})
+                return redirect(_with_year("catalog:merge", cycle))
+            if form.is_valid():
+                measure = services.measure_merge(cycle=cycle, proposals=proposals, fields=form.cleaned_data,
+                                                 by=request.user)
+                messages.success(request, _("已合并为举措“%(t)s”。") % {"t": measure.title})
+                return redirect(_with_year("catalog:merge", cycle))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    for e in errs:
+                        form.add_error(field if field in form.fields else None, e)
+            else:
+                for message in exc.messages:
+                    form.add_error(None, message)
+    rows, everything = selectors.merge_rows(cycle, region=region, area=area, status=status)
+    counts = {"total": len(everything)}
+    for row in selectors.merge_rows(cycle)[0] if (region or area or status) else rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return render(request, "catalog/merge.html", {
+        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "rows": rows, "form": form,
+        "selected": selected, "region": region, "area": area, "status": status, "statuses": STATUSES,
+        "regions": Region.objects.filter(active=True).order_by("code"), "areas": ReformArea.choices,
+        "counts": counts, "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
+        "reject_form": RejectForm(),
+    })
+
+
+def _proposal_or_404(pk):
+    proposal = MeasureProposal.objects.select_related("book__cycle").filter(
+        pk=pk, book__state__in=services.OPEN_BOOK_STATES).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+@role_required(REVIEWER)
+@require_POST
+def reject(request, pk):
+    proposal = _proposal_or_404(pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.proposal_reject(proposal=proposal, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("已将“%(t)s”标记为未采纳。") % {"t": proposal.title})
+    else:
+        _form_errors(request, form)
+    return redirect(_with_year("catalog:merge", proposal.book.cycle) + f"#proposal-{proposal.pk}")
+
+
+@role_required(REVIEWER)
+@require_POST
+def unreject(request, pk):
+    proposal = _proposal_or_404(pk)
+    services.proposal_unreject(proposal=proposal, by=request.user)
+    messages.success(request, _("已撤销未采纳。"))
+    return redirect(_with_year("catalog:merge", proposal.book.cycle) + f"#proposal-{proposal.pk}")
+
+
+# ---- measures -----------------------------------------------------------------------------------
+
+@role_required(REVIEWER)
+@require_GET
+def measures(request):
+    cycle = _cycle(request)
+    return render(request, "catalog/measures.html", {
+        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "measures": selectors.measures_for(cycle),
+        "criteria": ExpertReview.CRITERIA,
+    })
+
+
+def _measure_or_404(pk):
+    measure = selectors.measure_detail(pk)
+    if measure is None:
+        raise Http404
+    return measure
+
+
+@role_required(REVIEWER)
+def measure_detail(request, pk):
+    measure = _measure_or_404(pk)
+    form = RevisionForm(request.POST or None, instance=measure if request.method == "GET" else None,
+                        initial={k: getattr(measure, k) for k in services.MEASURE_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS}
+        try:
+            services.measure_update(measure=measure, fields=data, reason=form.cleaned_data["reason"],
+                                    by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("举措已修订。"))
+            return redirect("catalog:measure_detail", pk=measure.pk)
+    unmerge_ok, unmerge_reason = rules.can_unmerge(request.user, measure)
+    return render(request, "catalog/measure_detail.html", {
+        "measure": measure, "form": form, "experts": selectors.experts_for(measure),
+        "unmerge_ok": unmerge_ok, "unmerge_reason": unmerge_reason, "criteria": ExpertReview.CRITERIA,
+        "inclusion_form": InclusionForm(initial={"included": "1" if measure.included else "0",
+                                                 "note": getattr(getattr(measure, "inclusion", None), "note", "")}),
+        "history": measure.history.select_related("history_user").order_by("-history_date")[:50],
+        "response_form": ResponseForm(),
+    })
+
+
+@role_required(REVIEWER)
+@require_POST
+def unmerge(request, pk):
+    measure = _measure_or_404(pk)
+    cycle = measure.cycle
+    try:
+        services.measure_unmerge(measure=measure, by=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("catalog:measure_detail", pk=measure.pk)
+    messages.success(request, _("已撤销合并，相关建议恢复为待处理。"))
+    return redirect(_with_year("catalog:merge", cycle))
+
+
+@role_required(REVIEWER)
+@require_POST
+def assign(request, pk):
+    measure = _measure_or_404(pk)
+    expert = User.objects.filter(pk=request.POST.get("expert") or 0, groups__name=Role.EXPERT).first()
+    if expert is None:
+        messages.error(request, _("请选择评审专家。"))
+    else:
+        try:
+            services.expert_assign(measure=measure, expert=expert, by=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已分配专家%(e)s论证。") % {"e": expert})
+    return redirect("catalog:measure_detail", pk=measure.pk)
+
+
+@role_required(REVIEWER)
+@require_POST
+def include(request, pk):
+    measure = _measure_or_404(pk)
+    form = InclusionForm(request.POST)
+    if form.is_valid():
+        services.measure_set_inclusion(measure=measure, included=form.cleaned_data["included"],
+                                       note=form.cleaned_data["note"], by=request.user)
+        messages.success(request, _("已更新列入情况。"))
+    else:
+        _form_errors(request, form)
+    return redirect("catalog:measure_detail", pk=measure.pk)
+
+
+# ---- expert review ------------------------------------------------------------------------------
+
+@role_required(Role.EXPERT)
+@require_GET
+def my_reviews(request):
+    return render(request, "catalog/my_reviews.html", {"reviews": selectors.reviews_for_expert(request.user)})
+
+
+@role_required(Role.EXPERT)
+def review(request, pk):
+    item = selectors.review_for_expert(request.user, pk)
+    if item is None:
+        raise Http404
+    allowed, reason = rules.can_score(request.user, item)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied(reason)
+        if form.is_valid():
+            try:
+                services.review_submit(review=item, scores=form.scores(), comments=form.comments(),
+                                       recommendation=form.cleaned_data["recommendation"], by=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("论证意见已提交。"))
+                return redirect("catalog:review", pk=item.pk)
+    return render(request, "catalog/review.html", {
+        "review": item, "measure": item.measure, "form": form, "can_score": allowed, "reason": reason,
+        "peers": selectors.peer_reviews(item), "criteria": ExpertReview.CRITERIA,
+    })
+
+
+# ---- lists, consultation, publishing ------------------------------------------------------------
+
+@role_required(REVIEWER)
+def lists(request):
+    cycle = _cycle(request)
+    if request.method == "POST":
+        measure_list = services.list_draft(cycle=cycle, by=request.user)
+        return redirect("catalog:list_manage", pk=measure_list.pk)
+    versions = list(selectors.lists_for(cycle))
+    return render(request, "catalog/lists.html", {
+        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "versions": versions,
+        "has_working": any(v.state != ListState.PUBLISHED for v in versions),
+    })
+
+
+def _list_or_404(pk):
+    measure_list = MeasureList.objects.select_related("cycle", "published_by").filter(pk=pk).first()
+    if measure_list is None:
+        raise Http404
+    return measure_list
+
+
+@role_required(REVIEWER)
+def list_manage(request, pk):
+    measure_list = _list_or_404(pk)
+    form = ListTitleForm(request.POST or None, instance=measure_list)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_update(measure_list=measure_list, title=form.cleaned_data["title"], by=request.user)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("清单标题已保存。"))
+            return redirect("catalog:list_manage", pk=measure_list.pk)
+    consultations = list(measure_list.consultations.select_related("ministry"))
+    opinions = list(DepartmentOpinion.objects.filter(consultation__measure_list=measure_list)
+                    .select_related("consultation__ministry", "measure", "given_by", "responded_by"))
+    if measure_list.is_published:
+        entries = selectors.entries_of(measure_list)
+        measures_ = []
+    else:
+        entries = []
+        measures_ = list(services.included_measures(measure_list.cycle))
+    by_measure = {}
+    for o in opinions:
+        by_measure.setdefault(o.measure_id, []).append(o)
+    rows = [{"measure": m, "opinions": by_measure.get(m.pk, [])} for m in measures_]
+    return render(request, "catalog/list_manage.html", {
+        "measure_list": measure_list, "form": form, "consultations": consultations, "rows": rows,
+        "entries": entries, "send_form": SendForm(), "response_form": ResponseForm(),
+        "editable": rules.list_editable(measure_list)[0], "opinions": opinions,
+    })
+
+
+@role_required(REVIEWER)
+@require_POST
+def send(request, pk):
+    measure_list = _list_or_404(pk)
+    form = SendForm(request.POST)
+    if form.is_valid():
+        try:
+            sent = services.consultation_send(measure_list=measure_list, ministries=form.cleaned_data["ministries"],
+                                              by=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已向%(m)s征求意见。") % {"m": "、".join(c.ministry.name for c in sent)})
+    else:
+        _form_errors(request, form)
+    return redirect("catalog:list_manage", pk=measure_list.pk)
+
+
+@role_required(REVIEWER)
+@require_POST
+def publish(request, pk):
+    measure_list = _list_or_404(pk)
+    try:
+        services.list_publish(measure_list=measure_list, by=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("《%(t)s》第%(v)s版已公布，已通知各地揭榜。") % {
+            "t": measure_list.title, "v": measure_list.version})
+    return redirect("catalog:list_manage", pk=measure_list.pk)
+
+
+@role_required(REVIEWER)
+@require_POST
+def respond(request, pk):
+    opinion = DepartmentOpinion.objects.select_related("consultation").filter(pk=pk).first()
+    if opinion is None:
+        raise Http404
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        services.opinion_respond(opinion=opinion, response=form.cleaned_data["response"], by=request.user)
+        messages.success(request, _("已答复部门意见。"))
+    else:
+        _form_errors(request, form)
+    return redirect("catalog:list_manage", pk=opinion.consultation.measure_list_id)
+
+
+@role_required(Role.MINISTRY_LIAISON)
+@require_GET
+def consultations(request):
+    return render(request, "catalog/consultations.html",
+                  {"consultations": selectors.consultations_for(request.user)})
+
+
+@role_required(Role.MINISTRY_LIAISON)
+def consultation(request, pk):
+    item = selectors.consultations_for(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    allowed, reason = rules.can_give_opinion(request.user, item)
+    rows = selectors.consultation_rows(item)
+    bad_form, bad_measure = None, None
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied(reason)
+        measure = next((r["measure"] for r in rows if str(r["measure"].pk) == request.POST.get("measure")), None)
+        if measure is None:
+            raise Http404
+        form = OpinionForm(request.POST, prefix=f"m{measure.pk}")
+        if form.is_valid():
+            services.opinion_give(consultation=item, measure=measure, stance=form.cleaned_data["stance"],
+                                  text=form.cleaned_data["text"], by=request.user)
+            messages.success(request, _("已保存对“%(t)s”的意见。") % {"t": measure.title})
+            return redirect(reverse("catalog:consultation", args=[item.pk]) + f"#measure-{measure.pk}")
+        bad_form, bad_measure = form, measure.pk
+    for row in rows:
+        m, o = row["measure"], row["opinion"]
+        if bad_measure == m.pk:
+            row["form"] = bad_form
+        else:
+            row["form"] = OpinionForm(prefix=f"m{m.pk}", initial={"stance": o.stance, "text": o.text} if o else None)
+    return render(request, "catalog/consultation.html",
+                  {"consultation": item, "rows": rows, "can_give": allowed, "reason": reason})
+
+
+# ---- public -------------------------------------------------------------------------------------
+
+def _published_or_404(pk):
+    measure_list = selectors.published_lists().filter(pk=pk).first()
+    if measure_list is None:
+        raise Http404
+    return measure_list
+
+
+@require_GET
+def published(request):
+    latest = selectors.latest_published()
+    if latest is not None:
+        return redirect("catalog:public_list", pk=latest.pk)
+    return render(request, "catalog/public_none.html", {})
+
+
+@require_GET
+def public_list(request, pk):
+    measure_list = _published_or_404(pk)
+    entries = selectors.entries_of(measure_list)
+    previous = selectors.previous_published(measure_list)
+    diff = selectors.list_diff(entries, selectors.entries_of(previous)) if previous else None
+    versions = selectors.published_lists().filter(cycle_id=measure_list.cycle_id).order_by("-version")
+    return render(request, "catalog/public_list.html", {
+        "measure_list": measure_list, "entries": entries, "previous": previous, "diff": diff,
+        "versions": versions,
+    })
+
+
+@require_GET
+def public_pdf(request, pk):
+    from .documents import render_list_pdf
+
+    measure_list = _published_or_404(pk)
+    response = HttpResponse(render_list_pdf(measure_list, selectors.entries_of(measure_list)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.pdf"')
+    return response
+
+
+@require_GET
+def public_xlsx(request, pk):
+    from .documents import list_xlsx
+
+    measure_list = _published_or_404(pk)
+    response = HttpResponse(
+        list_xlsx(measure_list, selectors.entries_of(measure_list)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.xlsx"')
+    return response
+
+
