@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from catalog.enums import ListState
 from catalog.models import ListEntry, MeasureList
+from reform_portal import pdf
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, ReformCycle
 from reform_portal.services import local_today, organization_group
@@ -219,7 +220,8 @@ def tasks_award(*, cycle, bids, by) -> list[Task]:
 # ---- 揭榜任务通知书 ---------------------------------------------------------------------------------
 
 def format_doc_number(year, sequence):
-    return f"{settings.PORTAL_NOTICE_NUMBER_PREFIX}〔{year}〕{sequence}号"
+    """发文字号, e.g. 发改高技〔2027〕12号 (prefix from settings.PORTAL_NOTICE_NUMBER_PREFIX)."""
+    return pdf.format_doc_number(settings.PORTAL_NOTICE_NUMBER_PREFIX, year, sequence)
 
 
 def _sequence_row(year):
