@@ -6,6 +6,7 @@ app_name = "proposals"
 urlpatterns = [
     path("book/", views.my_book, name="book"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<str:code>/extend/", views.region_extend, name="region_extend"),
     path("books/<int:pk>/", views.book_detail, name="book_detail"),
     path("books/<int:pk>/cover/", views.book_cover, name="book_cover"),
     path("books/<int:pk>/proposals/new/", views.proposal_new, name="proposal_new"),

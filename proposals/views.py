@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reform_portal.enums import Role, Stage
+from reform_portal.models import Region
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle, days_left, deadline_for, extension_grant, last_day_of
 from reform_portal.uploads import clean_display_name
@@ -298,6 +299,30 @@ def book_extend(request, pk):
             for error in errors:
                 messages.error(request, f"{form.fields[field].label}：{error}")
     return redirect("proposals:book_detail", pk=book.pk)
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+def region_extend(request, code):
+    """批准延期 for a region from the inbox (its book may still be an unsubmitted draft)."""
+    cycle = current_cycle()
+    region = get_object_or_404(Region, code=code, active=True)
+    if cycle is None:
+        raise Http404
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            extension_grant(cycle=cycle, region=region, stage=Stage.PROPOSAL, by=request.user,
+                            until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("已批准%(r)s延期至%(d)s。") % {"r": region, "d": form.cleaned_data["until"]})
+            return redirect("proposals:inbox")
+    deadline = deadline_for(cycle, region, Stage.PROPOSAL)
+    return render(request, "proposals/extend_form.html", {
+        "form": form, "region": region, "cycle": cycle, "deadline_last_day": last_day_of(deadline)})
 
 
 @login_required

@@ -18,6 +18,22 @@ def _eager_celery(settings):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (live server, Celery workers) start after another one's flush, which empties
+    every table, including the regions and role groups of the data migration: load them again."""
+    marker = request.node.get_closest_marker("django_db")
+    if not ({"transactional_db", "live_server"} & set(request.fixturenames)
+            or (marker and marker.kwargs.get("transaction"))):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("reform_portal.migrations.0002_regions_and_roles").forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -46,3 +46,13 @@ def test_migrations_apply_on_a_fresh_sqlite_database(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert run.stdout.strip().splitlines()[-1] == "13", run.stdout + run.stderr
+
+
+@pytest.mark.django_db
+def test_load_regions_adds_the_other_18_provinces_once():
+    from io import StringIO
+
+    call_command("load_regions", "--all", stdout=StringIO())
+    call_command("load_regions", "--all", stdout=StringIO())
+    assert Region.objects.count() == 31
+    assert Region.objects.get(code="650000").name == "新疆维吾尔自治区"

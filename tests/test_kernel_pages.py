@@ -87,10 +87,19 @@ def test_language_switch_serves_english(client, cycle, region_a_drc):
 
 
 @pytest.mark.django_db
-def test_healthz_answers_200_with_the_database_up(client):
+def test_healthz_answers_200_with_the_database_up(client, settings):
     page = client.get("/healthz")
     assert page.status_code == 200
     assert page.json()["checks"]["database"] == "ok"
+    assert page.json()["checks"]["redis"] == ("ok" if settings.REDIS_URL else "not configured")
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_redis_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    page = client.get("/healthz")
+    assert page.status_code == 503
+    assert page.json()["checks"] == {"database": "ok", "redis": "error: ConnectionError"}
 
 
 @pytest.mark.django_db

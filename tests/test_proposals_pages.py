@@ -155,3 +155,20 @@ def test_dashboard_panel_shows_the_book_status(client, cycle, region_a_drc, regi
     client.force_login(region_a_drc)
     html = client.get(reverse("dashboard")).content.decode()
     assert "已联合确认，待报送" in html and "3 项举措（要求 3—5 项）" in html
+
+
+def test_reviewer_extends_a_region_whose_draft_is_not_submitted(client, cycle, region_a_drc, reviewer):
+    from reform_portal.services import deadline_for
+
+    f.make_book(cycle, region_a_drc)
+    client.force_login(reviewer)
+    url = reverse("proposals:region_extend", args=["330000"])
+    page = client.post(url, {"until": (cycle.proposal_deadline - datetime.timedelta(days=1)).isoformat(),
+                             "reason": "x"})
+    assert page.context["form"].errors["until"] == ["延长日期不能早于原截止日期。"]
+    until = cycle.proposal_deadline + datetime.timedelta(days=7)
+    page = client.post(url, {"until": until.isoformat(), "reason": "受灾延误"}, follow=True)
+    assert "已批准浙江省延期至" in page.content.decode()
+    assert deadline_for(cycle, region_a_drc.region, "proposal") == cycle.closes_at("proposal") + datetime.timedelta(days=7)
+    client.force_login(region_a_drc)
+    assert client.get(url).status_code == 403

@@ -41,3 +41,17 @@ def gongwen_join(value, sep="，"):
         return ""
     text = value if isinstance(value, str) else sep.join(str(v) for v in value)
     return text.rstrip("。")
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+@register.filter
+def chinese_number(value):
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (for 一、 / （一） headings, up to 99)."""
+    n = int(value)
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    text = ("" if tens == 1 else _DIGITS[tens]) + "十" if tens else ""
+    return text + (_DIGITS[ones] if ones else "")
