@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,7 +79,15 @@ def urls(w):
 
 def _call(client, name, args, method):
     response = getattr(client, method)(reverse(name, args=args))
-    response.close()  # file responses hold the file open until closed
+    if response.streaming:
+        # A file response holds its file open until closed. Closing sends request_finished, whose
+        # close_old_connections would drop the test's database connection, so detach it meanwhile
+        # (as Django's test client does for streamed content).
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
     return response
 
 
