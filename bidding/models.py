@@ -275,3 +275,40 @@ class CoordinationRequest(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class NoticeSequence(models.Model):
+    """The per-year counter of 揭榜任务通知书 numbers; locked (select_for_update) while a number is taken."""
+
+    year = models.PositiveIntegerField(_("发文年份"), unique=True)
+    last = models.PositiveIntegerField(_("已用最大序号"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("通知书编号序列")
+        verbose_name_plural = _("通知书编号序列")
+
+    def __str__(self):
+        return f"{self.year}：{self.last}"
+
+
+class NoticeBatch(models.Model):
+    """One run of 下达揭榜任务通知书 for every awarded region of a cycle (a Celery chord)."""
+
+    cycle = models.ForeignKey(ReformCycle, on_delete=models.PROTECT, related_name="notice_batches",
+                              verbose_name=_("年度"))
+    regions = models.ManyToManyField(Region, related_name="+", verbose_name=_("地区"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("发起人"))
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("通知书批量下达")
+        verbose_name_plural = _("通知书批量下达")
+
+    def __str__(self):
+        return f"{self.cycle.year} {self.started_at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("catalog/", include("catalog.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("bidding/", include("bidding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,105 @@
+"""Demo 悬榜揭榜 for the seed: on the latest cycle that has a published list (the demo's current cycle is
+still collecting proposals), a few regions claim entries, the reviewer awards them and issues letters,
+and 浙江 details a plan and reports progress. Idempotent; skipped when no list has been published."""
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from reform_portal.enums import OrgKind, Role
+from reform_portal.models import Organization, Region, User
+
+from . import services
+from .enums import BidSetState, TaskState
+from .models import BidSet, Task
+
+SH = ZoneInfo("Asia/Shanghai")
+
+# region code -> (offset into the entries, number of claims, submit?)
+PLAN = {"330000": (0, 3, True), "320000": (1, 3, True), "440000": (2, 4, True), "510000": (0, 2, False)}
+
+APPROACH = ("以{region}国家自主创新示范区为主要载体，选择基础较好的市县和单位先行先试，"
+            "边试点、边总结、边完善，成熟后在全省复制推广。")
+KINDS = [OrgKind.FUNCTIONAL_DEPT, OrgKind.UNIVERSITY, OrgKind.ENTERPRISE]
+
+MILESTONES = [
+    ("出台实施方案", 45, "省政府办公厅印发实施方案"),
+    ("确定首批试点单位", 120, "公布首批试点单位名单"),
+    ("形成阶段性成果", 300, "报送阶段性总结和典型案例"),
+]
+TARGETS = [("试点单位", "家", Decimal("0"), Decimal("20")), ("形成制度文件", "项", Decimal("1"), Decimal("5"))]
+
+
+def _staff(region, kind):
+    return User.objects.filter(organization__region=region, organization__kind=kind,
+                               groups__name=Role.REGIONAL_STAFF).order_by("pk").first()
+
+
+def seed(*, cycle, stdout):
+    bid_cycle = services.bidding_cycle()
+    entries = services.entries_of(bid_cycle) if bid_cycle else []
+    if bid_cycle is None or len(entries) < 3:
+        stdout.write("揭榜：尚无已公布的举措清单，跳过")
+        return
+    reviewer = User.objects.filter(groups__name=Role.NATIONAL_REVIEWER).order_by("pk").first()
+    inside = datetime.datetime.combine(bid_cycle.bidding_opens + datetime.timedelta(days=2), datetime.time(10),
+                                       tzinfo=SH)
+    submitted = []
+    for code, (offset, n, submit) in PLAN.items():
+        region = Region.objects.filter(code=code).first()
+        drc, std = (_staff(region, OrgKind.REGIONAL_DRC), _staff(region, OrgKind.REGIONAL_STD)) if region else (None, None)
+        if drc is None or std is None:
+            continue
+        existing = BidSet.objects.filter(cycle=bid_cycle, region=region).first()
+        if existing is None:
+            bid_set = services.bid_set_get_or_create(cycle=bid_cycle, region=region, by=drc)
+            for i in range(n):
+                entry = entries[(offset + i) % len(entries)]
+                services.bid_save(bid_set=bid_set, entry=entry, by=drc, now=inside, fields={
+                    "approach": APPROACH.format(region=region.name), "entity_kinds": KINDS,
+                    "entity_names": f"{region.name}科学技术厅相关处室\n省内重点高校\n省内创新型领军企业",
+                    "contact_name": drc.full_name, "contact_phone": drc.phone or "010-68501985"})
+            if submit:
+                services.bid_set_sign(bid_set=bid_set, by=drc, now=inside)
+                services.bid_set_sign(bid_set=bid_set, by=std, now=inside)
+                services.bid_set_submit(bid_set=bid_set, by=drc, now=inside)
+            existing = bid_set
+        existing.refresh_from_db()
+        if existing.state == BidSetState.SUBMITTED:
+            submitted.append((existing, drc))
+    if reviewer is None:
+        return
+    for bid_set, _drc in submitted:
+        services.tasks_award(cycle=bid_cycle, bids=list(bid_set.bids.exclude(task__isnull=False)), by=reviewer)
+    for bid_set, _drc in submitted[:2]:
+        services.notice_issue(cycle=bid_cycle, region=bid_set.region, by=reviewer)
+    _plan_and_report(bid_cycle, reviewer)
+    stdout.write(f"揭榜：{len(submitted)} 个地区已报送，{Task.objects.filter(cycle=bid_cycle).count()} 项揭榜任务")
+
+
+def _plan_and_report(bid_cycle, reviewer):
+    zj = Region.objects.get(code="330000")
+    drc = _staff(zj, OrgKind.REGIONAL_DRC)
+    task = Task.objects.filter(cycle=bid_cycle, region=zj, state=TaskState.PLANNING).order_by("pk").first()
+    if drc is None or task is None or Task.objects.filter(cycle=bid_cycle, region=zj, milestones__isnull=False).exists():
+        return
+    entities = list(Organization.objects.filter(region=zj, name__in=["浙江大学", "杭州市人民政府"]))
+    services.plan_set_entities(task=task, organizations=entities, by=drc)
+    today = timezone.localdate()
+    for title, days, deliverable in MILESTONES:
+        services.milestone_add(task=task, by=drc, fields={
+            "title": title, "due_date": today + datetime.timedelta(days=days), "deliverable": deliverable,
+            "responsible_name": drc.full_name, "responsible_post": "创新处处长", "responsible_phone": "0571-87051234"})
+    for indicator, unit, baseline, target in TARGETS:
+        services.target_add(task=task, by=drc, fields={"indicator": indicator, "unit": unit, "baseline": baseline,
+                                                       "target": target})
+    services.plan_confirm(task=task, by=drc)
+    milestones = list(task.milestones.all())
+    services.report_file(
+        task=task, by=drc, period_end=today,
+        narrative="实施方案已报省政府审定，首批试点单位遴选工作已启动，浙江大学、杭州市已完成内部制度修订。",
+        actuals={t.pk: t.baseline + (t.target - t.baseline) / 4 for t in task.targets.all()},
+        statuses={m.pk: ("on_track", "") for m in milestones})
+    services.coordination_raise(task=task, by=drc, subject="赋权成果的国有资产管理口径",
+                                detail="试点中赋权成果是否纳入国有资产保值增值考核，需国家有关部门明确口径。")

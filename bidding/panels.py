@@ -1,0 +1,37 @@
+"""Dashboard panels: the region's bid set and tasks; for reviewers, bidding and implementation at a glance."""
+from django.db.models import Count, Q
+
+from reform_portal.enums import Role
+
+from . import selectors, services
+from .enums import BidSetState, MilestoneStatus, TaskState
+from .models import BidSet, Task, TaskNotice
+
+
+def bidding_panel(*, user, cycle, stage):
+    bid_cycle = services.bidding_cycle()
+    if user.has_role(Role.REGIONAL_STAFF) and user.region_id:
+        bid_set = None
+        if bid_cycle is not None:
+            bid_set = (BidSet.objects.filter(cycle=bid_cycle, region_id=user.region_id)
+                       .select_related("cycle", "drc_signed_by", "std_signed_by").annotate(n=Count("bids")).first())
+        counts = dict(selectors.tasks_visible_to(user).values_list("state").annotate(n=Count("pk")))
+        if bid_cycle is None and not counts:
+            return None
+        return {"template": "bidding/panel_region.html", "cycle": bid_cycle, "bid_set": bid_set,
+                "task_counts": [(label, counts[v]) for v, label in TaskState.choices if counts.get(v)],
+                "n_tasks": sum(counts.values())}
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        if bid_cycle is None:
+            return None
+        submitted = BidSet.objects.filter(cycle=bid_cycle, state=BidSetState.SUBMITTED).count()
+        tasks = Task.objects.filter(cycle=bid_cycle).aggregate(
+            n=Count("pk"), pending=Count("pk", filter=Q(state=TaskState.PENDING_EVALUATION)))
+        late = Task.objects.filter(cycle=bid_cycle, milestones__status=MilestoneStatus.LATE).distinct().count()
+        return {"template": "bidding/panel_reviewer.html", "cycle": bid_cycle, "submitted": submitted,
+                "n_tasks": tasks["n"], "pending": tasks["pending"], "late": late,
+                "notices": TaskNotice.objects.filter(cycle=bid_cycle).exclude(pdf="").count()}
+    if user.has_role(Role.IMPLEMENTER):
+        n = selectors.tasks_visible_to(user).count()
+        return {"template": "bidding/panel_implementer.html", "n_tasks": n} if n else None
+    return None

@@ -1,0 +1,137 @@
+"""Who may do what in stage 3. Each rule returns (allowed, reason) so a page can say why not.
+
+Regional access is a django-guardian object permission granted to the region's 发展改革委 and 科技厅
+groups (bid sets, tasks, notices); an implementing entity's group gets ``view_task`` on the tasks that
+name it. National reviewers see everything once it has been submitted or awarded."""
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reform_portal.enums import OrgKind, Role, Stage
+from reform_portal.models import DeadlineExtension
+from reform_portal.services import deadline_for
+
+from .enums import BidSetState, MilestoneStatus, TaskState
+
+VIEW_BIDSET = "bidding.view_bidset"
+CHANGE_BIDSET = "bidding.change_bidset"
+VIEW_TASK = "bidding.view_task"
+CHANGE_TASK = "bidding.change_task"
+VIEW_NOTICE = "bidding.view_tasknotice"
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _fmt(at):
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def bidding_opens_at(cycle):
+    """The first instant of ``bidding_opens`` in Asia/Shanghai."""
+    return datetime.datetime.combine(cycle.bidding_opens, datetime.time.min, tzinfo=SHANGHAI)
+
+
+def bidding_closed_for_all(cycle, now=None) -> bool:
+    """True once the bidding window has closed for every region (the latest extension included).
+    Only then do regions see how many regions claimed each entry (赛马)."""
+    now = now or timezone.now()
+    latest = (DeadlineExtension.objects.filter(cycle=cycle, stage=Stage.BIDDING).select_related("region")
+              .order_by("-until").first())
+    closes = deadline_for(cycle, latest.region, Stage.BIDDING) if latest else cycle.closes_at(Stage.BIDDING)
+    return now >= closes
+
+
+def window_open(bid_set, now=None) -> tuple[bool, str]:
+    now = now or timezone.now()
+    opens = bidding_opens_at(bid_set.cycle)
+    if now < opens:
+        return False, _("揭榜尚未开始（%(at)s 开始）。") % {"at": _fmt(opens)}
+    closes = deadline_for(bid_set.cycle, bid_set.region, Stage.BIDDING)
+    if now >= closes:
+        return False, _("已过揭榜截止时间（%(at)s），如需修改或报送请联系国家审核人员申请延期。") % {"at": _fmt(closes)}
+    return True, ""
+
+
+def is_region_staff(user, obj, perm) -> bool:
+    return user.is_authenticated and user.has_role(Role.REGIONAL_STAFF) and user.has_perm(perm, obj)
+
+
+def department_of(user, region_id):
+    """REGIONAL_DRC / REGIONAL_STD when the user signs for one of the region's two departments."""
+    org = user.organization
+    if org is None or org.region_id != region_id or not user.has_role(Role.REGIONAL_STAFF):
+        return None
+    return org.kind if org.kind in OrgKind.regional_departments() else None
+
+
+def can_edit_bids(user, bid_set, now=None) -> tuple[bool, str]:
+    if not is_region_staff(user, bid_set, CHANGE_BIDSET):
+        return False, _("只有本地区发展改革委、科技厅的填报人员可以揭榜。")
+    if bid_set.state == BidSetState.SUBMITTED:
+        return False, _("揭榜申报已报送，不能再修改。")
+    return window_open(bid_set, now)
+
+
+def can_sign(user, bid_set, now=None) -> tuple[bool, str]:
+    allowed, reason = can_edit_bids(user, bid_set, now)
+    if not allowed:
+        return allowed, reason
+    if department_of(user, bid_set.region_id) is None:
+        return False, _("只有本地区发展改革委或科技厅（委、局）的人员可以确认联合报送。")
+    return True, ""
+
+
+def can_view_task(user, task) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        return True
+    return user.has_perm(VIEW_TASK, task)
+
+
+def is_task_region_staff(user, task) -> bool:
+    return is_region_staff(user, task, CHANGE_TASK)
+
+
+def can_edit_plan(user, task) -> tuple[bool, str]:
+    if not is_task_region_staff(user, task):
+        return False, _("只有本地区发展改革委、科技厅的填报人员可以细化实施方案。")
+    if task.state == TaskState.AWARDED:
+        return False, _("揭榜任务通知书下达后方可细化实施方案。")
+    if task.state != TaskState.PLANNING:
+        return False, _("实施方案已确认，不能再修改。")
+    return True, ""
+
+
+def can_report(user, task) -> tuple[bool, str]:
+    implementer = user.is_authenticated and user.has_role(Role.IMPLEMENTER) and user.has_perm(VIEW_TASK, task)
+    if not (is_task_region_staff(user, task) or implementer):
+        return False, _("只有本地区填报人员或该任务的实施主体可以报送进展。")
+    if task.state != TaskState.IN_PROGRESS:
+        return False, _("实施方案确认后、任务完成总结前方可报送进展。")
+    return True, ""
+
+
+def can_raise_coordination(user, task) -> tuple[bool, str]:
+    implementer = user.is_authenticated and user.has_role(Role.IMPLEMENTER) and user.has_perm(VIEW_TASK, task)
+    if not (is_task_region_staff(user, task) or implementer):
+        return False, _("只有本地区填报人员或该任务的实施主体可以提出协调事项。")
+    if task.state not in (TaskState.PLANNING, TaskState.IN_PROGRESS):
+        return False, _("任务当前状态不能提出协调事项。")
+    return True, ""
+
+
+def can_file_summary(user, task, milestones) -> tuple[bool, str]:
+    if not is_task_region_staff(user, task):
+        return False, _("只有本地区发展改革委、科技厅的填报人员可以报送完成总结。")
+    if task.state != TaskState.IN_PROGRESS:
+        return False, _("只有实施中的任务可以报送完成总结。")
+    if not milestones or any(m.status != MilestoneStatus.DONE for m in milestones):
+        return False, _("全部里程碑完成后方可报送完成总结。")
+    return True, ""
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.NATIONAL_REVIEWER)

@@ -1,0 +1,145 @@
+"""Read querysets of stage 3, already filtered by permission and with what their pages show."""
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from reform_portal.enums import Role
+from reform_portal.models import Region
+
+from . import rules
+from .enums import BidSetState, MilestoneStatus
+from .models import (
+    Bid,
+    BidSet,
+    CoordinationRequest,
+    MilestoneUpdate,
+    ProgressReport,
+    TargetActual,
+    Task,
+    TaskNotice,
+)
+
+
+def bid_sets_visible_to(user):
+    """Regional staff: their region's bid set (guardian). Reviewers: every submitted bid set."""
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        return BidSet.objects.filter(state=BidSetState.SUBMITTED)
+    return get_objects_for_user(user, rules.VIEW_BIDSET, klass=BidSet, accept_global_perms=False)
+
+
+def tasks_visible_to(user):
+    """Reviewers: every task. Regional staff: their region's tasks. Implementers: tasks naming their
+    organization (guardian grants to the organization's group)."""
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        return Task.objects.all()
+    return get_objects_for_user(user, rules.VIEW_TASK, klass=Task, accept_global_perms=False)
+
+
+def notices_visible_to(user):
+    if user.has_role(Role.NATIONAL_REVIEWER):
+        return TaskNotice.objects.all()
+    if not user.has_role(Role.REGIONAL_STAFF):
+        return TaskNotice.objects.none()
+    return get_objects_for_user(user, rules.VIEW_NOTICE, klass=TaskNotice, accept_global_perms=False)
+
+
+def bid_page(bid_set, entries, *, show_counts):
+    """Per entry: the region's own bid (or None) and, after the window has closed for every region,
+    how many regions claimed it (submitted bid sets only)."""
+    own = {b.entry_id: b for b in bid_set.bids.all()}
+    counts = {}
+    if show_counts:
+        counts = dict(Bid.objects.filter(entry__in=entries, bid_set__state=BidSetState.SUBMITTED)
+                      .values_list("entry").annotate(n=Count("pk")))
+    return [{"entry": e, "bid": own.get(e.pk), "count": counts.get(e.pk, 0)} for e in entries]
+
+
+def matrix(cycle, entries):
+    """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards."""
+    bids = list(Bid.objects.filter(bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED)
+                .select_related("bid_set__region", "entry"))
+    awarded = set(Task.objects.filter(cycle=cycle).values_list("region_id", "entry_id"))
+    by_cell = {(b.bid_set.region_id, b.entry_id): b for b in bids}
+    per_entry = Counter(b.entry_id for b in bids)
+    submitted = {bs.region_id: bs for bs in BidSet.objects.filter(cycle=cycle)}
+    notices = {n.region_id: n for n in TaskNotice.objects.filter(cycle=cycle)}
+    rows = []
+    for region in Region.objects.filter(active=True).order_by("code"):
+        cells = []
+        for e in entries:
+            bid = by_cell.get((region.pk, e.pk))
+            cells.append({"entry": e, "bid": bid, "awarded": (region.pk, e.pk) in awarded})
+        n = sum(1 for c in cells if c["bid"])
+        bid_set = submitted.get(region.pk)
+        rows.append({"region": region, "cells": cells, "n": n, "bid_set": bid_set,
+                     "under_minimum": n < cycle.min_bids, "notice": notices.get(region.pk),
+                     "n_awarded": sum(1 for c in cells if c["awarded"])})
+    columns = [{"entry": e, "count": per_entry.get(e.pk, 0)} for e in entries]
+    return {"rows": rows, "columns": columns, "unclaimed": [c["entry"] for c in columns if not c["count"]]}
+
+
+def task_list(user):
+    return (tasks_visible_to(user).select_related("cycle", "region", "entry")
+            .annotate(n_milestones=Count("milestones", distinct=True),
+                      n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+                      last_report=Max("reports__period_end"))
+            .order_by("-cycle__year", "region__code", "entry__position"))
+
+
+def task_detail(user, pk):
+    reports = ProgressReport.objects.select_related("submitted_by").prefetch_related(
+        Prefetch("actuals", queryset=TargetActual.objects.select_related("target")),
+        Prefetch("milestone_updates", queryset=MilestoneUpdate.objects.select_related("milestone")),
+        "attachments")
+    return (tasks_visible_to(user).select_related("cycle", "region", "entry", "bid__bid_set")
+            .prefetch_related("entities", "milestones", "targets", Prefetch("reports", queryset=reports),
+                              Prefetch("coordination_requests",
+                                       queryset=CoordinationRequest.objects.select_related("raised_by",
+                                                                                           "answered_by")))
+            .filter(pk=pk).first())
+
+
+def progress_rows(cycle, *, region="", state="", overdue_only=False, today=None):
+    """The reviewers' progress dashboard: one row per task, a constant number of queries."""
+    today = today or timezone.localdate()
+    open_statuses = [s for s in MilestoneStatus.values if s != MilestoneStatus.DONE]
+    tasks = (Task.objects.filter(cycle=cycle).select_related("region", "entry")
+             .annotate(n_milestones=Count("milestones", distinct=True),
+                       n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+                       n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
+                       n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK),
+                                    distinct=True),
+                       n_overdue=Count("milestones", filter=Q(milestones__due_date__lt=today,
+                                                               milestones__status__in=open_statuses), distinct=True),
+                       last_report=Max("reports__period_end"),
+                       n_open_requests=Count("coordination_requests",
+                                             filter=Q(coordination_requests__answered_at__isnull=True),
+                                             distinct=True))
+             .prefetch_related("targets")
+             .order_by("region__code", "entry__position"))
+    if region:
+        tasks = tasks.filter(region__code=region)
+    if state:
+        tasks = tasks.filter(state=state)
+    if overdue_only:
+        tasks = tasks.filter(n_overdue__gt=0)
+    rows = []
+    per_region = defaultdict(lambda: {"tasks": 0, "overdue": 0, "done": 0, "milestones": 0})
+    for t in tasks:
+        values = [a for a in (tg.attainment for tg in t.targets.all()) if a is not None]
+        t.attainment = sum(values) / len(values) if values else None
+        rows.append(t)
+        agg = per_region[t.region]
+        agg["tasks"] += 1
+        agg["overdue"] += t.n_overdue
+        agg["done"] += t.n_done
+        agg["milestones"] += t.n_milestones
+    return rows, [{"region": r, **v} for r, v in per_region.items()]
+
+
+def overdue_milestones(task, today=None):
+    today = today or timezone.localdate()
+    return [m for m in task.milestones.all() if m.due_date < today and m.status != MilestoneStatus.DONE]
+
