@@ -3,7 +3,6 @@ when no list has been published yet."""
 import io
 
 import pytest
-from django.core.management import call_command
 
 from bidding.enums import TaskState
 from bidding.models import Bid, BidSet, CoordinationRequest, ProgressReport, Task, TaskNotice
@@ -20,9 +19,17 @@ def _counts():
     return [m.objects.count() for m in (BidSet, Bid, Task, TaskNotice, ProgressReport, CoordinationRequest)]
 
 
+def seed_bidding(cycle, out):
+    """Only this stage's demo (the full seed_demo also runs the catalog demo, which publishes a list)."""
+    from bidding import demo
+
+    demo.seed(cycle=cycle, stdout=out)
+
+
 def test_demo_skips_without_a_published_list():
+    cycle, _rows = seed_kernel()
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    seed_bidding(cycle, out)
     assert "揭榜：尚无已公布的举措清单，跳过" in out.getvalue()
     assert _counts() == [0, 0, 0, 0, 0, 0]
 
@@ -32,7 +39,7 @@ def test_demo_bids_awards_letters_plan_and_report_on_last_years_list():
     previous = ReformCycle.objects.create(year=cycle.year - 1, **ReformCycle.defaults_for(cycle.year - 1))
     fb.publish_list(previous, n=6)
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    seed_bidding(cycle, out)
     assert "揭榜：3 个地区已报送，10 项揭榜任务" in out.getvalue()
     assert _counts() == [4, 12, 10, 2, 1, 1]
     assert sorted(TaskNotice.objects.values_list("sequence", flat=True)) == [1, 2]
@@ -43,5 +50,5 @@ def test_demo_bids_awards_letters_plan_and_report_on_last_years_list():
     from bidding import selectors
 
     assert list(selectors.tasks_visible_to(impl)) == [running]
-    call_command("seed_demo", stdout=io.StringIO())
+    seed_bidding(cycle, io.StringIO())
     assert _counts() == [4, 12, 10, 2, 1, 1]
