@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DeadlineExtension, Organization, ReformCycle, Region, User
+from .models import DeadlineExtension, Notification, Organization, ReformCycle, Region, ReminderLog, User
 from .services import extension_grant
 
 
@@ -49,3 +49,31 @@ class DeadlineExtensionAdmin(SimpleHistoryAdmin):
         granted = extension_grant(cycle=obj.cycle, region=obj.region, stage=obj.stage, until=obj.until,
                                   reason=obj.reason, by=request.user)
         obj.pk = granted.pk
+
+
+@admin.register(Notification)
+class NotificationAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(SimpleHistoryAdmin):
+    """Read-only: the log is written by the reminder tasks only (its key is the idempotency guard)."""
+
+    list_display = ["key", "object_label", "recipient", "offset_days", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "cycle"]
+    search_fields = ["key", "object_label", "recipient__username"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -49,3 +49,11 @@ class Stage(models.TextChoices):
     IMPLEMENTATION = "implementation", _("组织实施")
     EVALUATION = "evaluation", _("评估激励")
     CLOSED = "closed", _("本年度已结束")
+
+
+class ReminderStatus(models.TextChoices):
+    """A reminder key's state: pending from the claiming INSERT until the mail leaves or gives up."""
+
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")

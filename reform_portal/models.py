@@ -4,10 +4,11 @@ import datetime
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .enums import OrgKind, Role, Stage
+from .enums import OrgKind, ReminderStatus, Role, Stage
 
 
 class Region(models.Model):
@@ -229,3 +230,76 @@ class DeadlineExtension(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.get_stage_display()} → {self.until}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (站内通知); e-mail is a copy, this row is the record."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("接收人"))
+    kind = models.CharField(_("类型"), max_length=50, default="general",
+                            help_text=_("由发出通知的模块确定，例如 list_published"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True, help_text=_("站内相对地址"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class ReminderLog(models.Model):
+    """One deadline reminder, keyed by (kind, object, recipient, offset, due day).
+
+    The unique ``key`` is the idempotency guard: a send INSERTs its key before any mail leaves, and a
+    second INSERT of the same key fails, so a beat that fires twice or two concurrent scans mail once.
+    """
+
+    key = models.CharField(_("幂等键"), max_length=255, unique=True)
+    kind = models.CharField(_("类型"), max_length=50)
+    cycle = models.ForeignKey(ReformCycle, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="reminder_logs", verbose_name=_("年度"))
+    object_label = models.CharField(_("事项"), max_length=200)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_logs",
+                                  verbose_name=_("接收人"))
+    offset_days = models.SmallIntegerField(_("提前天数"), help_text=_("负数表示逾期后若干天"))
+    due_at = models.DateTimeField(_("截止时间"))
+    status = models.CharField(_("状态"), max_length=10, choices=ReminderStatus.choices,
+                              default=ReminderStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    error = models.TextField(_("错误信息"), blank=True)
+    notification = models.OneToOneField(Notification, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="reminder", verbose_name=_("站内通知"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+        indexes = [models.Index(fields=["cycle", "status"], name="reminderlog_cycle_status")]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def last_day(self):
+        """The deadline's last day in Asia/Shanghai (``due_at`` is the instant after it)."""
+        return timezone.localtime(self.due_at - datetime.timedelta(microseconds=1)).date()
+
+    @property
+    def overdue_days(self):
+        return -self.offset_days

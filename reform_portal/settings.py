@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -179,8 +180,14 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Filled by the stages (reminder scan etc.).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Deadline reminders: every hour at :05; keys make repeated scans harmless (reform_portal.reminders).
+    "reminders-scan": {"task": "reminders.scan", "schedule": crontab(minute=5)},
+}
+
+# Reminder mail: retries after a failed send, waiting base, 2×base, 4×base … seconds.
+PORTAL_REMINDER_MAX_RETRIES = env.int("PORTAL_REMINDER_MAX_RETRIES", default=3)
+PORTAL_REMINDER_RETRY_BACKOFF = env.int("PORTAL_REMINDER_RETRY_BACKOFF", default=60)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
