@@ -11,3 +11,9 @@ class ProposalsConfig(AppConfig):
         from .panels import book_panel
 
         register_panel(book_panel)
+
+        from reform_portal.reminders import register_reminder_source
+
+        from .reminders import proposal_deadline_source
+
+        register_reminder_source(proposal_deadline_source)

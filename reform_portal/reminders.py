@@ -267,3 +267,25 @@ def reminder_counts(cycle: ReformCycle | None) -> dict:
         failed=Count("pk", filter=Q(status=ReminderStatus.FAILED)),
         pending=Count("pk", filter=Q(status=ReminderStatus.PENDING)),
     )
+
+
+# --- helpers for the stage apps' sources ------------------------------------------------------------
+
+def regional_staff_by_region(region_ids=None) -> dict:
+    """Active regional staff of each region's 发展改革委 and 科技厅, in one query: {region_id: [User, ...]}."""
+    from .enums import OrgKind, Role
+
+    users = User.objects.filter(
+        is_active=True, groups__name=Role.REGIONAL_STAFF,
+        organization__kind__in=OrgKind.regional_departments(),
+    ).select_related("organization").order_by("pk").distinct()
+    if region_ids is not None:
+        users = users.filter(organization__region_id__in=list(region_ids))
+    out: dict = {}
+    for user in users:
+        out.setdefault(user.organization.region_id, []).append(user)
+    return out
+
+
+def users_with_role(role, **filters) -> list:
+    return list(User.objects.filter(is_active=True, groups__name=role, **filters).order_by("pk").distinct())
