@@ -77,7 +77,7 @@ class Match:
 
 
 def rank(docs: list[tuple[object, object, str]], *, top: int = 5, min_score: float = 0.05,
-         max_df: float = 0.5, prune: int = 20, candidates: int = 7) -> dict[object, list[Match]]:
+         max_df: float = 0.5, prune: int = 16, candidates: int = 6) -> dict[object, list[Match]]:
     """``docs`` are (key, group, text). For every key: up to ``top`` keys of OTHER groups (regions), most
     similar first, with cosine ≥ ``min_score``. Ties break on the order of ``docs``."""
     keys = [d[0] for d in docs]
