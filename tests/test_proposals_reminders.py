@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from proposals.reminders import proposal_deadline_source
-from reform_portal.enums import OrgKind, Stage
+from reform_portal.enums import Stage
 from reform_portal.models import ReformCycle
 from reform_portal.reminders import reminders_due
 from reform_portal.services import extension_grant
@@ -24,7 +24,7 @@ def cycle2027(db):
 
 
 def dues(cycle, now):
-    return sorted(((d.recipient.username, d.offset_days) for d in proposal_deadline_source(cycle=cycle, now=now)))
+    return sorted((d.recipient.username, d.offset_days) for d in proposal_deadline_source(cycle=cycle, now=now))
 
 
 def test_seven_days_before_is_the_beijing_day_not_the_utc_day(cycle2027, region_a_drc, region_a_std):
