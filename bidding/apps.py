@@ -11,3 +11,10 @@ class BiddingConfig(AppConfig):
         from .panels import bidding_panel
 
         register_panel(bidding_panel)
+
+        from reform_portal.reminders import register_reminder_source
+
+        from .reminders import bidding_deadline_source, milestone_source
+
+        register_reminder_source(bidding_deadline_source)
+        register_reminder_source(milestone_source)

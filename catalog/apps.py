@@ -12,3 +12,10 @@ class CatalogConfig(AppConfig):
 
         register_panel(outcome_panel)
         register_panel(reviewer_panel)
+
+        from reform_portal.reminders import register_reminder_source
+
+        from .reminders import consultation_source, expert_review_source
+
+        register_reminder_source(expert_review_source)
+        register_reminder_source(consultation_source)

@@ -1,8 +1,6 @@
 """Every write of 制定清单: one function per action, in a transaction, checking permission and state.
 Views, admin and tests all call these."""
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -356,24 +354,20 @@ def list_publish(*, measure_list, by, now=None, notify=True) -> MeasureList:
 
 
 def notify_published(measure_list) -> int:
-    """E-mail every region's staff that the list is out and bidding can begin (Django's mail backend).
-    The in-app notice is the dashboard panel of each regional user (catalog.panels)."""
-    users = (User.objects.filter(groups__name=Role.REGIONAL_STAFF, is_active=True)
-             .exclude(email="").select_related("organization__region").distinct().order_by("pk"))
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("catalog:public_list", args=[measure_list.pk])
+    """Tell every region's staff, in the portal and by e-mail, that the list is out and bidding can begin."""
+    from reform_portal.notifications import notify
+
+    users = list(User.objects.filter(groups__name=Role.REGIONAL_STAFF, is_active=True).distinct().order_by("pk"))
     cycle = measure_list.cycle
-    subject = _("《%(t)s》已公布，请组织揭榜") % {"t": measure_list.title}
-    messages = []
-    for user in users:
-        body = _(
-            "%(name)s：\n\n国家发展改革委、科技部已公布《%(t)s》（第%(v)s版）。请%(region)s发展改革委、科技厅（委、局）"
-            "组织揭榜，原则上每个地方年度揭榜改革任务不少于%(n)s项，揭榜截止日期为%(deadline)s。\n\n清单：%(url)s\n"
-        ) % {"name": user, "t": measure_list.title, "v": measure_list.version,
-             "region": user.region.name if user.region else "", "n": cycle.min_bids,
-             "deadline": cycle.bidding_deadline.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"),
-             "url": url}
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
+    deadline = cycle.bidding_deadline
+    body = _(
+        "国家发展改革委、科技部已公布《%(t)s》（第%(v)s版）。请各地发展改革委、科技厅（委、局）组织揭榜，"
+        "原则上每个地方年度揭榜改革任务不少于%(n)s项，揭榜截止日期为%(y)s年%(m)s月%(d)s日。"
+    ) % {"t": measure_list.title, "v": measure_list.version, "n": cycle.min_bids,
+         "y": deadline.year, "m": deadline.month, "d": deadline.day}
+    sent = notify(recipients=users, title=_("《%(t)s》已公布，请组织揭榜") % {"t": measure_list.title}, body=body,
+                  url=reverse("catalog:public_list", args=[measure_list.pk]), kind="list_published")
+    return len(sent)
 
 
 def ministries():

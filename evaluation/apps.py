@@ -11,3 +11,9 @@ class EvaluationConfig(AppConfig):
         from .panels import evaluation_panel
 
         register_panel(evaluation_panel)
+
+        from reform_portal.reminders import register_reminder_source
+
+        from .reminders import evaluation_due_source
+
+        register_reminder_source(evaluation_due_source)

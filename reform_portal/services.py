@@ -94,3 +94,10 @@ def sync_organization_group(user):
         user.groups.add(organization_group(user.organization))
     if hasattr(user, "_role_names"):
         del user._role_names
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The first instant after ``day`` in Asia/Shanghai: the exclusive deadline of work due that day."""
+    from .models import _shanghai_end_of
+
+    return _shanghai_end_of(day)

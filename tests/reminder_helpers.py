@@ -52,11 +52,18 @@ def proposal_source(users, *, barrier=None):
 
 @contextmanager
 def registered(source):
+    """Only ``source`` is registered while the block runs: the framework is tested without the stage apps'
+    real sources (they have their own tests)."""
+    from reform_portal import reminders
+
+    saved = list(reminders._SOURCES)
+    reminders._SOURCES[:] = []
     register_reminder_source(source)
     try:
         yield source
     finally:
         unregister_reminder_source(source)
+        reminders._SOURCES[:] = saved
 
 
 def key_for(cycle, user, offset=7, day="2027-04-30"):
