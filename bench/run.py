@@ -142,7 +142,7 @@ def main():
     print(table)
     notice = results["full"].get("notice_render_ms")
     if notice is not None:
-        print(f"\n揭榜任务通知书 first render (notice_render, full dataset): {notice:.0f} ms (target < 1000 ms)")
+        print(f"\n揭榜任务通知书 render (render_notice_pdf, median of 3, full dataset): {notice:.0f} ms (target < 1000 ms)")
     print(f"\nflagged: {len(flagged)} of {len(results['full']['pages'])} pages")
     return 0
 
@@ -236,11 +236,16 @@ def child(args):
     consultation = Consultation.objects.filter(measure_list=mlist, ministry=users["liaison"].organization).first()
     outcome = Outcome.objects.filter(state="published").order_by("-cycle__year", "pk").first()
     notice = TaskNotice.objects.get(cycle=cycle, region=region)
-    notice_ms = None
-    if not notice.pdf:
-        started = time.perf_counter()
+    if not notice.pdf:  # the download needs the stored letter: render it once, as 下达 does
         notice = bidding_services.notice_render(notice=notice, by=users["reviewer"])
-        notice_ms = (time.perf_counter() - started) * 1000
+    from bidding.documents import render_notice_pdf
+
+    render_times = []
+    for _ in range(3):  # the letter's render time on its own (the stored file is never regenerated)
+        started = time.perf_counter()
+        render_notice_pdf(notice, bidding_services.notice_tasks(notice))
+        render_times.append((time.perf_counter() - started) * 1000)
+    notice_ms = statistics.median(render_times)
 
     pages = [
         ("首页（匿名）", "anonymous", reverse("home"), False),
