@@ -48,7 +48,7 @@ def test_email_false_sends_no_mail(django_capture_on_commit_callbacks, mailoutbo
     assert mailoutbox == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_action_neither_notifies_nor_mails(mailoutbox):
     user = f.regional_user(username="zj_drc")
     with pytest.raises(RuntimeError), transaction.atomic():

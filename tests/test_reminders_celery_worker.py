@@ -25,7 +25,7 @@ from .reminder_helpers import (
 
 # Redis DB 14 is this suite's own; the worker test empties it before and after.
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
 def _redis_or_skip():

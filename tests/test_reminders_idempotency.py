@@ -86,7 +86,7 @@ def test_send_reminders_command_runs_the_scan_synchronously(mailoutbox, three_us
     assert len(mailoutbox) == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_scans_mail_once_per_key(mailoutbox):
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent writers: PostgreSQL (SQLite serialises the whole database)")

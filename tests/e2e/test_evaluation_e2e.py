@@ -9,9 +9,8 @@ from .. import factories_evaluation as fe
 from .conftest import login, logout
 
 
-# serialized_rollback: the flush after this test would otherwise remove the regions and groups the data
-# migrations load, and a later test in the same run would miss them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional (live server): tests/conftest.py reloads the regions and role groups after earlier flushes.
+@pytest.mark.django_db(transaction=True)
 def test_commission_assess_promote_and_find_in_the_library(page, tmp_path):
     cycle = f.CycleFactory(stage=Stage.EVALUATION)
     reviewer = f.national_user(username="ndrc_reviewer", full_name="于智锋")
