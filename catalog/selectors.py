@@ -34,7 +34,7 @@ def similar_for(proposals) -> dict[int, list]:
     proposals = list(proposals)
     if not proposals:
         return {}
-    digest = hashlib.sha1(  # noqa: S324 - a cache key, not security
+    digest = hashlib.sha256(  # a cache key
         ";".join(f"{p.pk}:{p.updated_at.isoformat()}" for p in sorted(proposals, key=lambda p: p.pk)).encode()
     ).hexdigest()
     key = f"catalog:similar:{proposals[0].book.cycle_id}:{digest}"

@@ -251,6 +251,9 @@ def assessment_report(request, pk):
 @require_POST
 def assessment_request_reopen(request, pk):
     assessment = _assessment_or_404(request.user, pk)
+    if not rules.is_commissioned_evaluator(request.user, assessment.commission):
+        # who may ask is checked before the form, so nobody else learns anything from its errors
+        raise PermissionDenied(_("只有受托评估机构的人员可以申请更正。"))
     form = ReopenRequestForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("reason", []):

@@ -53,8 +53,8 @@ def test_publishing_mails_every_regions_staff(cycle, reviewer, measures, django_
     assert len(mail.outbox) == 5  # 浙江 and 江苏 (two each) and 广东
     assert {m.to[0] for m in mail.outbox} >= {other.email}
     message = next(m for m in mail.outbox if m.to == [other.email])
-    assert message.subject == f"《{cycle.year}年度全面改革创新举措清单》已公布，请组织揭榜"
-    assert "请广东省发展改革委、科技厅（委、局）组织揭榜" in message.body
+    assert message.subject.endswith(f"《{cycle.year}年度全面改革创新举措清单》已公布，请组织揭榜")
+    assert "请各地发展改革委、科技厅（委、局）组织揭榜" in message.body
     assert reverse("catalog:public_list", args=[draft.pk]) in message.body
 
 

@@ -248,11 +248,7 @@ MATRIX = {
 
 # (url name, actor) pairs where the portal currently answers wrongly; each one is reported, not hidden:
 # see test_known_bugs_are_still_bugs.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("evaluation:assessment_request_reopen", REVIEWER):
-        "the form is validated before the permission check: a reviewer's POST answers 302 with a form error "
-        "instead of 403 (with a reason the service refuses with 403)",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 # ---- the URL conf ---------------------------------------------------------------------------------
