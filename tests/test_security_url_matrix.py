@@ -435,14 +435,17 @@ def outcome_of(access: Access, actor: str, response) -> str:
     return f"status {status}"
 
 
-def request_as(world, name, access, actor):
+def request_as(world, name, access, actor, method=None):
     client = Client()
     if actor != ANON:
         client.force_login(world["users"][actor])
     url = reverse(name, kwargs=access.kwargs(world))
-    response = client.get(url) if access.method == "get" else client.post(url, {})
+    response = client.get(url) if (method or access.method) == "get" else client.post(url, {})
     f.close_file(response)
     return response
+
+
+POST_PROBES = {B, PUBLIC}  # refused actors who also POST to the pages (kept to two: the module stays fast)
 
 
 def _actor_order(access):
@@ -463,6 +466,12 @@ def test_url_permissions(world, name):
         got, want = outcome_of(access, actor, response), expected(access, actor)
         if got != want:
             wrong.append(f"{actor}: {response.status_code} (expected {want})")
+        if access.method == "get" and actor in POST_PROBES and want != "allowed":
+            # A page that also takes a form must refuse the POST too (405 where the view is GET-only).
+            response = request_as(world, name, access, actor, method="post")
+            got = outcome_of(access, actor, response)
+            if got != want and response.status_code != 405:
+                wrong.append(f"{actor} POST: {response.status_code} (expected {want})")
     assert not wrong, f"{name} {access.method.upper()}: " + "; ".join(wrong)
 
 
