@@ -16,7 +16,9 @@ from catalog.models import ListEntry, MeasureList
 from reform_portal import pdf
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, ReformCycle
+from reform_portal.services import check_rule as _check
 from reform_portal.services import local_today, organization_group
+from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
 from . import rules
@@ -42,18 +44,6 @@ MILESTONE_FIELDS = ["title", "due_date", "deliverable", "responsible_name", "res
                     "responsible_phone", "responsible_email"]
 TARGET_FIELDS = ["indicator", "unit", "baseline", "target"]
 ISSUERS = ["国家发展改革委", "科技部"]
-
-
-def _check(result):
-    allowed, reason = result
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _save(obj, by, reason):
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
 
 
 def _reviewer(by):

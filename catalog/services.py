@@ -1,6 +1,6 @@
 """Every write of 制定清单: one function per action, in a transaction, checking permission and state.
 Views, admin and tests all call these."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -12,7 +12,9 @@ from proposals.enums import AuthorityLevel, BookState
 from proposals.models import MeasureProposal
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, User
+from reform_portal.services import check_rule as _check
 from reform_portal.services import organization_group
+from reform_portal.services import save_with_history as _save
 
 from . import rules
 from .enums import ListState
@@ -30,18 +32,6 @@ from .models import (
 
 MEASURE_FIELDS = ["title", "area", "description", "goals", "authority_level", "coordination_departments"]
 OPEN_BOOK_STATES = [BookState.SUBMITTED, BookState.CLOSED]
-
-
-def _check(result):
-    allowed, reason = result
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _save(obj, by, reason):
-    obj._history_user = by
-    obj._change_reason = reason[:100]
-    obj.save()
 
 
 def _delete(obj, by, reason):

@@ -11,7 +11,9 @@ from guardian.shortcuts import assign_perm
 from bidding.enums import TaskState
 from bidding.models import Task
 from reform_portal.models import Organization
+from reform_portal.services import check_rule as _check
 from reform_portal.services import organization_group
+from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
 from . import rules
@@ -20,18 +22,6 @@ from .models import Assessment, Commission, EvaluationScheme, Incentive, Outcome
 
 OUTCOME_FIELDS = ["title", "summary", "problem_solved", "how_to_replicate", "applicable_scope"]
 SCORE_FIELDS = ["score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction"]
-
-
-def _check(result):
-    allowed, reason = result
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _save(obj, by, reason):
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
 
 
 def _set_task_state(task, state, by, reason):

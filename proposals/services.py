@@ -1,6 +1,6 @@
 """Every write to a 建议书: one function per action, in a transaction, checking permission, state and
 the deadline (``deadline_for``) on the server. Views, admin and tests all call these."""
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -9,7 +9,9 @@ from guardian.shortcuts import assign_perm
 
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization
+from reform_portal.services import check_rule as _check
 from reform_portal.services import organization_group
+from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
 from . import rules
@@ -21,18 +23,6 @@ PROPOSAL_FIELDS = [
     "coordination_departments", "consulted_bases", "consulted_enterprises", "consulted_universities",
     "consulted_institutes", "consulted_departments",
 ]
-
-
-def _check(result):
-    allowed, reason = result
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _save(obj, by, reason):
-    obj._history_user = by
-    obj._change_reason = reason
-    obj.save()
 
 
 def _locked(book):

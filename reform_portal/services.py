@@ -101,3 +101,17 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
     from .models import _shanghai_end_of
 
     return _shanghai_end_of(day)
+
+
+def check_rule(result):
+    """Turn a rule's (allowed, reason) into PermissionDenied with the reason the page shows."""
+    allowed, reason = result
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def save_with_history(obj, by, reason):
+    """Save a domain object recording who did it and why in its simple-history row (reason ≤ 100 chars)."""
+    obj._history_user = by
+    obj._change_reason = reason[:100]
+    obj.save()
