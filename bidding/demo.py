@@ -1,6 +1,7 @@
 """Demo 悬榜揭榜 for the seed: on the latest cycle that has a published list (the demo's current cycle is
 still collecting proposals), a few regions claim entries, the reviewer awards them and issues letters,
-and 浙江 details a plan and reports progress. Idempotent; skipped when no list has been published."""
+浙江 details a plan and reports progress, and three tasks of 江苏 and 浙江 are carried through to their
+completion summary (待评估), so the evaluation demo has work to commission. Idempotent; skipped when no list has been published."""
 import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -75,6 +76,7 @@ def seed(*, cycle, stdout):
     for bid_set, _drc in submitted[:2]:
         services.notice_issue(cycle=bid_cycle, region=bid_set.region, by=reviewer)
     _plan_and_report(bid_cycle, reviewer)
+    _complete(bid_cycle)
     stdout.write(f"揭榜：{len(submitted)} 个地区已报送，{Task.objects.filter(cycle=bid_cycle).count()} 项揭榜任务")
 
 
@@ -103,3 +105,38 @@ def _plan_and_report(bid_cycle, reviewer):
         statuses={m.pk: ("on_track", "") for m in milestones})
     services.coordination_raise(task=task, by=drc, subject="赋权成果的国有资产管理口径",
                                 detail="试点中赋权成果是否纳入国有资产保值增值考核，需国家有关部门明确口径。")
+
+
+# region code -> how many of its tasks are carried through to the completion summary (待评估)
+COMPLETE = {"320000": 2, "330000": 1}
+
+
+def _complete(bid_cycle):
+    """Plan → one milestone reported done → 完成总结, on the first tasks of the regions in COMPLETE."""
+    today = timezone.localdate()
+    for code, n in COMPLETE.items():
+        region = Region.objects.filter(code=code).first()
+        drc = _staff(region, OrgKind.REGIONAL_DRC) if region else None
+        if drc is None:
+            continue
+        done = Task.objects.filter(cycle=bid_cycle, region=region, summary_filed_at__isnull=False).count()
+        tasks = Task.objects.filter(cycle=bid_cycle, region=region, state=TaskState.PLANNING,
+                                    milestones__isnull=True).order_by("entry__position", "pk")[:max(0, n - done)]
+        for task in tasks:
+            services.milestone_add(task=task, by=drc, fields={
+                "title": "出台实施办法并完成试点", "due_date": max(today, timezone.localtime(task.awarded_at).date()),
+                "deliverable": "省政府办公厅印发实施办法，试点单位完成改革任务",
+                "responsible_name": drc.full_name, "responsible_post": "创新处处长",
+                "responsible_phone": "025-83391234"})
+            services.target_add(task=task, by=drc, fields={"indicator": "试点单位", "unit": "家",
+                                                           "baseline": Decimal("0"), "target": Decimal("12")})
+            services.plan_confirm(task=task, by=drc)
+            services.report_file(
+                task=task, by=drc, period_end=today,
+                narrative=f"{region.name}已印发实施办法，12家试点单位全部完成改革任务，形成制度文件3项。",
+                actuals={t.pk: t.target for t in task.targets.all()},
+                statuses={m.pk: ("done", "") for m in task.milestones.all()})
+            services.summary_file(
+                task=task, by=drc,
+                achieved=f"{region.name}按实施方案完成“{task.entry.title}”各项改革任务，量化目标全部达成。",
+                replicable="建立“清单管理＋试点先行＋评估推广”的工作机制，可在具备相应事权的地区复制推广。")

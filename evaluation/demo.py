@@ -1,7 +1,7 @@
 """Demo content of stage 4 for ``seed_demo``: commissions to the demo agencies (respecting independence),
 a few submitted assessments with a PDF report, one published outcome and one incentive.
 
-Acts only when the bidding demo has left tasks in 待评估 (or later) and this cycle has no commission yet,
+Acts on the latest cycle with tasks in 待评估 (the bidding demo leaves three there) when it has no commission yet,
 so running the seed twice changes nothing; otherwise it skips quietly."""
 from decimal import Decimal
 
@@ -35,6 +35,10 @@ def _evaluator(agency):
 
 
 def seed(*, cycle, stdout):
+    # The demo's current cycle is still collecting proposals: evaluate the latest cycle with tasks waiting.
+    waiting = Task.objects.filter(state=TaskState.PENDING_EVALUATION).select_related("cycle").order_by(
+        "-cycle__year").first()
+    cycle = waiting.cycle if waiting is not None else cycle
     tasks = list(Task.objects.filter(cycle=cycle, state=TaskState.PENDING_EVALUATION)
                  .select_related("region", "entry").prefetch_related("entities")
                  .order_by("region__code", "entry__position"))

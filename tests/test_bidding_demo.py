@@ -36,9 +36,12 @@ def test_demo_bids_awards_letters_plan_and_report_on_last_years_list():
     out = io.StringIO()
     demo.seed(cycle=cycle, stdout=out)
     assert out.getvalue() == "揭榜：3 个地区已报送，10 项揭榜任务"
-    assert _counts() == [4, 12, 10, 2, 1, 1]
+    assert _counts() == [4, 12, 10, 2, 4, 1]
     assert sorted(TaskNotice.objects.values_list("sequence", flat=True)) == [1, 2]
     assert all(n.pdf and n.year == local_today().year for n in TaskNotice.objects.all())
+    waiting = Task.objects.filter(state=TaskState.PENDING_EVALUATION).order_by("region__code", "entry__position")
+    assert [(t.region.code, t.milestones.get().status, bool(t.summary_achieved)) for t in waiting] == [
+        ("320000", "done", True), ("320000", "done", True), ("330000", "done", True)]
     running = Task.objects.get(state=TaskState.IN_PROGRESS)
     assert (running.region.code, running.milestones.count(), running.targets.count()) == ("330000", 3, 2)
     impl = User.objects.get(username="impl_zju")
@@ -46,7 +49,8 @@ def test_demo_bids_awards_letters_plan_and_report_on_last_years_list():
 
     assert list(selectors.tasks_visible_to(impl)) == [running]
     demo.seed(cycle=cycle, stdout=io.StringIO())
-    assert _counts() == [4, 12, 10, 2, 1, 1]
+    assert _counts() == [4, 12, 10, 2, 4, 1]
+    assert Task.objects.filter(state=TaskState.PENDING_EVALUATION).count() == 3
 
 
 def test_the_full_seed_bids_on_the_catalog_demos_published_list():

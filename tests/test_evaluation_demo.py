@@ -39,3 +39,18 @@ def test_demo_commissions_assesses_and_promotes_once():
     demo.seed(cycle=cycle, stdout=io.StringIO())
     assert (Commission.objects.count(), Assessment.objects.count(), Outcome.objects.count(),
             Incentive.objects.count()) == counts == (1, 2, 1, 1)
+
+
+def test_the_full_seed_leaves_the_demo_agency_one_task_to_assess():
+    from django.core.management import call_command
+
+    from evaluation import selectors
+    from reform_portal.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    evaluator = User.objects.get(username="evaluator_ciecc")
+    rows = selectors.assignments(evaluator)
+    assert [(r["task"].region.code, r["assessment"].state if r["assessment"] else None) for r in rows] == [
+        ("320000", "submitted"), ("320000", "submitted"), ("330000", None)]
+    assert Commission.objects.count() == 1
