@@ -74,6 +74,17 @@ def can_edit_bids(user, bid_set, now=None) -> tuple[bool, str]:
     return window_open(bid_set, now)
 
 
+def can_withdraw_bids(user, bid_set, now=None) -> tuple[bool, str]:
+    """撤回报送: while the window is open and before the reviewers have confirmed any of the claims."""
+    if not is_region_staff(user, bid_set, CHANGE_BIDSET):
+        return False, _("只有本地区发展改革委、科技厅的填报人员可以撤回报送。")
+    if bid_set.state != BidSetState.SUBMITTED:
+        return False, _("揭榜申报尚未报送，无需撤回。")
+    if bid_set.bids.filter(task__isnull=False).exists():
+        return False, _("国家审核人员已确认揭榜，不能撤回报送。")
+    return window_open(bid_set, now)
+
+
 def can_sign(user, bid_set, now=None) -> tuple[bool, str]:
     allowed, reason = can_edit_bids(user, bid_set, now)
     if not allowed:

@@ -184,6 +184,18 @@ def bid_set_submit(*, bid_set, by, now=None) -> BidSet:
     return bid_set
 
 
+def bid_set_withdraw(*, bid_set, by, now=None) -> BidSet:
+    """撤回报送 back to 草稿 inside the window and before any award, to correct the claims and report again.
+    Sign-offs stay with the version they confirmed; the next edit clears them as always."""
+    with transaction.atomic():
+        bid_set = _locked_set(bid_set)
+        _check(rules.can_withdraw_bids(by, bid_set, now))
+        bid_set.state = BidSetState.DRAFT
+        bid_set.submitted_at = bid_set.submitted_by = None
+        _save(bid_set, by, "撤回揭榜申报")
+    return bid_set
+
+
 # ---- 汇总揭榜结果: awards ------------------------------------------------------------------------------
 
 def tasks_award(*, cycle, bids, by) -> list[Task]:

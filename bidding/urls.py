@@ -9,6 +9,7 @@ urlpatterns = [
     path("bids/entries/<int:entry_pk>/delete/", views.bid_delete, name="bid_delete"),
     path("bids/sign/", views.bid_set_sign, name="bid_set_sign"),
     path("bids/submit/", views.bid_set_submit, name="bid_set_submit"),
+    path("bids/withdraw/", views.bid_set_withdraw, name="bid_set_withdraw"),
     path("matrix/", views.matrix, name="matrix"),
     path("matrix.xlsx", views.matrix_xlsx, name="matrix_xlsx"),
     path("matrix/award/", views.award, name="award"),

@@ -84,6 +84,7 @@ def bids(request):
         "deadline_last_day": last_day_of(deadline), "days_left": days_left(deadline),
         "extended": deadline != cycle.closes_at(Stage.BIDDING), "editable": editable, "edit_reason": edit_reason,
         "can_sign": sign_ok and not already, "problems": services.bid_set_problems(bid_set),
+        "can_withdraw": rules.can_withdraw_bids(user, bid_set)[0],
     })
 
 
@@ -157,6 +158,13 @@ def bid_set_sign(request):
 def bid_set_submit(request):
     return _bid_set_action(request, lambda b: services.bid_set_submit(bid_set=b, by=request.user),
                            _("揭榜申报已报送国家发展改革委、科技部。"))
+
+
+@role_required(Role.REGIONAL_STAFF)
+@require_POST
+def bid_set_withdraw(request):
+    return _bid_set_action(request, lambda b: services.bid_set_withdraw(bid_set=b, by=request.user),
+                           _("已撤回揭榜申报，可修改后重新确认并报送。"))
 
 
 # ---- 汇总揭榜结果 (national reviewers) ------------------------------------------------------------------

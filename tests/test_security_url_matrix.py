@@ -115,6 +115,14 @@ def region_b_bids(w):
     fb.make_bid_set(cycle, w["users"][B], [w["bid_entry"], w["free_entry"]])
 
 
+def region_b_submitted_bids(w):
+    """The bidding window open; 江苏's bid set is submitted and not yet awarded, so it may be withdrawn."""
+    region_b_bids(w)
+    cycle = _cycle(w)
+    bid_set = cycle.bid_sets.get(region=w["users"][B].region)
+    type(bid_set).objects.filter(pk=bid_set.pk).update(state="submitted")
+
+
 def milestones_done(w):
     Milestone.objects.filter(task=w["task"]).update(status=MilestoneStatus.DONE)
 
@@ -196,6 +204,7 @@ MATRIX = {
     "bidding:bid_delete": post(STAFF, lambda w: {"entry_pk": w["bid_entry"].pk}, **BIDS),
     "bidding:bid_set_sign": post(STAFF, **BIDS),
     "bidding:bid_set_submit": post(STAFF, **BIDS),
+    "bidding:bid_set_withdraw": post(STAFF, prepare=region_b_submitted_bids, state_refused=frozenset(OWN)),
     "bidding:matrix": reviewer_get(),
     "bidding:matrix_xlsx": reviewer_get(),
     "bidding:award": reviewer_post(),
