@@ -75,6 +75,16 @@ def can_assign(user, expert, measure, source_region_ids, assigned_ids=()) -> tup
     return True, ""
 
 
+def can_unassign(user, review) -> tuple[bool, str]:
+    """撤回分配: a reviewer takes back an expert's assignment that has not been answered yet."""
+    allowed, reason = reviewer_only(user)
+    if not allowed:
+        return allowed, reason
+    if review.submitted_at is not None:
+        return False, _("专家已提交论证意见，不能撤回分配。")
+    return True, ""
+
+
 def can_score(user, review) -> tuple[bool, str]:
     if not user.is_authenticated or review.expert_id != user.pk or not user.has_perm(CHANGE_REVIEW, review):
         return False, _("只有被分配的专家可以论证打分。")

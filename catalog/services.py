@@ -6,7 +6,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from proposals.enums import AuthorityLevel, BookState
 from proposals.models import MeasureProposal
@@ -202,6 +202,21 @@ def expert_assign(*, measure, expert, by) -> ExpertReview:
         assign_perm(rules.CHANGE_REVIEW, expert, review)
         assign_perm(rules.VIEW_MEASURE, expert, measure)
     return review
+
+
+def expert_unassign(*, review, by) -> None:
+    """撤回分配 (e.g. assigned by mistake, or the expert cannot review): only while unanswered; the expert
+    loses access to the assignment and the measure, and the reminders for it stop with the row."""
+    with transaction.atomic():
+        Measure.objects.select_for_update().get(pk=review.measure_id)
+        review = ExpertReview.objects.select_for_update().select_related("measure", "expert").get(pk=review.pk)
+        _check(rules.can_unassign(by, review))
+        remove_perm(rules.VIEW_REVIEW, review.expert, review)
+        remove_perm(rules.CHANGE_REVIEW, review.expert, review)
+        remove_perm(rules.VIEW_MEASURE, review.expert, review.measure)
+        review._history_user = by
+        review._change_reason = f"撤回分配：{review.expert}"[:100]
+        review.delete()
 
 
 def review_submit(*, review, scores, comments, recommendation, by, now=None) -> ExpertReview:

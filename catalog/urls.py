@@ -11,6 +11,7 @@ urlpatterns = [
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("measures/<int:pk>/unmerge/", views.unmerge, name="unmerge"),
     path("measures/<int:pk>/assign/", views.assign, name="assign"),
+    path("reviews/<int:pk>/unassign/", views.unassign, name="unassign"),
     path("measures/<int:pk>/include/", views.include, name="include"),
     path("reviews/", views.my_reviews, name="my_reviews"),
     path("reviews/<int:pk>/", views.review, name="review"),

@@ -223,6 +223,21 @@ def assign(request, pk):
 
 @role_required(REVIEWER)
 @require_POST
+def unassign(request, pk):
+    review = ExpertReview.objects.select_related("measure", "expert").filter(pk=pk).first()
+    if review is None:
+        raise Http404
+    try:
+        services.expert_unassign(review=review, by=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤回专家%(e)s的论证分配。") % {"e": review.expert})
+    return redirect("catalog:measure_detail", pk=review.measure_id)
+
+
+@role_required(REVIEWER)
+@require_POST
 def include(request, pk):
     measure = _measure_or_404(pk)
     form = InclusionForm(request.POST)

@@ -184,6 +184,7 @@ MATRIX = {
     "catalog:measure_detail": reviewer_get(pk("measure")),
     "catalog:unmerge": reviewer_post(pk("measure")),
     "catalog:assign": reviewer_post(pk("measure")),
+    "catalog:unassign": reviewer_post(pk("review")),
     "catalog:include": reviewer_post(pk("measure")),
     "catalog:my_reviews": get({EXPERT}),
     "catalog:review": get({EXPERT}, pk("review")),
