@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CommissionState(models.TextChoices):
     ACTIVE = "active", _("评估中")
     COMPLETED = "completed", _("已完成")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class AssessmentState(models.TextChoices):

@@ -75,6 +75,11 @@ class ReopenRequestForm(CleanTextMixin, forms.Form):
                              error_messages={"required": _("请说明需要更正的内容和理由。")})
 
 
+class CommissionWithdrawForm(CleanTextMixin, forms.Form):
+    reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500,
+                             error_messages={"required": _("请填写撤回理由。")})
+
+
 class SchemeForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = EvaluationScheme

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from bidding.enums import TaskState
 from reform_portal.enums import OrgKind, Role
 
-from .enums import AssessmentState, Grade
+from .enums import AssessmentState, CommissionState, Grade
 
 VIEW_COMMISSION = "evaluation.view_commission"
 TWO_PLACES = Decimal("0.01")
@@ -54,6 +54,17 @@ def can_commission(user, task) -> tuple[bool, str]:
         return False, _("只有国家审核人员可以委托第三方评估。")
     if task.state != TaskState.PENDING_EVALUATION:
         return False, _("任务“%(t)s”不在“待评估”状态（当前：%(s)s）。") % {"t": task, "s": task.get_state_display()}
+    return True, ""
+
+
+def can_withdraw_commission(user, commission) -> tuple[bool, str]:
+    """撤回委托: before the agency has saved any assessment, so none of its work is thrown away."""
+    if not is_reviewer(user):
+        return False, _("只有国家审核人员可以撤回委托。")
+    if commission.state != CommissionState.ACTIVE:
+        return False, _("只有评估中的委托可以撤回。")
+    if commission.assessments.exists():
+        return False, _("评估机构已开始填写评估报告，不能撤回委托。")
     return True, ""
 
 

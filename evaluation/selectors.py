@@ -11,7 +11,7 @@ from reform_portal.enums import OrgKind
 from reform_portal.models import Organization, Region
 
 from . import rules
-from .enums import GRADE_POINTS, AssessmentState, Grade, OutcomeState
+from .enums import GRADE_POINTS, AssessmentState, CommissionState, Grade, OutcomeState
 from .models import Assessment, Commission, Incentive, Outcome
 
 SUBMITTED = [AssessmentState.SUBMITTED, AssessmentState.REOPEN_REQUESTED]
@@ -34,7 +34,7 @@ def commissions_visible_to(user):
         qs = Commission.objects.all()
     elif rules.is_evaluator(user):
         qs = get_objects_for_user(user, rules.VIEW_COMMISSION, klass=Commission, accept_global_perms=False).filter(
-            agency_id=user.organization_id)
+            agency_id=user.organization_id).exclude(state=CommissionState.WITHDRAWN)
     else:
         return Commission.objects.none()
     return qs

@@ -4,13 +4,16 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from bidding.enums import TaskState
 from bidding.models import Task
-from reform_portal.models import Organization
+from reform_portal.enums import Role
+from reform_portal.models import Organization, User
+from reform_portal.notifications import notify
 from reform_portal.services import check_rule as _check
 from reform_portal.services import organization_group
 from reform_portal.services import save_with_history as _save
@@ -77,6 +80,31 @@ def commission_create(*, cycle, agency: Organization, tasks, due_date: datetime.
         assign_perm(rules.VIEW_COMMISSION, organization_group(agency), commission)
         for task in locked:
             _set_task_state(task, TaskState.EVALUATING, by, f"委托第三方评估：{agency}")
+    return commission
+
+
+def commission_withdraw(*, commission, reason: str, by) -> Commission:
+    """撤回委托 (wrong agency, changed terms): its tasks return to 待评估 to be commissioned again, the agency
+    loses access and its users are told why. Refused once the agency has saved an assessment."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("请填写撤回理由。")})
+    with transaction.atomic():
+        commission = Commission.objects.select_for_update().select_related("agency").get(pk=commission.pk)
+        _check(rules.can_withdraw_commission(by, commission))
+        tasks = list(Task.objects.select_for_update().filter(commissions=commission, state=TaskState.EVALUATING)
+                     .order_by("pk"))
+        commission.state = CommissionState.WITHDRAWN
+        _save(commission, by, f"撤回委托：{reason.strip()}")
+        remove_perm(rules.VIEW_COMMISSION, organization_group(commission.agency), commission)
+        for task in tasks:
+            _set_task_state(task, TaskState.PENDING_EVALUATION, by, f"撤回委托{commission.agency}")
+        recipients = User.objects.filter(organization=commission.agency, groups__name=Role.EVALUATOR, is_active=True)
+        notify(recipients=recipients, kind="commission_withdrawn",
+               title=_("评估委托已撤回：%(n)s项任务") % {"n": len(tasks)},
+               body=_("国家审核人员撤回了%(d)s委托贵单位的评估（%(t)s）。理由：%(r)s") % {
+                   "d": timezone.localtime(commission.created_at).date(),
+                   "t": "、".join(str(t) for t in tasks) or "—", "r": reason.strip()},
+               url=reverse("evaluation:assignments"))
     return commission
 
 

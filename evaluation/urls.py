@@ -7,6 +7,7 @@ urlpatterns = [
     path("commissions/", views.commissions, name="commissions"),
     path("commissions/new/", views.commission_new, name="commission_new"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission_detail"),
+    path("commissions/<int:pk>/withdraw/", views.commission_withdraw, name="commission_withdraw"),
     path("assignments/", views.assignments, name="assignments"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/export/", views.task_export, name="task_export"),

@@ -20,6 +20,7 @@ from .enums import INDICATORS, Grade, OutcomeState
 from .forms import (
     AssessmentForm,
     CommissionForm,
+    CommissionWithdrawForm,
     IncentiveForm,
     LibrarySearchForm,
     OutcomeForm,
@@ -116,10 +117,36 @@ def commission_detail(request, pk):
     commission = selectors.commission_detail(request.user, pk)
     if commission is None:
         raise Http404
+    return _commission_page(request, commission, CommissionWithdrawForm())
+
+
+def _commission_page(request, commission, withdraw_form, status=200):
     return render(request, "evaluation/commission_detail.html", {
         "commission": commission, "tasks": list(commission.tasks.all()),
         "is_reviewer": rules.is_reviewer(request.user),
-    })
+        "can_withdraw": rules.can_withdraw_commission(request.user, commission)[0], "withdraw_form": withdraw_form,
+    }, status=status)
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_POST
+def commission_withdraw(request, pk):
+    commission = selectors.commission_detail(request.user, pk)
+    if commission is None:
+        raise Http404
+    allowed, reason = rules.can_withdraw_commission(request.user, commission)
+    if not allowed:
+        raise PermissionDenied(reason)
+    form = CommissionWithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.commission_withdraw(commission=commission, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已撤回委托，相关任务恢复为待评估，可重新委托。"))
+            return redirect("evaluation:commission_detail", pk=commission.pk)
+    return _commission_page(request, commission, form)
 
 
 # ---- evaluator ---------------------------------------------------------------------------------

@@ -231,6 +231,9 @@ MATRIX = {
     "evaluation:commissions": get({REVIEWER, EVALUATOR, EVALUATOR_B}),
     "evaluation:commission_new": reviewer_get(),
     "evaluation:commission_detail": get({REVIEWER, EVALUATOR}, pk("commission")),
+    # the world's commission has a submitted assessment, so withdrawing it is refused even to reviewers
+    "evaluation:commission_withdraw": post({REVIEWER}, pk("commission"), reviewer_only=True,
+                                           state_refused=frozenset({REVIEWER})),
     "evaluation:assignments": get({EVALUATOR, EVALUATOR_B}),
     "evaluation:task_detail": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
     "evaluation:task_export": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
