@@ -32,3 +32,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 CONN_MAX_AGE = 60
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="INFO")  # noqa: F405
+
+# With Redis (docker-compose), one cache shared by every gunicorn worker: the merge page's similarity ranking
+# is computed once, not once per worker, and sessions are read from the cache before the database.
+if REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.str("CACHE_URL", default=REDIS_URL),  # noqa: F405
+                          "KEY_PREFIX": "portal", "TIMEOUT": 24 * 3600}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

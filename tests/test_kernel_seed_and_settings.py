@@ -57,3 +57,14 @@ def test_production_settings_refuse_the_development_key():
     run = _manage(["check"], DJANGO_SETTINGS_MODULE="reform_portal.settings_production", SECRET_KEY="")
     assert run.returncode != 0
     assert "SECRET_KEY" in run.stderr
+
+
+def test_production_with_redis_shares_one_cache_and_caches_sessions():
+    script = ("from django.conf import settings; from django.core.cache import cache; "
+              "cache.set('probe', 'ok', 30); print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'].rsplit('.', 1)[1], cache.get('probe'));"
+              "cache.delete('probe')")
+    run = _manage(["shell", "-c", script], DJANGO_SETTINGS_MODULE="reform_portal.settings_production",
+                  SECRET_KEY="x7Jk2-pQ9vL4mN8rT1wY6zB3cF5hG0sD-aE2iU7oK9jP4lX6qR1tV8nM3bZ5",
+                  ALLOWED_HOSTS="portal.example.cn", REDIS_URL="redis://127.0.0.1:6379/15")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.cached_db RedisCache ok"
