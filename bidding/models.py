@@ -6,24 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import ListEntry
-from reform_portal.models import Organization, ReformCycle, Region
+from reform_portal.models import JointSignOff, Organization, ReformCycle, Region
 
 from .enums import BidSetState, MilestoneStatus, TaskState
 
 
-class BidSet(models.Model):
+class BidSet(JointSignOff):
     """A region's claims for one cycle, confirmed by both departments and submitted once."""
 
     cycle = models.ForeignKey(ReformCycle, on_delete=models.PROTECT, related_name="bid_sets", verbose_name=_("年度"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="bid_sets", verbose_name=_("地区"))
     state = models.CharField(_("状态"), max_length=20, choices=BidSetState.choices, default=BidSetState.DRAFT)
-    version = models.PositiveIntegerField(_("版本"), default=1)
-    drc_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("发展改革委确认人"))
-    drc_signed_at = models.DateTimeField(_("发展改革委确认时间"), null=True, blank=True)
-    std_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("科技厅确认人"))
-    std_signed_at = models.DateTimeField(_("科技厅确认时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("报送人"))
@@ -37,10 +30,6 @@ class BidSet(models.Model):
 
     def __str__(self):
         return f"{self.region}{self.cycle.year}年度揭榜申报"
-
-    @property
-    def fully_signed(self):
-        return self.drc_signed_by_id is not None and self.std_signed_by_id is not None
 
 
 class Bid(models.Model):

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reform_portal.enums import OrgKind, Role, Stage
+from reform_portal.enums import Role, Stage
 from reform_portal.models import DeadlineExtension
+from reform_portal.permissions import department_of  # noqa: F401 - the views ask rules.department_of
 from reform_portal.services import deadline_for
 
 from .enums import BidSetState, MilestoneStatus, TaskState
@@ -56,14 +57,6 @@ def window_open(bid_set, now=None) -> tuple[bool, str]:
 
 def is_region_staff(user, obj, perm) -> bool:
     return user.is_authenticated and user.has_role(Role.REGIONAL_STAFF) and user.has_perm(perm, obj)
-
-
-def department_of(user, region_id):
-    """REGIONAL_DRC / REGIONAL_STD when the user signs for one of the region's two departments."""
-    org = user.organization
-    if org is None or org.region_id != region_id or not user.has_role(Role.REGIONAL_STAFF):
-        return None
-    return org.kind if org.kind in OrgKind.regional_departments() else None
 
 
 def can_edit_bids(user, bid_set, now=None) -> tuple[bool, str]:

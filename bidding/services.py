@@ -95,9 +95,7 @@ def _locked_set(bid_set):
 
 def _touch(bid_set, by, reason):
     """An edit: new version; both sign-offs cleared (they confirmed the previous version)."""
-    bid_set.version += 1
-    bid_set.drc_signed_by = bid_set.drc_signed_at = None
-    bid_set.std_signed_by = bid_set.std_signed_at = None
+    bid_set.new_version()
     _save(bid_set, by, reason)
 
 
@@ -158,11 +156,7 @@ def bid_set_sign(*, bid_set, by, now=None) -> BidSet:
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_sign(by, bid_set, now))
-        stamp = timezone.now()
-        if rules.department_of(by, bid_set.region_id) == OrgKind.REGIONAL_DRC:
-            bid_set.drc_signed_by, bid_set.drc_signed_at, label = by, stamp, "发展改革委"
-        else:
-            bid_set.std_signed_by, bid_set.std_signed_at, label = by, stamp, "科技厅"
+        label = bid_set.record_sign_off(rules.department_of(by, bid_set.region_id), by, timezone.now())
         _save(bid_set, by, f"确认联合报送（{label}，第{bid_set.version}版）")
     return bid_set
 

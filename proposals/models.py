@@ -5,12 +5,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from reform_portal.models import Organization, ReformCycle, Region
+from reform_portal.models import JointSignOff, Organization, ReformCycle, Region
 
 from .enums import AuthorityLevel, BookState, ReformArea
 
 
-class ProposalBook(models.Model):
+class ProposalBook(JointSignOff):
     """One per region per cycle. ``version`` grows with every edit; sign-offs are cleared by edits,
     so a book whose two sign-off fields are set was confirmed by both departments as it stands."""
 
@@ -19,17 +19,10 @@ class ProposalBook(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="proposal_books",
                                verbose_name=_("地区"))
     state = models.CharField(_("状态"), max_length=20, choices=BookState.choices, default=BookState.DRAFT)
-    version = models.PositiveIntegerField(_("版本"), default=1)
     contact_name = models.CharField(_("联系人"), max_length=30, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     summary = models.TextField(_("总体说明"), blank=True, validators=[MaxLengthValidator(2000)],
                                help_text=_("简述本地区改革举措建议的总体考虑（不超过2000字）"))
-    drc_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("发展改革委确认人"))
-    drc_signed_at = models.DateTimeField(_("发展改革委确认时间"), null=True, blank=True)
-    std_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("科技厅确认人"))
-    std_signed_at = models.DateTimeField(_("科技厅确认时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("报送人"))
@@ -51,10 +44,6 @@ class ProposalBook(models.Model):
         from django.urls import reverse
 
         return reverse("proposals:book_detail", args=[self.pk])
-
-    @property
-    def fully_signed(self):
-        return self.drc_signed_by_id is not None and self.std_signed_by_id is not None
 
     @property
     def display_state(self):

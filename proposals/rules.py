@@ -5,7 +5,8 @@ Regional access is a django-guardian object permission granted to the region's å
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reform_portal.enums import OrgKind, Role, Stage
+from reform_portal.enums import Role, Stage
+from reform_portal.permissions import department_of as kernel_department_of
 from reform_portal.services import deadline_for
 
 from .enums import BookState
@@ -47,10 +48,7 @@ def can_edit(user, book, now=None) -> tuple[bool, str]:
 
 def department_of(user, book):
     """Which of the region's two departments the user signs for (REGIONAL_DRC / REGIONAL_STD), or None."""
-    org = user.organization
-    if org is None or org.region_id != book.region_id or not user.has_role(Role.REGIONAL_STAFF):
-        return None
-    return org.kind if org.kind in OrgKind.regional_departments() else None
+    return kernel_department_of(user, book.region_id)
 
 
 def can_sign(user, book, now=None) -> tuple[bool, str]:

@@ -31,9 +31,7 @@ def _locked(book):
 
 def _touch(book, by, reason):
     """An edit: new version, both sign-offs cleared (they confirmed the previous version)."""
-    book.version += 1
-    book.drc_signed_by = book.drc_signed_at = None
-    book.std_signed_by = book.std_signed_at = None
+    book.new_version()
     _save(book, by, reason)
 
 
@@ -228,14 +226,7 @@ def book_sign(*, book, by, now=None) -> ProposalBook:
     with transaction.atomic():
         book = _locked(book)
         _check(rules.can_sign(by, book, now))
-        dept = rules.department_of(by, book)
-        stamp = timezone.now()
-        if dept == OrgKind.REGIONAL_DRC:
-            book.drc_signed_by, book.drc_signed_at = by, stamp
-            label = "发展改革委"
-        else:
-            book.std_signed_by, book.std_signed_at = by, stamp
-            label = "科技厅"
+        label = book.record_sign_off(rules.department_of(by, book), by, timezone.now())
         _save(book, by, f"确认联合报送（{label}，第{book.version}版）")
     return book
 
@@ -276,6 +267,6 @@ def book_return(*, book, reason, by) -> ProposalBook:
         _check(rules.can_return(by, book))
         book.state = BookState.RETURNED
         book.return_reason = reason.strip()
-        book.drc_signed_by = book.drc_signed_at = book.std_signed_by = book.std_signed_at = None
+        book.clear_sign_offs()
         _save(book, by, f"退回修改：{reason.strip()[:80]}")
     return book

@@ -1,6 +1,7 @@
 """Kernel models shared by every stage: who (users, organizations, regions) and when (cycles)."""
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -110,6 +111,46 @@ def _shanghai_end_of(day):
 
 def default_offsets():
     return [30, 7, 1, -1]
+
+
+class JointSignOff(models.Model):
+    """确认联合报送 of a regional document (建议书, 揭榜申报) by the region's 发展改革委 and 科技厅 together (notice
+    三(一)). ``version`` grows with every edit and an edit clears both sign-offs, so a document whose two
+    sign-off fields are set was confirmed by both departments as it stands."""
+
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    drc_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("发展改革委确认人"))
+    drc_signed_at = models.DateTimeField(_("发展改革委确认时间"), null=True, blank=True)
+    std_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("科技厅确认人"))
+    std_signed_at = models.DateTimeField(_("科技厅确认时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def fully_signed(self):
+        return self.drc_signed_by_id is not None and self.std_signed_by_id is not None
+
+    def clear_sign_offs(self):
+        self.drc_signed_by = self.drc_signed_at = None
+        self.std_signed_by = self.std_signed_at = None
+
+    def new_version(self):
+        """An edit: the next version, which neither department has confirmed yet."""
+        self.version += 1
+        self.clear_sign_offs()
+
+    def record_sign_off(self, department, by, at) -> str:
+        """Stamp ``department``'s confirmation of the current version; returns the department's label."""
+        if department == OrgKind.REGIONAL_DRC:
+            self.drc_signed_by, self.drc_signed_at = by, at
+            return "发展改革委"
+        if department == OrgKind.REGIONAL_STD:
+            self.std_signed_by, self.std_signed_at = by, at
+            return "科技厅"
+        raise ValueError(f"not a regional department: {department!r}")
 
 
 class ReformCycle(models.Model):

@@ -4,7 +4,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from .enums import Role
+from .enums import OrgKind, Role
 
 
 def has_role(user, *roles) -> bool:
@@ -31,3 +31,11 @@ def role_required(*roles):
 
 def is_national(user) -> bool:
     return has_role(user, Role.NATIONAL_REVIEWER)
+
+
+def department_of(user, region_id):
+    """REGIONAL_DRC / REGIONAL_STD when ``user`` signs for one of the region's two departments, else None."""
+    org = user.organization if user.is_authenticated else None
+    if org is None or org.region_id != region_id or not user.has_role(Role.REGIONAL_STAFF):
+        return None
+    return org.kind if org.kind in OrgKind.regional_departments() else None
