@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.enums import OrgKind
-from reform_portal.forms import CleanTextMixin, validate_phone
+from reform_portal.forms import CleanTextMixin, validate_phone, validate_plausible_date
 from reform_portal.models import Organization
 from reform_portal.uploads import validate_upload
 
@@ -96,5 +96,6 @@ class ReturnForm(CleanTextMixin, forms.Form):
 
 
 class ExtensionForm(CleanTextMixin, forms.Form):
-    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[validate_plausible_date])
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
