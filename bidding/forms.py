@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.enums import OrgKind
-from reform_portal.forms import CleanTextMixin, validate_phone
+from reform_portal.forms import (
+    CleanTextMixin,
+    ModelMultipleChoiceField,
+    limit_length,
+    validate_phone,
+    validate_plausible_date,
+)
 from reform_portal.models import Organization, Region
 from reform_portal.uploads import validate_upload
 
@@ -23,6 +29,10 @@ class BidForm(CleanTextMixin, forms.ModelForm):
         widgets = {"approach": forms.Textarea(attrs={"rows": 6}), "entity_names": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"entity_names": _("拟承担实施的具体单位，每行一个")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self, {"approach": 5000, "entity_names": 1000})
+
     def clean_contact_phone(self):
         value = self.cleaned_data["contact_phone"].strip()
         validate_phone(value)
@@ -30,7 +40,7 @@ class BidForm(CleanTextMixin, forms.ModelForm):
 
 
 class EntitiesForm(forms.Form):
-    entities = forms.ModelMultipleChoiceField(label=_("实施主体"), queryset=Organization.objects.none(),
+    entities = ModelMultipleChoiceField(label=_("实施主体"), queryset=Organization.objects.none(),
                                               widget=forms.CheckboxSelectMultiple, required=False)
 
     def __init__(self, *args, region=None, **kwargs):
@@ -44,6 +54,10 @@ class MilestoneForm(CleanTextMixin, forms.ModelForm):
         model = Milestone
         fields = MILESTONE_FIELDS
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_date"].validators.append(validate_plausible_date)
 
     def clean_responsible_phone(self):
         value = self.cleaned_data["responsible_phone"].strip()
@@ -123,5 +137,6 @@ class SummaryForm(CleanTextMixin, forms.Form):
 
 class ExtensionForm(CleanTextMixin, forms.Form):
     region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.filter(active=True).order_by("code"))
-    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[validate_plausible_date])
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)

@@ -481,6 +481,9 @@ def coordination_raise(*, task, subject, detail, by) -> CoordinationRequest:
         _check(rules.can_raise_coordination(by, task))
         if not subject.strip() or not detail.strip():
             raise ValidationError(_("请填写事项和具体困难。"))
+        if task.coordination_requests.filter(subject=subject.strip(), detail=detail.strip(),
+                                             answered_at__isnull=True).exists():
+            raise ValidationError(_("该协调事项已提交，请勿重复提交。"))
         req = CoordinationRequest(task=task, subject=subject.strip(), detail=detail.strip(), raised_by=by)
         _save(req, by, "提出协调事项")
     return req

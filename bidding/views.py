@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import ListEntry
 from reform_portal.enums import Role, Stage
+from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle, Region
 from reform_portal.permissions import role_required
 from reform_portal.services import days_left, deadline_for, extension_grant, last_day_of
@@ -172,7 +173,8 @@ def bid_set_withdraw(request):
 def _review_cycle(request):
     year = request.GET.get("year") or request.POST.get("year")
     if year:
-        return get_object_or_404(ReformCycle, year=year) if year.isdigit() else None
+        year = parse_id(year)
+        return get_object_or_404(ReformCycle, year=year) if year is not None else None
     return services.bidding_cycle()
 
 
@@ -217,7 +219,7 @@ def award(request):
     cycle = _review_cycle(request)
     if cycle is None:
         raise Http404
-    chosen = list(Bid.objects.filter(pk__in=[p for p in request.POST.getlist("bid") if p.isdigit()]))
+    chosen = list(Bid.objects.filter(pk__in=[pk for pk in map(parse_id, request.POST.getlist("bid")) if pk]))
     if not chosen:
         messages.error(request, _("请勾选要确认的揭榜事项。"))
     else:
@@ -474,7 +476,8 @@ def coordination_answer(request, pk):
         services.coordination_answer(request=req, answer=form.cleaned_data["answer"], by=request.user)
         messages.success(request, _("已答复。"))
     else:
-        messages.error(request, _("请填写答复。"))
+        for error in form.errors["answer"]:
+            messages.error(request, f"{form.fields['answer'].label}：{error}")
     return redirect("bidding:task_detail", pk=req.task_id)
 
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reform_portal.forms import CleanTextMixin
+from reform_portal.forms import CleanTextMixin, ModelMultipleChoiceField, limit_length
 
 from .enums import OpinionStance, Recommendation
 from .models import ExpertReview, Measure, MeasureList
@@ -14,9 +14,14 @@ class MeasureForm(CleanTextMixin, forms.ModelForm):
         fields = MEASURE_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 5}), "goals": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self, {"description": 5000, "goals": 3000})
+
     def clean(self):
         data = super().clean()
-        if data.get("authority_level") == "national" and not (data.get("coordination_departments") or "").strip():
+        if (data.get("authority_level") == "national" and "coordination_departments" in data
+                and not data["coordination_departments"].strip()):
             self.add_error("coordination_departments", _("需国家层面协调的举措，请填写国家协调部门。"))
         return data
 
@@ -64,7 +69,7 @@ class ReviewForm(CleanTextMixin, forms.Form):
 
 
 class SendForm(forms.Form):
-    ministries = forms.ModelMultipleChoiceField(label=_("征求意见部门"), queryset=None,
+    ministries = ModelMultipleChoiceField(label=_("征求意见部门"), queryset=None,
                                                 widget=forms.CheckboxSelectMultiple,
                                                 error_messages={"required": _("请选择征求意见的部门。")})
 
@@ -82,7 +87,7 @@ class OpinionForm(CleanTextMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("stance") in ("revise", "disagree") and not (data.get("text") or "").strip():
+        if data.get("stance") in ("revise", "disagree") and "text" in data and not data["text"].strip():
             self.add_error("text", _("修改后同意或不同意的，请填写具体意见。"))
         return data
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
 from reform_portal.enums import Role
+from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle, Region, User
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle
@@ -40,10 +41,10 @@ def _errors(request, exc):
 
 
 def _cycle(request):
-    year = request.POST.get("year") or request.GET.get("year")
+    year = parse_id(request.POST.get("year") or request.GET.get("year"))
     cycle = None
-    if year and str(year).isdigit():
-        cycle = ReformCycle.objects.filter(year=int(year)).first()
+    if year is not None:
+        cycle = ReformCycle.objects.filter(year=year).first()
     cycle = cycle or current_cycle()
     if cycle is None:
         raise Http404
@@ -72,13 +73,13 @@ def merge(request):
     area = area if area in ReformArea.values else ""
     status = status if status in dict(STATUSES) else ""
     form = MeasureForm(request.POST or None)
-    selected = [int(x) for x in request.POST.getlist("proposals") if x.isdigit()]
+    selected = [pk for pk in map(parse_id, request.POST.getlist("proposals")) if pk is not None]
     if request.method == "POST":
         proposals = list(MeasureProposal.objects.filter(pk__in=selected))
         target = request.POST.get("measure", "")
         try:
-            if target.isdigit():
-                measure = Measure.objects.filter(cycle=cycle, pk=int(target)).first()
+            if target:
+                measure = Measure.objects.filter(cycle=cycle, pk=parse_id(target) or 0).first()
                 if measure is None:
                     raise Http404
                 services.measure_add_sources(measure=measure, proposals=proposals, by=request.user)
@@ -208,7 +209,7 @@ def unmerge(request, pk):
 @require_POST
 def assign(request, pk):
     measure = _measure_or_404(pk)
-    expert = User.objects.filter(pk=request.POST.get("expert") or 0, groups__name=Role.EXPERT).first()
+    expert = User.objects.filter(pk=parse_id(request.POST.get("expert")) or 0, groups__name=Role.EXPERT).first()
     if expert is None:
         messages.error(request, _("请选择评审专家。"))
     else:

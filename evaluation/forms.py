@@ -1,8 +1,14 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.enums import ReformArea
-from reform_portal.forms import CleanTextMixin
+from reform_portal.forms import (
+    CleanTextMixin,
+    ModelMultipleChoiceField,
+    limit_length,
+    validate_plausible_date,
+)
 from reform_portal.models import Region
 from reform_portal.uploads import validate_upload
 
@@ -11,7 +17,7 @@ from .enums import IncentiveKind
 from .models import Assessment, EvaluationScheme, Outcome
 
 
-class TaskChoiceField(forms.ModelMultipleChoiceField):
+class TaskChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.region}：{obj.entry.number} {obj.entry.title}"
 
@@ -30,6 +36,7 @@ class CommissionForm(CleanTextMixin, forms.Form):
                                             "invalid_choice": _("所选任务已不在“待评估”状态，请刷新页面。"),
                                             "invalid_pk_value": _("所选任务无效。")})
     due_date = forms.DateField(label=_("评估完成时限"), widget=forms.DateInput(attrs={"type": "date"}),
+                               validators=[validate_plausible_date],
                                error_messages={"required": _("请填写评估完成时限。"),
                                                "invalid": _("请填写有效日期，例如 2028-09-30。")})
     terms = forms.CharField(label=_("委托事项与评估要求"), widget=forms.Textarea(attrs={"rows": 5}),
@@ -39,6 +46,12 @@ class CommissionForm(CleanTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = selectors.evaluation_agencies()
         self.fields["tasks"].queryset = selectors.pending_tasks(cycle)
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("评估完成时限不能早于今天。"))
+        return due
 
 
 class AssessmentForm(CleanTextMixin, forms.ModelForm):
@@ -62,6 +75,7 @@ class AssessmentForm(CleanTextMixin, forms.ModelForm):
                 "max_decimal_places": _("最多保留两位小数。"),
             })
             field.help_text = _("0—100分")
+        limit_length(self, {"conclusion": 5000})
 
     def clean_report_file(self):
         upload = self.cleaned_data.get("report_file")
@@ -94,6 +108,10 @@ class OutcomeForm(CleanTextMixin, forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 4})
                    for name in ("summary", "problem_solved", "how_to_replicate", "applicable_scope")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self, dict.fromkeys(("summary", "problem_solved", "how_to_replicate", "applicable_scope"), 5000))
+
     def clean(self):
         data = super().clean()
         for name in self.Meta.fields:
@@ -123,7 +141,7 @@ class IncentiveForm(CleanTextMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("region") and not data.get("organization"):
+        if "region" in data and "organization" in data and not data["region"] and not data["organization"]:
             self.add_error("region", _("请选择受激励的地区或单位（至少一项）。"))
         return data
 

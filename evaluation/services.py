@@ -280,6 +280,9 @@ def incentive_create(*, cycle, kind, reason, region=None, organization=None, tas
         if task.cycle_id != cycle.pk:
             raise ValidationError({"tasks": _("任务“%(t)s”不属于本年度。") % {"t": task}})
     with transaction.atomic():
+        if Incentive.objects.select_for_update().filter(cycle=cycle, kind=kind, reason=reason.strip(), region=region,
+                                                        organization=organization).exists():
+            raise ValidationError(_("该激励已登记，请勿重复登记。"))
         incentive = Incentive(cycle=cycle, kind=kind, reason=reason.strip(), region=region,
                               organization=organization, granted_by=by)
         _save(incentive, by, f"登记激励：{incentive.get_kind_display()}")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bidding.models import Task
 from reform_portal.enums import Role
+from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle
@@ -435,9 +436,9 @@ def incentives(request):
 # ---- yearly results ----------------------------------------------------------------------------
 
 def _results_cycle(request):
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        return get_object_or_404(ReformCycle, year=int(year))
+    year = parse_id(request.GET.get("year"))
+    if year is not None:
+        return get_object_or_404(ReformCycle, year=year)
     return _cycle_or_404()
 
 

@@ -4,7 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal.enums import OrgKind
-from reform_portal.forms import CleanTextMixin, validate_phone
+from reform_portal.forms import (
+    CleanTextMixin,
+    ModelMultipleChoiceField,
+    validate_phone,
+    validate_plausible_date,
+)
 from reform_portal.models import Organization
 from reform_portal.uploads import validate_upload
 
@@ -37,6 +42,7 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
             "new_entities": forms.Textarea(attrs={"rows": 2}),
             "entities": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"entities": ModelMultipleChoiceField}
 
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +62,8 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("authority_level") == "national" and not (data.get("coordination_departments") or "").strip():
+        if (data.get("authority_level") == "national" and "coordination_departments" in data
+                and not data["coordination_departments"].strip()):
             self.add_error("coordination_departments", _("需国家层面协调的举措，请填写需协调的国家部门。"))
         return data
 
@@ -96,5 +103,6 @@ class ReturnForm(CleanTextMixin, forms.Form):
 
 
 class ExtensionForm(CleanTextMixin, forms.Form):
-    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[validate_plausible_date])
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)

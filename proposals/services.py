@@ -97,6 +97,8 @@ def proposal_create(*, book, fields, entities=(), results=(), by, now=None) -> M
         position = (book.proposals.aggregate(m=Max("position"))["m"] or 0) + 1
         proposal = MeasureProposal(book=book, position=position)
         _apply(proposal, fields, entities, results)
+        if book.proposals.filter(title=proposal.title).exists():
+            raise ValidationError(_("本建议书已有举措“%(t)s”，请勿重复提交。") % {"t": proposal.title})
         _save(proposal, by, "新增举措")
         _write_children(proposal, entities, results, by)
         _touch(book, by, f"新增举措：{proposal.title}")
