@@ -443,11 +443,8 @@ def public_list(request, pk):
 
 @require_GET
 def public_pdf(request, pk):
-    from .documents import render_list_pdf
-
     measure_list = _published_or_404(pk)
-    response = HttpResponse(render_list_pdf(measure_list, selectors.entries_of(measure_list)),
-                            content_type="application/pdf")
+    response = HttpResponse(services.list_pdf_bytes(measure_list=measure_list), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.pdf"')
     return response
