@@ -1,7 +1,7 @@
 """Read querysets of stage 3, already filtered by permission and with what their pages show."""
-from collections import Counter, defaultdict
+from collections import Counter
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -14,6 +14,7 @@ from .models import (
     Bid,
     BidSet,
     CoordinationRequest,
+    Milestone,
     MilestoneUpdate,
     ProgressReport,
     TargetActual,
@@ -101,42 +102,63 @@ def task_detail(user, pk):
             .filter(pk=pk).first())
 
 
-def progress_rows(cycle, *, region="", state="", overdue_only=False, today=None):
-    """The reviewers' progress dashboard: one row per task, a constant number of queries."""
-    today = today or timezone.localdate()
-    open_statuses = [s for s in MilestoneStatus.values if s != MilestoneStatus.DONE]
-    tasks = (Task.objects.filter(cycle=cycle).select_related("region", "entry")
-             .annotate(n_milestones=Count("milestones", distinct=True),
-                       n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-                       n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
-                       n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK),
-                                    distinct=True),
-                       n_overdue=Count("milestones", filter=Q(milestones__due_date__lt=today,
-                                                               milestones__status__in=open_statuses), distinct=True),
-                       last_report=Max("reports__period_end"),
-                       n_open_requests=Count("coordination_requests",
-                                             filter=Q(coordination_requests__answered_at__isnull=True),
-                                             distinct=True))
-             .prefetch_related("targets")
-             .order_by("region__code", "entry__position"))
+def progress_tasks(cycle, *, region="", state="", overdue_only=False, today=None):
+    """The reviewers' progress dashboard: the cycle's tasks (filtered), without per-task figures."""
+    tasks = Task.objects.filter(cycle=cycle)
     if region:
         tasks = tasks.filter(region__code=region)
     if state:
         tasks = tasks.filter(state=state)
     if overdue_only:
-        tasks = tasks.filter(n_overdue__gt=0)
-    rows = []
-    per_region = defaultdict(lambda: {"tasks": 0, "overdue": 0, "done": 0, "milestones": 0})
+        tasks = tasks.filter(Exists(Milestone.objects.filter(task=OuterRef("pk"), **_overdue(today))))
+    return tasks
+
+
+def _overdue(today=None, prefix=""):
+    today = today or timezone.localdate()
+    open_statuses = [s for s in MilestoneStatus.values if s != MilestoneStatus.DONE]
+    return {f"{prefix}due_date__lt": today, f"{prefix}status__in": open_statuses}
+
+
+def progress_rows(tasks, *, today=None):
+    """One row per task of ``tasks`` (e.g. ``progress_tasks``) with milestone counts, last report, open
+    coordination requests and target attainment: an ordered queryset, figures in a constant number of queries.
+    ``with_attainment`` adds the attainment to the rows of one page."""
+    return (tasks.select_related("region", "entry")
+            .annotate(n_milestones=Count("milestones", distinct=True),
+                      n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+                      n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
+                      n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK),
+                                   distinct=True),
+                      n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
+                      last_report=Max("reports__period_end"),
+                      n_open_requests=Count("coordination_requests",
+                                            filter=Q(coordination_requests__answered_at__isnull=True),
+                                            distinct=True))
+            .prefetch_related("targets")
+            .order_by("region__code", "entry__position", "pk"))
+
+
+def with_attainment(tasks) -> list:
+    tasks = list(tasks)
     for t in tasks:
         values = [a for a in (tg.attainment for tg in t.targets.all()) if a is not None]
         t.attainment = sum(values) / len(values) if values else None
-        rows.append(t)
-        agg = per_region[t.region]
-        agg["tasks"] += 1
-        agg["overdue"] += t.n_overdue
-        agg["done"] += t.n_done
-        agg["milestones"] += t.n_milestones
-    return rows, [{"region": r, **v} for r, v in per_region.items()]
+    return tasks
+
+
+def progress_regions(tasks, *, today=None) -> list[dict]:
+    """Per region, over every task of ``tasks`` (not only one page): tasks, milestones, done and overdue
+    milestones. One aggregate query and one for the regions."""
+    rows = Task.objects.filter(pk__in=tasks.values("pk")).values("region_id").annotate(
+        n_tasks=Count("pk", distinct=True), n_milestones=Count("milestones", distinct=True),
+        n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+        n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
+    ).order_by("region__code")
+    rows = list(rows)
+    regions = Region.objects.in_bulk([r["region_id"] for r in rows])
+    return [{"region": regions[r["region_id"]], "tasks": r["n_tasks"], "milestones": r["n_milestones"],
+             "done": r["n_done"], "overdue": r["n_overdue"]} for r in rows]
 
 
 def overdue_milestones(task, today=None):

@@ -16,6 +16,7 @@ from catalog.models import ListEntry
 from reform_portal.enums import Role, Stage
 from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle, Region
+from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
 from reform_portal.services import days_left, deadline_for, extension_grant, last_day_of
 from reform_portal.uploads import clean_display_name
@@ -511,9 +512,11 @@ def progress(request):
     state = request.GET.get("state", "")
     state = state if state in TaskState.values else ""
     overdue_only = request.GET.get("overdue") == "1"
-    rows, regions = selectors.progress_rows(cycle, region=region, state=state, overdue_only=overdue_only)
+    tasks = selectors.progress_tasks(cycle, region=region, state=state, overdue_only=overdue_only)
+    page, query = paginate(request, selectors.progress_rows(tasks))
     return render(request, "bidding/progress.html", {
-        "cycle": cycle, "rows": rows, "regions": regions, "region": region, "state": state,
+        "cycle": cycle, "page": page, "query": query, "rows": selectors.with_attainment(page.object_list),
+        "regions": selectors.progress_regions(tasks), "region": region, "state": state,
         "overdue_only": overdue_only, "states": TaskState.choices,
         "all_regions": Region.objects.filter(active=True).order_by("code"),
     })

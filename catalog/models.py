@@ -97,6 +97,9 @@ class MeasureList(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("公布人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # A published version is frozen, so its PDF is rendered once (first download) and served from here.
+    pdf = models.FileField(_("PDF 文件"), upload_to="lists/", max_length=200, blank=True)
+    pdf_sha256 = models.CharField(_("PDF 文件摘要"), max_length=64, blank=True)
     history = HistoricalRecords()
 
     class Meta:

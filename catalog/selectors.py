@@ -3,7 +3,7 @@ import hashlib
 import statistics
 
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from guardian.shortcuts import get_objects_for_user
 
 from proposals.models import MeasureProposal
@@ -28,43 +28,68 @@ def cycle_proposals(cycle):
     )
 
 
-def similar_for(proposals) -> dict[int, list]:
-    """For each proposal id: [(proposal, score)] of the most similar proposals from OTHER regions.
-    Computed in one pass for the whole set and cached under a key made of the ids and update times."""
-    proposals = list(proposals)
-    if not proposals:
+def merge_proposals(cycle, *, region="", area="", status=""):
+    """The merge page's proposals, filtered in the database (region code, area, 待处理/已合并/未采纳)."""
+    qs = cycle_proposals(cycle)
+    if region:
+        qs = qs.filter(book__region__code=region)
+    if area:
+        qs = qs.filter(area=area)
+    if status == "merged":
+        qs = qs.filter(measure_source__isnull=False)
+    elif status == "rejected":
+        qs = qs.filter(measure_source__isnull=True, rejection__isnull=False)
+    elif status == "open":
+        qs = qs.filter(measure_source__isnull=True, rejection__isnull=True)
+    return qs
+
+
+def merge_counts(cycle) -> dict[str, int]:
+    """How many of the cycle's proposals are open, merged and rejected: one aggregate query."""
+    counts = cycle_proposals(cycle).order_by().aggregate(
+        total=Count("pk"),
+        merged=Count("pk", filter=Q(measure_source__isnull=False)),
+        rejected=Count("pk", filter=Q(measure_source__isnull=True, rejection__isnull=False)),
+    )
+    counts["open"] = counts["total"] - counts["merged"] - counts["rejected"]
+    return counts
+
+
+def cycle_ranking(cycle) -> dict[int, list[dict]]:
+    """For each proposal id of the cycle: the most similar proposals from OTHER regions, best first, as
+    {"pk", "title", "region_code", "region_name", "score"}. Ranked in one pass over the whole cycle (the IDF
+    needs every text) and cached under a key made of the ids and update times, so a request reads only the
+    (id, updated_at) pairs and the cached ranking."""
+    stamps = list(cycle_proposals(cycle).order_by("pk").values_list("pk", "updated_at"))
+    if not stamps:
         return {}
-    digest = hashlib.sha256(  # a cache key
-        ";".join(f"{p.pk}:{p.updated_at.isoformat()}" for p in sorted(proposals, key=lambda p: p.pk)).encode()
-    ).hexdigest()
-    key = f"catalog:similar:{proposals[0].book.cycle_id}:{digest}"
+    digest = hashlib.sha256(";".join(f"{pk}:{at.isoformat()}" for pk, at in stamps).encode()).hexdigest()
+    key = f"catalog:similar:{cycle.pk}:{digest}"
     ranking = cache.get(key)
     if ranking is None:
-        docs = [(p.pk, p.book.region_id, "\n".join([p.title, p.content, p.pain_points])) for p in proposals]
-        ranking = {k: [(m.key, m.score) for m in v[:SIMILAR_TOP]] for k, v in rank(docs, top=SIMILAR_TOP).items()}
+        rows = list(cycle_proposals(cycle).values_list("pk", "book__region_id", "title", "content", "pain_points",
+                                                       "book__region__code", "book__region__name"))
+        labels = {row[0]: {"pk": row[0], "title": row[2], "region_code": row[5], "region_name": row[6]}
+                  for row in rows}
+        docs = [(pk, region_id, "\n".join([title, content, pain])) for pk, region_id, title, content, pain, *_ in rows]
+        ranking = {k: [{**labels[m.key], "score": m.score} for m in v[:SIMILAR_TOP]]
+                   for k, v in rank(docs, top=SIMILAR_TOP).items()}
         cache.set(key, ranking, 60 * 60 * 24)
-    by_id = {p.pk: p for p in proposals}
-    return {pk: [(by_id[o], s) for o, s in matches if o in by_id] for pk, matches in ranking.items()}
+    return ranking
 
 
-def merge_rows(cycle, *, region="", area="", status=""):
-    """The merge page's rows (filtered) with similar proposals computed over the whole cycle."""
-    everything = list(cycle_proposals(cycle))
-    similar = similar_for(everything)
+def merge_rows(cycle, proposals) -> list[dict]:
+    """The merge page's rows for ``proposals`` (one page): state, and the similar proposals of other regions
+    from the cycle's cached ranking."""
+    ranking = cycle_ranking(cycle)
     rows = []
-    for p in everything:
+    for p in proposals:
         source = getattr(p, "measure_source", None)
         rejection = getattr(p, "rejection", None)
         state = "merged" if source else ("rejected" if rejection else "open")
-        if region and p.book.region.code != region:
-            continue
-        if area and p.area != area:
-            continue
-        if status and state != status:
-            continue
         rows.append({"proposal": p, "state": state, "source": source, "rejection": rejection,
-                     "similar": similar.get(p.pk, [])})
-    return rows, everything
+                     "similar": ranking.get(p.pk, [])})
+    return rows
 
 
 def _stats(reviews):
@@ -88,13 +113,18 @@ def _stats(reviews):
 
 
 def measures_for(cycle):
-    """The cycle's measures with sources, inclusion and review statistics (three queries in all)."""
-    measures = list(
+    """The cycle's measures with sources, inclusion and reviews (``with_stats`` adds the statistics)."""
+    return (
         Measure.objects.filter(cycle=cycle).select_related("inclusion")
         .prefetch_related("sources__region", Prefetch("reviews", queryset=ExpertReview.objects.select_related(
             "expert__organization__region")))
         .order_by("position", "pk")
     )
+
+
+def with_stats(measures) -> list:
+    """The measures (e.g. one page of ``measures_for``) with review statistics and inclusion: three queries."""
+    measures = list(measures)
     for m in measures:
         m.stats = _stats(list(m.reviews.all()))
         inclusion = getattr(m, "inclusion", None)

@@ -1,6 +1,9 @@
 """Every write of 制定清单: one function per action, in a transaction, checking permission and state.
 Views, admin and tests all call these."""
+import hashlib
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -356,6 +359,40 @@ def list_publish(*, measure_list, by, now=None, notify=True) -> MeasureList:
         if notify:
             transaction.on_commit(lambda: notify_published(MeasureList.objects.get(pk=pk)))
     return measure_list
+
+
+def list_pdf_bytes(*, measure_list) -> bytes:
+    """The PDF of a published version. A published version is frozen, so the PDF is rendered once and stored
+    (``lists/<pk>-<sha256 prefix>.pdf``, digest in ``pdf_sha256``); later calls read the stored file. A file
+    that is missing or fails its digest is rendered again (it is derived from the frozen entries)."""
+    data = _stored_pdf(measure_list)
+    if data is not None:
+        return data
+    from .documents import render_list_pdf
+
+    with transaction.atomic():  # the row lock makes concurrent first downloads render once
+        measure_list = MeasureList.objects.select_for_update().select_related("cycle").get(pk=measure_list.pk)
+        if not measure_list.is_published:
+            raise ValidationError(_("清单尚未公布。"))
+        data = _stored_pdf(measure_list)
+        if data is not None:
+            return data
+        data = render_list_pdf(measure_list, list(measure_list.entries.order_by("position")))
+        measure_list.pdf_sha256 = hashlib.sha256(data).hexdigest()
+        measure_list.pdf.save(f"{measure_list.pk}-{measure_list.pdf_sha256[:16]}.pdf", ContentFile(data), save=False)
+        _save(measure_list, None, "生成清单 PDF 文件")
+    return data
+
+
+def _stored_pdf(measure_list) -> bytes | None:
+    if not measure_list.pdf:
+        return None
+    try:
+        with measure_list.pdf.open("rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == measure_list.pdf_sha256 else None
 
 
 def notify_published(measure_list) -> int:

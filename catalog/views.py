@@ -13,6 +13,7 @@ from proposals.models import MeasureProposal
 from reform_portal.enums import Role
 from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle, Region, User
+from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle
 
@@ -98,15 +99,13 @@ def merge(request):
             else:
                 for message in exc.messages:
                     form.add_error(None, message)
-    rows, everything = selectors.merge_rows(cycle, region=region, area=area, status=status)
-    counts = {"total": len(everything)}
-    for row in selectors.merge_rows(cycle)[0] if (region or area or status) else rows:
-        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    page, query = paginate(request, selectors.merge_proposals(cycle, region=region, area=area, status=status))
     return render(request, "catalog/merge.html", {
-        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "rows": rows, "form": form,
+        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "page": page, "query": query,
+        "rows": selectors.merge_rows(cycle, page.object_list), "form": form,
         "selected": selected, "region": region, "area": area, "status": status, "statuses": STATUSES,
         "regions": Region.objects.filter(active=True).order_by("code"), "areas": ReformArea.choices,
-        "counts": counts, "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
+        "counts": selectors.merge_counts(cycle), "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
         "reject_form": RejectForm(),
     })
 
@@ -151,9 +150,10 @@ def unreject(request, pk):
 @require_GET
 def measures(request):
     cycle = _cycle(request)
+    page, query = paginate(request, selectors.measures_for(cycle))
     return render(request, "catalog/measures.html", {
-        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "measures": selectors.measures_for(cycle),
-        "criteria": ExpertReview.CRITERIA,
+        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "page": page, "query": query,
+        "measures": selectors.with_stats(page.object_list), "criteria": ExpertReview.CRITERIA,
     })
 
 
@@ -256,7 +256,8 @@ def include(request, pk):
 @role_required(Role.EXPERT)
 @require_GET
 def my_reviews(request):
-    return render(request, "catalog/my_reviews.html", {"reviews": selectors.reviews_for_expert(request.user)})
+    page, query = paginate(request, selectors.reviews_for_expert(request.user))
+    return render(request, "catalog/my_reviews.html", {"page": page, "query": query, "reviews": page.object_list})
 
 
 @role_required(Role.EXPERT)
@@ -458,11 +459,8 @@ def public_list(request, pk):
 
 @require_GET
 def public_pdf(request, pk):
-    from .documents import render_list_pdf
-
     measure_list = _published_or_404(pk)
-    response = HttpResponse(render_list_pdf(measure_list, selectors.entries_of(measure_list)),
-                            content_type="application/pdf")
+    response = HttpResponse(services.list_pdf_bytes(measure_list=measure_list), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.pdf"')
     return response

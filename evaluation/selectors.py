@@ -87,6 +87,20 @@ def assignments(user, cycle=None):
     return rows
 
 
+def assignment_links(user):
+    """The evaluator's tasks as (commission, task) links with the assessment if any: a queryset to page through,
+    ordered like ``assignments``."""
+    return (Commission.tasks.through.objects.filter(commission__in=commissions_visible_to(user))
+            .select_related("commission__agency", "task__region", "task__entry", "task__assessment")
+            .order_by("commission__due_date", "commission_id", "task__region__code", "task__entry__position", "pk"))
+
+
+def assignment_rows(links) -> list[dict]:
+    """Rows of the assignments page for ``links`` (one page of ``assignment_links``)."""
+    return [{"commission": link.commission, "task": link.task, "assessment": getattr(link.task, "assessment", None)}
+            for link in links]
+
+
 def task_dossier(user, pk):
     """The task with its plan, targets, reports (with attachments) and summary, or None if not visible."""
     reports = ProgressReport.objects.select_related("submitted_by").prefetch_related(
@@ -130,7 +144,7 @@ def assessment_list(cycle, *, grade="", recommended=""):
         qs = qs.filter(grade=grade)
     if recommended == "1":
         qs = qs.filter(recommend_promotion=True, state__in=SUBMITTED)
-    return qs
+    return qs.order_by("task__region__code", "task__entry__position", "pk")
 
 
 # ---- outcomes ----------------------------------------------------------------------------------
@@ -161,7 +175,7 @@ def outcome_candidates(cycle):
 
 
 def incentive_list(cycle):
-    return (Incentive.objects.filter(cycle=cycle).select_related("region", "organization", "granted_by")
+    return (Incentive.objects.filter(cycle=cycle).order_by("-granted_at", "-pk").select_related("region", "organization", "granted_by")
             .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("region", "entry"))))
 
 

@@ -12,6 +12,7 @@ from bidding.models import Task
 from reform_portal.enums import Role
 from reform_portal.forms import parse_id
 from reform_portal.models import ReformCycle
+from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle
 from reform_portal.uploads import clean_display_name
@@ -155,7 +156,9 @@ def commission_withdraw(request, pk):
 @role_required(Role.EVALUATOR)
 @require_GET
 def assignments(request):
-    return render(request, "evaluation/assignments.html", {"rows": selectors.assignments(request.user)})
+    page, query = paginate(request, selectors.assignment_links(request.user))
+    return render(request, "evaluation/assignments.html", {
+        "page": page, "query": query, "rows": selectors.assignment_rows(page.object_list)})
 
 
 def _task_or_404(user, pk):
@@ -316,8 +319,9 @@ def assessments(request):
     grade = request.GET.get("grade", "")
     grade = grade if grade in Grade.values else ""
     recommended = "1" if request.GET.get("recommended") == "1" else ""
+    page, query = paginate(request, selectors.assessment_list(cycle, grade=grade, recommended=recommended))
     return render(request, "evaluation/assessments.html", {
-        "cycle": cycle, "assessments": list(selectors.assessment_list(cycle, grade=grade, recommended=recommended)),
+        "cycle": cycle, "page": page, "query": query, "assessments": page.object_list,
         "grades": Grade.choices, "grade": grade, "recommended": recommended,
     })
 
@@ -399,8 +403,9 @@ def library(request):
         filters = {k: (v if v is not None else "") for k, v in form.cleaned_data.items()}
     years = (ReformCycle.objects.filter(outcomes__state=OutcomeState.PUBLISHED).values_list("year", flat=True)
              .distinct().order_by("-year"))
+    page, query = paginate(request, selectors.published_outcomes(**filters))
     return render(request, "evaluation/library.html", {
-        "form": form, "outcomes": list(selectors.published_outcomes(**filters)), "years": list(years),
+        "form": form, "page": page, "query": query, "outcomes": page.object_list, "years": list(years),
     })
 
 
@@ -428,8 +433,9 @@ def incentives(request):
         else:
             messages.success(request, _("激励已登记。"))
             return redirect("evaluation:incentives")
+    page, query = paginate(request, selectors.incentive_list(cycle))
     return render(request, "evaluation/incentives.html", {
-        "cycle": cycle, "form": form, "incentives": list(selectors.incentive_list(cycle)),
+        "cycle": cycle, "form": form, "page": page, "query": query, "incentives": page.object_list,
     })
 
 

@@ -145,7 +145,8 @@ def test_progress_dashboard_filters_and_figures(client, bcycle, entries, reviewe
     later = timezone.localdate() + datetime.timedelta(days=5)
     from bidding import selectors
 
-    rows, regions = selectors.progress_rows(bcycle, today=later)
+    rows = selectors.with_attainment(selectors.progress_rows(selectors.progress_tasks(bcycle), today=later))
+    regions = selectors.progress_regions(selectors.progress_tasks(bcycle), today=later)
     first = rows[0]
     assert (first.n_milestones, first.n_late, first.n_overdue, first.last_report, first.attainment) == (
         2, 1, 1, timezone.localdate(), 0.25)

@@ -141,7 +141,7 @@ def test_merge_page_lists_filters_and_suggests(cycle, reviewer, client):
     rows = page.context["rows"]
     assert len(rows) == 6
     row = next(r for r in rows if r["proposal"] == zj)
-    assert row["similar"][0][0] == js
+    assert row["similar"][0]["pk"] == js.pk
     html = page.content.decode()
     assert "江苏省·开展职务科技成果赋权改革试点" in html
     page = client.get(reverse("catalog:merge"), {"region": "320000"})

@@ -1,4 +1,6 @@
+import hashlib
 from io import BytesIO
+from pathlib import Path
 
 import pdfplumber
 import pytest
@@ -78,3 +80,50 @@ def test_xlsx_without_login_opens_with_the_right_rows(client, published, cycle):
     assert rows[3][:3] == (f"{cycle.year}-02", "组建产业链创新联合体<b>", "打好关键核心技术攻坚战")
     assert rows[3][3] == "'=HYPERLINK(\"x\") 链主企业牵头组建创新联合体。"  # no formula injection
     assert len(rows) == 4
+
+
+def test_the_pdf_is_rendered_once_and_then_served_from_the_stored_file(client, published, django_assert_num_queries):
+    first = client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    published.refresh_from_db()
+    assert published.pdf.name == f"lists/{published.pk}-{published.pdf_sha256[:16]}.pdf"
+    assert hashlib.sha256(first.content).hexdigest() == published.pdf_sha256
+    with published.pdf.open("rb") as fh:
+        assert fh.read() == first.content
+    path = Path(published.pdf.path)
+    stamp = path.stat().st_mtime_ns
+    assert published.history.first().history_change_reason == "生成清单 PDF 文件"
+    with django_assert_num_queries(1):  # the published list; no entries, no lock, no save
+        second = client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    assert second.content == first.content
+    assert path.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_stored_pdf_that_fails_its_digest_is_rendered_again(client, published):
+    client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    published.refresh_from_db()
+    Path(published.pdf.path).write_bytes(b"%PDF-1.4 tampered")
+    again = client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    assert again.content.startswith(b"%PDF") and again.content != b"%PDF-1.4 tampered"
+    published.refresh_from_db()
+    assert hashlib.sha256(again.content).hexdigest() == published.pdf_sha256
+    with published.pdf.open("rb") as fh:
+        assert fh.read() == again.content
+
+
+def test_a_new_version_gets_its_own_pdf(client, published, cycle, reviewer):
+    first = client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    fc.measure_from(cycle, reviewer, [cycle.proposal_books.get(region__code="330000").proposals.order_by(
+        "position")[1]], title="第二版新增举措")
+    second_version = fc.published_list(cycle, reviewer)
+    assert second_version.version == 2
+    second = client.get(reverse("catalog:public_pdf", args=[second_version.pk]))
+    published.refresh_from_db()
+    second_version.refresh_from_db()
+    assert second_version.pdf.name != published.pdf.name
+    assert second_version.pdf_sha256 == hashlib.sha256(second.content).hexdigest() != published.pdf_sha256
+    with published.pdf.open("rb") as fh:
+        assert fh.read() == first.content  # the first version's file is untouched
+    with pdfplumber.open(BytesIO(second.content)) as pdf:
+        text = "".join(p.extract_text() or "" for p in pdf.pages).replace("\n", "")
+    assert "第二版新增举措" in text

@@ -56,11 +56,17 @@ def test_merge_page_ranking_is_computed_once_per_cycle_and_cached(cycle, reviewe
     cache.clear()
     fc.two_region_books(cycle)
     proposals = list(selectors.cycle_proposals(cycle))
-    first = selectors.similar_for(proposals)
+    with django_assert_num_queries(2):  # (id, updated_at) pairs, then the texts to rank
+        first = selectors.cycle_ranking(cycle)
     zj = next(p for p in proposals if p.title.startswith("赋予科研人员"))
     js = next(p for p in proposals if p.title == "开展职务科技成果赋权改革试点")
-    assert first[zj.pk][0][0] == js
-    assert first[js.pk][0][0] == zj
+    assert first[zj.pk][0]["pk"] == js.pk
+    assert first[js.pk][0]["pk"] == zj.pk
+    assert (first[zj.pk][0]["region_name"], first[zj.pk][0]["title"]) == ("江苏省", js.title)
     keys = [k for k in cache._cache if "catalog:similar:" in k]  # noqa: SLF001 - locmem internals
     assert len(keys) == 1
-    assert selectors.similar_for(proposals) == first
+    with django_assert_num_queries(1):  # cached: only the (id, updated_at) pairs are read
+        assert selectors.cycle_ranking(cycle) == first
+    zj.title = "赋予科研人员职务科技成果所有权（修改）"
+    zj.save()
+    assert selectors.cycle_ranking(cycle)[js.pk][0]["title"] == zj.title  # an edit makes a new ranking
