@@ -13,8 +13,9 @@
 3. Drives it with one thread per person (stdlib ``http.client``, a new connection per request):
    - 62 regional users (发展改革委 and 科技厅 of 31 regions) log in and wait for each other, then at once:
      both open proposal 1 of their book and save it at the same moment (one must get the optimistic-locking
-     conflict message, reload and save again), each edits its half of the other proposals ``--rounds`` times,
-     both 确认联合报送, and the 发展改革委 user 报送;
+     conflict message, reload and save again), each edits its half of the other proposals ``--rounds`` times;
+     科技厅 reads the book while 发展改革委 saves one last change, then 确认联合报送 from what it read (the
+     portal must say the book changed; it reads again and confirms), 发展改革委 confirms, and 报送;
    - reviewers browse the national inbox and open submitted books (one 建议书 PDF each);
    - anonymous visitors read the home page and the public 举措清单 (its PDF and XLSX a few times).
    Bounded by ``--max-requests`` and ``--time-limit`` seconds.
@@ -53,6 +54,7 @@ HOST = "127.0.0.1"
 CONFLICT_TEXT = "您的修改尚未保存"  # part of proposals.services.proposal_update's stale-revision message
 SAVED_TEXT = "已保存"
 SIGNED_TEXT = "已确认联合报送。"
+STALE_SIGN_TEXT = "请查看最新内容后再确认联合报送"  # proposals.services.book_sign when the book changed
 SUBMITTED_TEXT = "建议书已报送国家发展改革委、科技部。"
 MARK = "【负载测试"
 
@@ -219,6 +221,7 @@ class Run:
         self.minute = threading.Event()  # everybody has logged in: the edits start
         self.minute_started = None
         self.first_edit = self.last_submit = None
+        self.stale_signs = 0
         self.finished = None
 
     def count(self):
@@ -375,6 +378,31 @@ def _book_page(browser, path, expect_text=None):
     return page
 
 
+def _version(page):
+    return int(re.search(r"第 (\d+) 版", page).group(1))
+
+
+def _sign(browser, run, book_path, page):
+    """确认联合报送 from the book page the user has read; if the book changed since, the portal must say so
+    (then the user reads it again and confirms)."""
+    form = next((f for f in forms_of(page) if f["action"].endswith("/sign/")), None)
+    if form is None:
+        raise FlowError(f"{book_path}: no 确认联合报送 button")
+    seen = _version(page)
+    _s, location, _c = browser.post("确认联合报送 POST", form["action"], form["fields"])
+    after = browser.follow("建议书页面", location)
+    if STALE_SIGN_TEXT in after:
+        with run.lock:
+            run.stale_signs += 1
+        run.pause()
+        return _sign(browser, run, book_path, after)
+    if SIGNED_TEXT not in after:
+        raise FlowError(f"{book_path}: 确认联合报送 without the success message")
+    if _version(after) != seen:
+        run.error(browser.who, "确认联合报送 POST", f"{book_path}: confirmed 第{_version(after)}版 having read "
+                                                    f"第{seen}版, without being told")
+
+
 def regional(run, region, role, password, start):
     """One regional user's minute: log in, wait for everybody, edit (one proposal at the same moment as the
     other department), confirm, and (发展改革委) submit."""
@@ -412,15 +440,22 @@ def regional(run, region, role, password, start):
                 run.pause()
                 if _save(browser, run, pk, fields) != "saved":
                     raise FlowError(f"proposal {pk}: an edit nobody else touched was not saved")
-        region.barrier.wait()  # everything edited: both confirm this version
+        region.barrier.wait()  # everything edited
 
-        page = _book_page(browser, book_path)
-        form = next((f for f in forms_of(page) if f["action"].endswith("/sign/")), None)
-        if form is None:
-            raise FlowError(f"{book_path}: no 确认联合报送 button")
-        _s, location, _c = browser.post("确认联合报送 POST", form["action"], form["fields"])
-        if SIGNED_TEXT not in browser.follow("建议书页面", location):
-            raise FlowError(f"{book_path}: 确认联合报送 without the success message")
+        # 科技厅 reads the book while 发展改革委 makes one last change, then confirms what it read: the
+        # confirmation must not silently apply to the newer version it has not seen.
+        page = _book_page(browser, book_path) if role == "std" else None
+        region.barrier.wait()
+        if role == "drc":
+            fields = _edit_form(browser, first)
+            if _save(browser, run, first, fields) != "saved":
+                raise FlowError(f"proposal {first}: the last change was not saved")
+        region.barrier.wait()
+        if role == "std":
+            _sign(browser, run, book_path, page)
+        region.barrier.wait()
+        if role == "drc":
+            _sign(browser, run, book_path, _book_page(browser, book_path))
         region.barrier.wait()
 
         if role == "drc":
@@ -575,6 +610,7 @@ def report(run, verification, regions):
               f"{len(regions) - len(verification.not_submitted)}/{len(regions)}")
     print(f"edits: {len(run.edits)} POSTs, {len(saves)} saved, {len(conflicts)} told of a conflict "
           f"(simultaneous pairs: {len(pairs) // 2}, conflict problems: {len(verification.conflict_problems)})")
+    print(f"确认联合报送 of a version changed since it was read: {run.stale_signs} refused with the message")
     print(f"errors: {len(run.errors)} (5xx or connection: {server_errors}); lost edits: "
           f"{len(verification.lost_edits)}; books not submitted: {len(verification.not_submitted)}")
     for who, kind, what in run.errors[:30]:
