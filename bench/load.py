@@ -730,8 +730,8 @@ def main():
     parser.add_argument("--max-requests", type=int, default=6000, help="request budget (default 6000)")
     parser.add_argument("--login-ramp", type=float, default=30,
                         help="users log in at random moments over this many seconds (default 30)")
-    parser.add_argument("--time-limit", type=float, default=240,
-                        help="hard limit of the whole load, logins included, s (default 240)")
+    parser.add_argument("--time-limit", type=float, default=300,
+                        help="hard limit of the whole load, logins included, s (default 300)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (gunicorn.log, edits.json) and print its path")
     parser.add_argument("--past-cycles", type=int, default=2, help="generated past cycles (default 2)")
