@@ -251,7 +251,9 @@ def _book_action(request, pk, action, success):
 @login_required
 @require_POST
 def book_sign(request, pk):
-    return _book_action(request, pk, lambda b: services.book_sign(book=b, by=request.user),
+    seen = request.POST.get("version", "")
+    version = int(seen) if seen.isdigit() else None
+    return _book_action(request, pk, lambda b: services.book_sign(book=b, by=request.user, version=version),
                         _("已确认联合报送。"))
 
 

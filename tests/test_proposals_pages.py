@@ -105,6 +105,23 @@ def test_sign_and_submit_buttons_walk_the_workflow(client, cycle, region_a_drc, 
     assert book.state == "submitted"
 
 
+def test_confirm_button_sends_the_version_read_and_a_newer_version_is_not_confirmed(client, cycle, region_a_drc,
+                                                                                     region_a_std):
+    book = f.make_book(cycle, region_a_drc)
+    client.force_login(region_a_std)
+    page = client.get(reverse("proposals:book_detail", args=[book.pk])).content.decode()
+    assert f'<input type="hidden" name="version" value="{book.version}">' in page
+    p = book.proposals.first()
+    services.proposal_update(proposal=p, revision=p.revision, fields={"title": "读后才改的标题"}, results=f.RESULTS,
+                             by=region_a_drc)
+    page = client.post(reverse("proposals:book_sign", args=[book.pk]), {"version": str(book.version)}, follow=True)
+    assert [str(m) for m in page.context["messages"]] == [
+        f"建议书在您查看后已被修改（您看到的是第{book.version}版，现为第{book.version + 1}版），本次确认未生效。"
+        "请查看最新内容后再确认联合报送。"]
+    book.refresh_from_db()
+    assert book.std_signed_by is None
+
+
 def test_reviewer_returns_and_grants_an_extension_from_the_page(client, cycle, region_a_drc, region_a_std, reviewer):
     book = f.submitted_book(cycle, region_a_drc, region_a_std)
     client.force_login(reviewer)

@@ -217,3 +217,21 @@ def test_concurrent_edit_is_refused_and_does_not_overwrite(cycle, region_a_drc, 
     assert "您的修改尚未保存" in messages_of(err)
     p.refresh_from_db()
     assert p.title == "甲的修改"
+
+
+def test_confirming_a_version_edited_since_it_was_read_is_refused(cycle, region_a_drc, region_a_std):
+    """Found by bench/load.py: 科技厅 read version n, 发展改革委 saved an edit, 科技厅's 确认联合报送 then
+    confirmed version n+1, which it had never seen, without being told."""
+    book = f.make_book(cycle, region_a_drc)
+    read = book.version
+    p = book.proposals.first()
+    services.proposal_update(proposal=p, revision=p.revision, fields={"content": "发展改革委最后修改的内容"},
+                             results=f.RESULTS, by=region_a_drc)
+    with pytest.raises(ValidationError) as err:
+        services.book_sign(book=book, by=region_a_std, version=read)
+    assert messages_of(err) == (f"建议书在您查看后已被修改（您看到的是第{read}版，现为第{read + 1}版），本次确认未生效。"
+                                "请查看最新内容后再确认联合报送。")
+    book.refresh_from_db()
+    assert book.std_signed_by is None
+    signed = services.book_sign(book=book, by=region_a_std, version=read + 1)
+    assert signed.std_signed_by == region_a_std
