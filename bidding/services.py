@@ -16,8 +16,8 @@ from catalog.models import ListEntry, MeasureList
 from reform_portal import pdf
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, ReformCycle
+from reform_portal.services import check_revision, local_today, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import local_today, organization_group
 from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
@@ -115,14 +115,20 @@ def _clean_kinds(kinds):
     return [k for k in allowed if k in kinds]
 
 
-def bid_save(*, bid_set, entry, fields, by, now=None) -> Bid:
-    """Claim an entry (or change the claim): approach, intended implementing entities, contact."""
+def bid_save(*, bid_set, entry, fields, by, now=None, revision=None) -> Bid:
+    """Claim an entry (or change the claim): approach, intended implementing entities, contact.
+    ``revision``: the version of the claim the editor loaded (the form sends it); a change saved by the other
+    department in between is refused, not overwritten."""
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_edit_bids(by, bid_set, now))
         _check_entry(bid_set, entry)
         bid = Bid.objects.filter(bid_set=bid_set, entry=entry).first() or Bid(bid_set=bid_set, entry=entry)
         created = bid.pk is None
+        if not created and revision is not None:
+            check_revision(bid, revision, _("揭榜事项"))
+        if not created:
+            bid.revision += 1
         for name in BID_FIELDS:
             if name in fields:
                 setattr(bid, name, fields[name])

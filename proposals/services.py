@@ -9,8 +9,8 @@ from guardian.shortcuts import assign_perm
 
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization
+from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import organization_group
 from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
@@ -112,14 +112,7 @@ def proposal_update(*, proposal, revision, fields, entities=(), results=(), by, 
         book = _locked(proposal.book)
         _check(rules.can_edit(by, book, now))
         current = MeasureProposal.objects.select_for_update().get(pk=proposal.pk)
-        if current.revision != revision:
-            who = current.history.first()
-            raise ValidationError(
-                _("该举措已被%(who)s于%(at)s修改，您的修改尚未保存。请复制您的内容，刷新页面后重新修改。")
-                % {"who": getattr(who, "history_user", None) or _("他人"),
-                   "at": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
-                code="stale",
-            )
+        check_revision(current, revision, _("举措"))
         _apply(current, fields, entities, results)
         current.revision += 1
         _save(current, by, "修改举措")
