@@ -79,13 +79,18 @@ def grant_region_access(obj, perms):
 # ---- 揭榜: the region's bid set --------------------------------------------------------------------
 
 def bid_set_get_or_create(*, cycle, region, by) -> BidSet:
-    with transaction.atomic():
-        bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
-        if bid_set is not None:
-            return bid_set
-        bid_set = BidSet(cycle=cycle, region=region)
-        _save(bid_set, by, "创建揭榜申报")
-        grant_region_access(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
+    """The region's bid set, created on first visit; a simultaneous first visit of the other department
+    meets the unique (cycle, region) constraint in a savepoint and gets the same row."""
+    bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
+    if bid_set is not None:
+        return bid_set
+    try:
+        with transaction.atomic():
+            bid_set = BidSet(cycle=cycle, region=region)
+            _save(bid_set, by, "创建揭榜申报")
+            grant_region_access(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
+    except IntegrityError:
+        return BidSet.objects.get(cycle=cycle, region=region)
     return bid_set
 
 

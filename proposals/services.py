@@ -1,7 +1,7 @@
 """Every write to a 建议书: one function per action, in a transaction, checking permission, state and
 the deadline (``deadline_for``) on the server. Views, admin and tests all call these."""
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,16 +44,21 @@ def grant_region_access(book):
 
 
 def book_get_or_create(*, cycle, region, by) -> ProposalBook:
-    """The region's book for the cycle, created (with its object permissions) on first visit."""
-    with transaction.atomic():
-        book = ProposalBook.objects.filter(cycle=cycle, region=region).first()
-        if book is not None:
-            return book
-        book = ProposalBook(cycle=cycle, region=region, contact_name=by.full_name, contact_phone=by.phone)
-        book._history_user = by
-        book._change_reason = "创建建议书"
-        book.save()
-        grant_region_access(book)
+    """The region's book for the cycle, created (with its object permissions) on first visit. When both
+    departments open it for the first time at the same moment, the second insert meets the unique (cycle,
+    region) constraint inside a savepoint and returns the book the first one created."""
+    book = ProposalBook.objects.filter(cycle=cycle, region=region).first()
+    if book is not None:
+        return book
+    try:
+        with transaction.atomic():
+            book = ProposalBook(cycle=cycle, region=region, contact_name=by.full_name, contact_phone=by.phone)
+            book._history_user = by
+            book._change_reason = "创建建议书"
+            book.save()
+            grant_region_access(book)
+    except IntegrityError:
+        return ProposalBook.objects.get(cycle=cycle, region=region)
     return book
 
 
