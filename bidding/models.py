@@ -43,6 +43,7 @@ class Bid(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=30)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -16,8 +16,8 @@ from catalog.models import ListEntry, MeasureList
 from reform_portal import pdf
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, ReformCycle
+from reform_portal.services import check_revision, local_today, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import local_today, organization_group
 from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
@@ -79,13 +79,18 @@ def grant_region_access(obj, perms):
 # ---- 揭榜: the region's bid set --------------------------------------------------------------------
 
 def bid_set_get_or_create(*, cycle, region, by) -> BidSet:
-    with transaction.atomic():
-        bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
-        if bid_set is not None:
-            return bid_set
-        bid_set = BidSet(cycle=cycle, region=region)
-        _save(bid_set, by, "创建揭榜申报")
-        grant_region_access(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
+    """The region's bid set, created on first visit; a simultaneous first visit of the other department
+    meets the unique (cycle, region) constraint in a savepoint and gets the same row."""
+    bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
+    if bid_set is not None:
+        return bid_set
+    try:
+        with transaction.atomic():
+            bid_set = BidSet(cycle=cycle, region=region)
+            _save(bid_set, by, "创建揭榜申报")
+            grant_region_access(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
+    except IntegrityError:
+        return BidSet.objects.get(cycle=cycle, region=region)
     return bid_set
 
 
@@ -115,14 +120,20 @@ def _clean_kinds(kinds):
     return [k for k in allowed if k in kinds]
 
 
-def bid_save(*, bid_set, entry, fields, by, now=None) -> Bid:
-    """Claim an entry (or change the claim): approach, intended implementing entities, contact."""
+def bid_save(*, bid_set, entry, fields, by, now=None, revision=None) -> Bid:
+    """Claim an entry (or change the claim): approach, intended implementing entities, contact.
+    ``revision``: the version of the claim the editor loaded (the form sends it); a change saved by the other
+    department in between is refused, not overwritten."""
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_edit_bids(by, bid_set, now))
         _check_entry(bid_set, entry)
         bid = Bid.objects.filter(bid_set=bid_set, entry=entry).first() or Bid(bid_set=bid_set, entry=entry)
         created = bid.pk is None
+        if not created and revision is not None:
+            check_revision(bid, revision, _("揭榜事项"))
+        if not created:
+            bid.revision += 1
         for name in BID_FIELDS:
             if name in fields:
                 setattr(bid, name, fields[name])

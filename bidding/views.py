@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import ListEntry
 from reform_portal.enums import Role, Stage
-from reform_portal.forms import parse_id
+from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -108,9 +108,10 @@ def bid_edit(request, entry_pk):
     bid = bid_set.bids.filter(entry=entry).first()
     initial = {} if bid else {"contact_name": request.user.full_name, "contact_phone": request.user.phone}
     form = BidForm(request.POST or None, instance=bid, initial=initial)
+    add_revision_field(form, bid.revision if bid else 0)
     if request.method == "POST" and form.is_valid():
         try:
-            services.bid_save(bid_set=bid_set, entry=entry, by=request.user,
+            services.bid_save(bid_set=bid_set, entry=entry, by=request.user, revision=form.cleaned_data["revision"],
                               fields={k: form.cleaned_data[k] for k in services.BID_FIELDS})
         except ValidationError as exc:
             _form_errors(form, exc)

@@ -15,8 +15,8 @@ from proposals.enums import AuthorityLevel, BookState
 from proposals.models import MeasureProposal
 from reform_portal.enums import OrgKind, Role
 from reform_portal.models import Organization, User
+from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import organization_group
 from reform_portal.services import save_with_history as _save
 
 from . import rules
@@ -139,12 +139,15 @@ def measure_unmerge(*, measure, by):
         _delete(measure, by, f"撤销合并：{title}")
 
 
-def measure_update(*, measure, fields, by, reason="") -> Measure:
-    """修改完善: every revision is a history record with who and why."""
+def measure_update(*, measure, fields, by, reason="", revision=None) -> Measure:
+    """修改完善: every revision is a history record with who and why. ``revision``: the 稿 the reviewer loaded
+    (the form sends it); a revision saved by a colleague in between is refused, not overwritten."""
     _check(rules.reviewer_only(by))
     data = _clean_measure_fields({**{k: getattr(measure, k) for k in MEASURE_FIELDS}, **fields})
     with transaction.atomic():
         measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        if revision is not None:
+            check_revision(measure, revision, _("举措"))
         for k, v in data.items():
             setattr(measure, k, v)
         measure.revision += 1

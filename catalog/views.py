@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
 from reform_portal.enums import Role
-from reform_portal.forms import parse_id
+from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.models import ReformCycle, Region, User
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -169,11 +169,12 @@ def measure_detail(request, pk):
     measure = _measure_or_404(pk)
     form = RevisionForm(request.POST or None, instance=measure if request.method == "GET" else None,
                         initial={k: getattr(measure, k) for k in services.MEASURE_FIELDS})
+    add_revision_field(form, measure.revision)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS}
         try:
             services.measure_update(measure=measure, fields=data, reason=form.cleaned_data["reason"],
-                                    by=request.user)
+                                    revision=form.cleaned_data["revision"], by=request.user)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)

@@ -126,6 +126,7 @@ class Assessment(models.Model):
     reopen_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                             blank=True, related_name="+", verbose_name=_("申请人"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -170,6 +171,7 @@ class Outcome(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("整理人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -14,8 +14,8 @@ from bidding.models import Task
 from reform_portal.enums import Role
 from reform_portal.models import Organization, User
 from reform_portal.notifications import notify
+from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import organization_group
 from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
@@ -114,20 +114,30 @@ def _locked_assessment(pk):
     return Assessment.objects.select_for_update().select_related("commission", "task__cycle").get(pk=pk)
 
 
-def assessment_save(*, commission, task, values: dict, upload=None, by) -> Assessment:
+def assessment_save(*, commission, task, values: dict, upload=None, by, revision=None) -> Assessment:
     """Save the draft: scores, conclusion, recommendation and (optionally) a new PDF report.
-    The attainment computed from the task's targets, the weighted score and the grade are derived here."""
+    The attainment computed from the task's targets, the weighted score and the grade are derived here.
+    ``revision``: the version the evaluator loaded (0 = none yet; the form sends it); a colleague's save in
+    between is refused, not overwritten. The task row is locked, so two first saves cannot both create one."""
     if upload is not None:
         validate_upload(upload, kinds=("pdf",))
     with transaction.atomic():
         if not commission.tasks.filter(pk=task.pk).exists():
             raise PermissionDenied(_("该任务不在本次委托范围内。"))
+        Task.objects.select_for_update().get(pk=task.pk)
         assessment = Assessment.objects.select_for_update().filter(task=task).first()
         if assessment is not None and assessment.commission_id != commission.pk:
             raise PermissionDenied(_("该任务的评估属于另一项委托。"))
         _check(rules.can_edit_assessment(by, commission, assessment))
+        if revision is not None:
+            if assessment is None and int(revision) != 0:
+                raise ValidationError(_("页面已过期，请刷新后重新修改。"), code="stale")
+            if assessment is not None:
+                check_revision(assessment, revision, _("评估报告"))
         if assessment is None:
             assessment = Assessment(commission=commission, task=task)
+        else:
+            assessment.revision += 1
         for name in [*SCORE_FIELDS, "conclusion", "recommend_promotion"]:
             if name in values:
                 setattr(assessment, name, values[name])
@@ -230,11 +240,15 @@ def outcome_create(*, task, values: dict, by) -> Outcome:
     return outcome
 
 
-def outcome_update(*, outcome, values: dict, by) -> Outcome:
+def outcome_update(*, outcome, values: dict, by, revision=None) -> Outcome:
+    """``revision``: the version the reviewer loaded (the form sends it); a colleague's save in between wins."""
     if not rules.is_reviewer(by):
         raise PermissionDenied(_("只有国家审核人员可以修改改革成果。"))
     with transaction.atomic():
         outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+        if revision is not None:
+            check_revision(outcome, revision, _("改革成果"))
+        outcome.revision += 1
         for name in OUTCOME_FIELDS:
             if name in values:
                 setattr(outcome, name, values[name])

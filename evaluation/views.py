@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bidding.models import Task
 from reform_portal.enums import Role
-from reform_portal.forms import parse_id
+from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -215,11 +215,13 @@ def assessment_edit(request, pk):
     computed = rules.target_attainment(targets)
     initial = {"score_attainment": computed} if assessment is None and computed is not None else None
     form = AssessmentForm(request.POST or None, request.FILES or None, instance=assessment, initial=initial)
+    add_revision_field(form, assessment.revision if assessment else 0)
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in AssessmentForm.Meta.fields}
         try:
             saved = services.assessment_save(commission=commission, task=task, values=values,
-                                             upload=form.cleaned_data.get("report_file"), by=request.user)
+                                             upload=form.cleaned_data.get("report_file"), by=request.user,
+                                             revision=form.cleaned_data["revision"])
             if "submit" in request.POST:
                 services.assessment_submit(assessment=saved, by=request.user)
         except ValidationError as exc:
@@ -374,10 +376,17 @@ def outcome_edit(request, pk):
     outcome = get_object_or_404(Outcome.objects.select_related("task__region", "task__entry", "task__assessment"),
                                 pk=pk)
     form = OutcomeForm(request.POST or None, instance=outcome)
+    add_revision_field(form, outcome.revision)
     if request.method == "POST" and form.is_valid():
-        services.outcome_update(outcome=outcome, values=form.cleaned_data, by=request.user)
-        messages.success(request, _("改革成果已保存。"))
-        return redirect("evaluation:outcomes")
+        values = {k: v for k, v in form.cleaned_data.items() if k != "revision"}
+        try:
+            services.outcome_update(outcome=outcome, values=values, by=request.user,
+                                    revision=form.cleaned_data["revision"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("改革成果已保存。"))
+            return redirect("evaluation:outcomes")
     return render(request, "evaluation/outcome_form.html", {"task": outcome.task, "form": form, "outcome": outcome})
 
 

@@ -1,7 +1,7 @@
 """Every write to a 建议书: one function per action, in a transaction, checking permission, state and
 the deadline (``deadline_for``) on the server. Views, admin and tests all call these."""
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,8 +9,8 @@ from guardian.shortcuts import assign_perm
 
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization
+from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
-from reform_portal.services import organization_group
 from reform_portal.services import save_with_history as _save
 from reform_portal.uploads import stored_name, validate_upload
 
@@ -44,16 +44,21 @@ def grant_region_access(book):
 
 
 def book_get_or_create(*, cycle, region, by) -> ProposalBook:
-    """The region's book for the cycle, created (with its object permissions) on first visit."""
-    with transaction.atomic():
-        book = ProposalBook.objects.filter(cycle=cycle, region=region).first()
-        if book is not None:
-            return book
-        book = ProposalBook(cycle=cycle, region=region, contact_name=by.full_name, contact_phone=by.phone)
-        book._history_user = by
-        book._change_reason = "创建建议书"
-        book.save()
-        grant_region_access(book)
+    """The region's book for the cycle, created (with its object permissions) on first visit. When both
+    departments open it for the first time at the same moment, the second insert meets the unique (cycle,
+    region) constraint inside a savepoint and returns the book the first one created."""
+    book = ProposalBook.objects.filter(cycle=cycle, region=region).first()
+    if book is not None:
+        return book
+    try:
+        with transaction.atomic():
+            book = ProposalBook(cycle=cycle, region=region, contact_name=by.full_name, contact_phone=by.phone)
+            book._history_user = by
+            book._change_reason = "创建建议书"
+            book.save()
+            grant_region_access(book)
+    except IntegrityError:
+        return ProposalBook.objects.get(cycle=cycle, region=region)
     return book
 
 
@@ -112,14 +117,7 @@ def proposal_update(*, proposal, revision, fields, entities=(), results=(), by, 
         book = _locked(proposal.book)
         _check(rules.can_edit(by, book, now))
         current = MeasureProposal.objects.select_for_update().get(pk=proposal.pk)
-        if current.revision != revision:
-            who = current.history.first()
-            raise ValidationError(
-                _("该举措已被%(who)s于%(at)s修改，您的修改尚未保存。请复制您的内容，刷新页面后重新修改。")
-                % {"who": getattr(who, "history_user", None) or _("他人"),
-                   "at": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
-                code="stale",
-            )
+        check_revision(current, revision, _("举措"))
         _apply(current, fields, entities, results)
         current.revision += 1
         _save(current, by, "修改举措")

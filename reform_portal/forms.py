@@ -80,3 +80,15 @@ def validate_plausible_date(value):
     reminder scan that every user's pages and mails depend on."""
     if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise forms.ValidationError(gettext_lazy("请填写2000年至2100年之间的日期。"), code="out_of_range")
+
+
+def add_revision_field(form, revision):
+    """Optimistic locking: a hidden ``revision`` holding the version of the object the user loaded; the
+    service refuses to save over a newer one (``services.check_revision``) and the page keeps the text.
+    Our pages always send it; a request without it (a script, an old test client) is saved unchecked."""
+    form.fields["revision"] = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1, required=False,
+        error_messages={"invalid": gettext_lazy("页面已过期，请刷新后重新修改。"),
+                        "min_value": gettext_lazy("页面已过期，请刷新后重新修改。"),
+                        "max_value": gettext_lazy("页面已过期，请刷新后重新修改。")})
+    form.fields["revision"].initial = revision

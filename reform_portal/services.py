@@ -110,6 +110,19 @@ def check_rule(result):
         raise PermissionDenied(reason)
 
 
+def check_revision(current, revision, what):
+    """Optimistic locking: ``revision`` is the version the user loaded; if someone saved since, refuse with
+    who and when, so the page can keep the user's text and nobody's edit is silently overwritten."""
+    if revision is not None and int(revision) == current.revision:
+        return
+    last = current.history.select_related("history_user").first()
+    raise ValidationError(
+        _("该%(what)s已被%(who)s于%(at)s修改，您的修改尚未保存。请复制您的内容，刷新页面后重新修改。") % {
+            "what": what, "who": getattr(last, "history_user", None) or _("他人"),
+            "at": timezone.localtime(last.history_date).strftime("%H:%M:%S") if last else "—"},
+        code="stale")
+
+
 def save_with_history(obj, by, reason):
     """Save a domain object recording who did it and why in its simple-history row (reason ≤ 100 chars)."""
     obj._history_user = by
