@@ -80,7 +80,7 @@ class TargetForm(CleanTextMixin, forms.ModelForm):
 class ReportForm(CleanTextMixin, forms.Form):
     """A progress report: a field per target (actual value) and per milestone (status, note)."""
 
-    period_end = forms.DateField(label=_("报告期截至"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("报告期截至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     narrative = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     attachment = forms.FileField(label=_("附件（PDF、DOCX、XLSX、PNG、JPG）"), required=False)
 

@@ -140,6 +140,12 @@ def test_actual_values_must_be_numeric_on_the_form(client, running, region_a_drc
     assert ProgressReport.objects.count() == 0
 
 
+def test_the_report_form_offers_today_in_the_format_a_date_input_reads(client, running, region_a_drc):
+    client.force_login(region_a_drc)
+    page = client.get(reverse("bidding:report_new", args=[running.pk]))
+    assert f'name="period_end" value="{timezone.localdate().isoformat()}"' in page.content.decode()
+
+
 def test_attachments_are_checked_by_content(running, region_a_drc):
     fake = SimpleUploadedFile("进展.pdf", b"MZ\x90\x00 not a pdf at all", content_type="application/pdf")
     with pytest.raises(ValidationError) as err:

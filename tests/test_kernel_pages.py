@@ -43,6 +43,22 @@ def test_each_role_sees_its_dashboard_with_the_next_action(client, cycle, role_u
 
 
 @pytest.mark.django_db
+def test_a_missing_page_answers_404_in_chinese_with_the_way_back(client, cycle, liaison):
+    page = client.get("/catalog/consultations/999999/")
+    assert page.status_code == 302  # anonymous: to the login page first
+    client.force_login(liaison)
+    page = client.get("/catalog/consultations/999999/")
+    assert page.status_code == 404
+    html = page.content.decode()
+    assert "<h1>页面不存在</h1>" in html
+    assert f'<a href="{reverse("dashboard")}">返回工作台</a>' in html
+    client.logout()
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert f'<a href="{reverse("home")}">返回首页</a>' in page.content.decode()
+
+
+@pytest.mark.django_db
 def test_regional_dashboard_shows_the_proposal_deadline_with_days_left(client, cycle, region_a_drc):
     client.force_login(region_a_drc)
     page = client.get(reverse("dashboard"))
