@@ -153,7 +153,9 @@ def _bid_set_action(request, action, success):
 @role_required(Role.REGIONAL_STAFF)
 @require_POST
 def bid_set_sign(request):
-    return _bid_set_action(request, lambda b: services.bid_set_sign(bid_set=b, by=request.user), _("已确认联合报送。"))
+    version = parse_id(request.POST.get("version"))  # the version the page showed; junk counts as unknown
+    return _bid_set_action(request, lambda b: services.bid_set_sign(bid_set=b, by=request.user, version=version),
+                           _("已确认联合报送。"))
 
 
 @role_required(Role.REGIONAL_STAFF)

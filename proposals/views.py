@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reform_portal.enums import Role, Stage
+from reform_portal.forms import parse_id
 from reform_portal.models import Region
 from reform_portal.permissions import role_required
 from reform_portal.services import current_cycle, days_left, deadline_for, extension_grant, last_day_of
@@ -251,8 +252,7 @@ def _book_action(request, pk, action, success):
 @login_required
 @require_POST
 def book_sign(request, pk):
-    seen = request.POST.get("version", "")
-    version = int(seen) if seen.isdigit() else None
+    version = parse_id(request.POST.get("version"))  # the version the page showed; junk counts as unknown
     return _book_action(request, pk, lambda b: services.book_sign(book=b, by=request.user, version=version),
                         _("已确认联合报送。"))
 

@@ -240,3 +240,24 @@ def test_task_page_query_count_does_not_grow_with_reports(client, bcycle, entrie
     add_report(5)
     add_report(1)
     assert _count(client, url, django_assert_max_num_queries) == one
+
+
+def test_confirm_button_sends_the_version_read_and_a_newer_version_is_not_confirmed(client, bcycle, entries,
+                                                                                     region_a_drc, region_a_std):
+    bid_set = fb.make_bid_set(bcycle, region_a_drc, entries[:3])
+    client.force_login(region_a_std)
+    page = client.get(reverse("bidding:bids")).content.decode()
+    assert f'<input type="hidden" name="version" value="{bid_set.version}">' in page
+    # the 发展改革委 changes a claim after the 科技厅 opened the page
+    services.bid_save(bid_set=bid_set, entry=entries[0], fields=fb.bid_fields(approach="读后才改的思路"),
+                      by=region_a_drc)
+    page = client.post(reverse("bidding:bid_set_sign"), {"version": str(bid_set.version)}, follow=True)
+    assert [str(m) for m in page.context["messages"]] == [
+        f"揭榜申报在您查看后已被修改（您看到的是第{bid_set.version}版，现为第{bid_set.version + 1}版），本次确认未生效。"
+        "请查看最新内容后再确认联合报送。"]
+    bid_set.refresh_from_db()
+    assert bid_set.std_signed_by is None
+    # confirming what it now sees works; junk in the field is treated as unknown, not a 500
+    page = client.post(reverse("bidding:bid_set_sign"), {"version": str(bid_set.version)}, follow=True)
+    assert [str(m) for m in page.context["messages"]] == ["已确认联合报送。"]
+    assert client.post(reverse("bidding:bid_set_sign"), {"version": "²"}).status_code == 302
