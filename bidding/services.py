@@ -95,7 +95,7 @@ def bid_set_get_or_create(*, cycle, region, by) -> BidSet:
 
 
 def _locked_set(bid_set):
-    return BidSet.objects.select_for_update().select_related("cycle", "region").get(pk=bid_set.pk)
+    return BidSet.objects.select_for_update(of=("self",)).select_related("cycle", "region").get(pk=bid_set.pk)
 
 
 def _touch(bid_set, by, reason):
@@ -285,7 +285,7 @@ def notice_render(*, notice, by) -> TaskNotice:
     from .documents import render_notice_pdf
 
     with transaction.atomic():
-        notice = TaskNotice.objects.select_for_update().select_related("cycle", "region").get(pk=notice.pk)
+        notice = TaskNotice.objects.select_for_update(of=("self",)).select_related("cycle", "region").get(pk=notice.pk)
         if notice.pdf:
             return notice
         pdf = render_notice_pdf(notice, notice_tasks(notice))
@@ -351,7 +351,7 @@ def batch_progress(batch):
 # ---- 实施方案: entities, milestones, targets ---------------------------------------------------------
 
 def _locked_task(task):
-    return Task.objects.select_for_update().select_related("cycle", "region", "entry").get(pk=task.pk)
+    return Task.objects.select_for_update(of=("self",)).select_related("cycle", "region", "entry").get(pk=task.pk)
 
 
 def plan_set_entities(*, task, organizations, by) -> Task:

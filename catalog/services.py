@@ -66,7 +66,7 @@ def _clean_measure_fields(fields):
 def _lock_proposals(cycle, proposals):
     ids = sorted({p.pk for p in proposals})
     locked = list(
-        MeasureProposal.objects.select_for_update().filter(pk__in=ids).select_related("book__region", "book__cycle")
+        MeasureProposal.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("book__region", "book__cycle")
         .order_by("pk")
     )
     if len(locked) != len(ids) or not ids:
@@ -126,7 +126,7 @@ def measure_add_sources(*, measure, proposals, by) -> Measure:
 def measure_unmerge(*, measure, by):
     """Undo a merge while the list is a draft: the sources go (history keeps them) and so does the measure."""
     with transaction.atomic():
-        measure = Measure.objects.select_for_update().select_related("cycle").get(pk=measure.pk)
+        measure = Measure.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=measure.pk)
         _check(rules.can_unmerge(by, measure))
         title = measure.title
         for source in measure.sources.all():
@@ -171,7 +171,7 @@ def proposal_reject(*, proposal, reason, by) -> ProposalRejection:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写未采纳理由。")})
     with transaction.atomic():
-        p = MeasureProposal.objects.select_for_update().select_related("book").get(pk=proposal.pk)
+        p = MeasureProposal.objects.select_for_update(of=("self",)).select_related("book").get(pk=proposal.pk)
         if p.book.state not in OPEN_BOOK_STATES:
             raise ValidationError(_("只能处理已报送建议书中的建议。"))
         if MeasureSource.objects.filter(proposal=p).exists():
@@ -215,7 +215,7 @@ def expert_unassign(*, review, by) -> None:
     loses access to the assignment and the measure, and the reminders for it stop with the row."""
     with transaction.atomic():
         Measure.objects.select_for_update().get(pk=review.measure_id)
-        review = ExpertReview.objects.select_for_update().select_related("measure", "expert").get(pk=review.pk)
+        review = ExpertReview.objects.select_for_update(of=("self",)).select_related("measure", "expert").get(pk=review.pk)
         _check(rules.can_unassign(by, review))
         remove_perm(rules.VIEW_REVIEW, review.expert, review)
         remove_perm(rules.CHANGE_REVIEW, review.expert, review)
@@ -237,7 +237,7 @@ def review_submit(*, review, scores, comments, recommendation, by, now=None) -> 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        review = ExpertReview.objects.select_for_update().select_related("measure").get(pk=review.pk)
+        review = ExpertReview.objects.select_for_update(of=("self",)).select_related("measure").get(pk=review.pk)
         _check(rules.can_score(by, review))
         for key, _label in ExpertReview.CRITERIA:
             setattr(review, f"{key}_score", int(scores[key]))
@@ -344,7 +344,7 @@ def list_publish(*, measure_list, by, now=None, notify=True) -> MeasureList:
     """公布: entries become frozen, numbered copies (2027-01 …); every region's staff is told bidding can begin."""
     _check(rules.reviewer_only(by))
     with transaction.atomic():
-        measure_list = MeasureList.objects.select_for_update().select_related("cycle").get(pk=measure_list.pk)
+        measure_list = MeasureList.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=measure_list.pk)
         _check(rules.list_editable(measure_list))
         measures = list(included_measures(measure_list.cycle))
         if not measures:
@@ -374,7 +374,7 @@ def list_pdf_bytes(*, measure_list) -> bytes:
     from .documents import render_list_pdf
 
     with transaction.atomic():  # the row lock makes concurrent first downloads render once
-        measure_list = MeasureList.objects.select_for_update().select_related("cycle").get(pk=measure_list.pk)
+        measure_list = MeasureList.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=measure_list.pk)
         if not measure_list.is_published:
             raise ValidationError(_("清单尚未公布。"))
         data = _stored_pdf(measure_list)

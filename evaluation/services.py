@@ -89,7 +89,7 @@ def commission_withdraw(*, commission, reason: str, by) -> Commission:
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("请填写撤回理由。")})
     with transaction.atomic():
-        commission = Commission.objects.select_for_update().select_related("agency").get(pk=commission.pk)
+        commission = Commission.objects.select_for_update(of=("self",)).select_related("agency").get(pk=commission.pk)
         _check(rules.can_withdraw_commission(by, commission))
         tasks = list(Task.objects.select_for_update().filter(commissions=commission, state=TaskState.EVALUATING)
                      .order_by("pk"))
@@ -111,7 +111,7 @@ def commission_withdraw(*, commission, reason: str, by) -> Commission:
 # ---- assessments -------------------------------------------------------------------------------
 
 def _locked_assessment(pk):
-    return Assessment.objects.select_for_update().select_related("commission", "task__cycle").get(pk=pk)
+    return Assessment.objects.select_for_update(of=("self",)).select_related("commission", "task__cycle").get(pk=pk)
 
 
 def assessment_save(*, commission, task, values: dict, upload=None, by, revision=None) -> Assessment:
@@ -231,7 +231,7 @@ def assessment_decide_reopen(*, assessment, approve: bool, by) -> Assessment:
 
 def outcome_create(*, task, values: dict, by) -> Outcome:
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("entry", "region", "cycle").get(pk=task.pk)
+        task = Task.objects.select_for_update(of=("self",)).select_related("entry", "region", "cycle").get(pk=task.pk)
         _check(rules.can_create_outcome(by, task))
         outcome = Outcome(task=task, cycle=task.cycle, region=task.region, area=task.entry.area, created_by=by)
         for name in OUTCOME_FIELDS:

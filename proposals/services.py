@@ -26,7 +26,7 @@ PROPOSAL_FIELDS = [
 
 
 def _locked(book):
-    return ProposalBook.objects.select_for_update().select_related("cycle", "region").get(pk=book.pk)
+    return ProposalBook.objects.select_for_update(of=("self",)).select_related("cycle", "region").get(pk=book.pk)
 
 
 def _touch(book, by, reason):
