@@ -361,7 +361,14 @@ def list_publish(*, measure_list, by, now=None, notify=True) -> MeasureList:
         pk = measure_list.pk
         if notify:
             transaction.on_commit(lambda: notify_published(MeasureList.objects.get(pk=pk)))
+        transaction.on_commit(lambda: _queue_list_pdf(pk))
     return measure_list
+
+
+def _queue_list_pdf(pk):
+    from .tasks import store_list_pdf
+
+    store_list_pdf.delay(measure_list_id=pk)
 
 
 def list_pdf_bytes(*, measure_list) -> bytes:

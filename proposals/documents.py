@@ -27,3 +27,19 @@ def render_book_pdf(book) -> bytes:
         "date": date,
         "note": f"（联系人：{book.contact_name}；电话：{book.contact_phone}）" if book.contact_name else "",
     })
+
+
+def cached_book_pdf(book) -> bytes:
+    """The 建议书 PDF, rendered once per state of the book: every change to the book, its proposals, sign-offs
+    or submission saves the book (``updated_at``), so that, the language and (for a book not yet submitted,
+    which is dated today) the date make the cache key. Reviewers opening a submitted book read the cache."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    dated = "" if book.submitted_at else timezone.localdate().isoformat()
+    key = f"proposals:book-pdf:{book.pk}:{book.updated_at.timestamp()}:{translation.get_language()}:{dated}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_book_pdf(book)
+        cache.set(key, pdf, 24 * 3600)
+    return pdf

@@ -332,9 +332,9 @@ def region_extend(request, code):
 @require_GET
 def book_pdf(request, pk):
     book = _book_or_404(request.user, pk)
-    from .documents import render_book_pdf
+    from .documents import cached_book_pdf
 
-    pdf = render_book_pdf(book)
+    pdf = cached_book_pdf(book)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename=\"book-{book.region.code}-{book.cycle.year}.pdf\""
     return response

@@ -127,3 +127,15 @@ def test_a_new_version_gets_its_own_pdf(client, published, cycle, reviewer):
     with pdfplumber.open(BytesIO(second.content)) as pdf:
         text = "".join(p.extract_text() or "" for p in pdf.pages).replace("\n", "")
     assert "第二版新增举措" in text
+
+
+def test_publishing_stores_the_pdf_before_anyone_asks(cycle, reviewer, django_capture_on_commit_callbacks):
+    books = fc.two_region_books(cycle)
+    fc.measure_from(cycle, reviewer, [books["330000"][0].proposals.order_by("position").first()])
+    draft = services.list_draft(cycle=cycle, by=reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.list_publish(measure_list=draft, by=reviewer, notify=False)
+    draft.refresh_from_db()
+    assert draft.pdf.name == f"lists/{draft.pk}-{draft.pdf_sha256[:16]}.pdf"
+    with draft.pdf.open("rb") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == draft.pdf_sha256

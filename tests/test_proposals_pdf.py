@@ -56,3 +56,23 @@ def test_fonts_are_embedded(cycle, region_a_drc):
             fd = obj["/FontDescriptor"].get_object()
             fonts.append(any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")))
     assert fonts and all(fonts)
+
+
+def test_the_pdf_is_rendered_once_per_state_of_the_book(client, cycle, region_a_drc):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    book = f.make_book(cycle, region_a_drc)
+    client.force_login(region_a_drc)
+    url = reverse("proposals:book_pdf", args=[book.pk])
+    with CaptureQueriesContext(connection) as first:
+        one = client.get(url).content
+    with CaptureQueriesContext(connection) as second:
+        two = client.get(url).content
+    assert one == two
+    assert len(second) < len(first)  # the proposals are not read again: the stored rendering is served
+    p = book.proposals.order_by("position").first()
+    services.proposal_update(proposal=p, revision=p.revision, fields={"title": "修改后的举措名称"}, results=f.RESULTS,
+                             by=region_a_drc)
+    text = text_of(client.get(url).content)
+    assert "修改后的举措名称" in text and "科技成果赋权改革试点1" not in text
