@@ -169,12 +169,7 @@ def bid_set_sign(*, bid_set, by, now=None, version=None) -> BidSet:
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_sign(by, bid_set, now))
-        if version is not None and version != bid_set.version:
-            raise ValidationError(
-                _("揭榜申报在您查看后已被修改（您看到的是第%(seen)s版，现为第%(now)s版），本次确认未生效。"
-                  "请查看最新内容后再确认联合报送。") % {"seen": version, "now": bid_set.version},
-                code="stale",
-            )
+        bid_set.check_seen_version(version, _("揭榜申报"))
         label = bid_set.record_sign_off(rules.department_of(by, bid_set.region_id), by, timezone.now())
         _save(bid_set, by, f"确认联合报送（{label}，第{bid_set.version}版）")
     return bid_set

@@ -228,12 +228,7 @@ def book_sign(*, book, by, version=None, now=None) -> ProposalBook:
     with transaction.atomic():
         book = _locked(book)
         _check(rules.can_sign(by, book, now))
-        if version is not None and version != book.version:
-            raise ValidationError(
-                _("建议书在您查看后已被修改（您看到的是第%(seen)s版，现为第%(now)s版），本次确认未生效。"
-                  "请查看最新内容后再确认联合报送。") % {"seen": version, "now": book.version},
-                code="stale",
-            )
+        book.check_seen_version(version, _("建议书"))
         label = book.record_sign_off(rules.department_of(by, book), by, timezone.now())
         _save(book, by, f"确认联合报送（{label}，第{book.version}版）")
     return book

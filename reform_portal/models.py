@@ -142,6 +142,17 @@ class JointSignOff(models.Model):
         self.version += 1
         self.clear_sign_offs()
 
+    def check_seen_version(self, version, document):
+        """确认联合报送 confirms what the signer read: ``version`` is the one their page showed (None: not from
+        a page). A document changed since is refused with a message, not confirmed unseen."""
+        from django.utils.translation import gettext
+
+        if version is not None and version != self.version:
+            raise ValidationError(
+                gettext("%(doc)s在您查看后已被修改（您看到的是第%(seen)s版，现为第%(now)s版），本次确认未生效。"
+                        "请查看最新内容后再确认联合报送。") % {"doc": document, "seen": version, "now": self.version},
+                code="stale")
+
     def record_sign_off(self, department, by, at) -> str:
         """Stamp ``department``'s confirmation of the current version; returns the department's label."""
         if department == OrgKind.REGIONAL_DRC:
