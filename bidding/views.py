@@ -306,12 +306,13 @@ def notice_download(request, pk):
 @require_GET
 def task_list(request):
     user = request.user
-    items = list(selectors.task_list(user))
+    page, query = paginate(request, selectors.task_list(user))  # ten years of tasks: a page at a time
+    items = list(page.object_list)
     notices = {(n.cycle_id, n.region_id): n for n in selectors.notices_visible_to(user).filter(
         cycle__in={t.cycle_id for t in items})}
     for t in items:
         t.notice = notices.get((t.cycle_id, t.region_id))
-    return render(request, "bidding/task_list.html", {"tasks": items})
+    return render(request, "bidding/task_list.html", {"tasks": items, "page": page, "query": query})
 
 
 def _task_or_404(request, pk):

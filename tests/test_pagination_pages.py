@@ -143,6 +143,7 @@ PAGES = [
     Page("evaluation:assessments", "reviewer", "assessments", _evaluated, filters={"grade": _first_grade}),
     Page("evaluation:library", "anonymous", "outcomes", _evaluated, filters={"region": FIRST}),
     Page("evaluation:incentives", "reviewer", "incentives", _evaluated),
+    Page("bidding:tasks", "reviewer", "tasks", lambda c, cast, k: tasks(c, cast["reviewer"], k)),
     Page("bidding:progress", "reviewer", "rows", lambda c, cast, k: tasks(c, cast["reviewer"], k),
          base={"year": _year}, filters={"region": FIRST}),
 ]
