@@ -4,7 +4,8 @@
 
 1. Drops and creates the database named in DATABASE_URL (its name must contain "load"; default
    postgres://postgres@127.0.0.1:5432/reform_load), migrates, runs ``load_regions --all`` and
-   ``generate_dataset`` for the past cycles (users ``bench_…``, published 举措清单), then opens the current cycle
+   ``generate_dataset`` for the past cycles (users ``bench_…``, published 举措清单, whose PDFs are stored as
+   publishing does), then opens the current cycle
    (collecting 建议书) and gives every region a draft 建议书 with 3–5 complete proposals through the services.
 2. Collects static files to a temporary STATIC_ROOT and starts gunicorn with
    DJANGO_SETTINGS_MODULE=reform_portal.settings_production on 127.0.0.1 and a free port. The portal is meant
@@ -656,6 +657,13 @@ def prepare(*, past_cycles):
     year = demo_cycle_year()
     _manage(os.environ.copy(), "generate_dataset", "--regions", "31", "--cycles", str(past_cycles),
             "--last-year", str(year - 1))
+    # generate_dataset bulk-writes its published lists; publishing through the portal has Celery store each
+    # version's PDF right away (catalog.store_list_pdf), so do what that task does for them
+    from catalog.models import MeasureList
+    from catalog.tasks import store_list_pdf
+
+    for measure_list in MeasureList.objects.filter(state="published"):
+        store_list_pdf(measure_list_id=measure_list.pk)
     cycle = ReformCycle.objects.create(year=year, title=f"{year}年度全面创新改革", **ReformCycle.defaults_for(year))
     regions = []
     for i, region in enumerate(Region.objects.filter(active=True).order_by("code")):
