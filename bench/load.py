@@ -8,7 +8,7 @@
    publishing does), then opens the current cycle
    (collecting 建议书) and gives every region a draft 建议书 with 3–5 complete proposals through the services.
 2. Collects static files to a temporary STATIC_ROOT and starts gunicorn with
-   DJANGO_SETTINGS_MODULE=reform_portal.settings_production on 127.0.0.1 and a free port. The portal is meant
+   DJANGO_SETTINGS_MODULE=config.settings_production on 127.0.0.1 and a free port. The portal is meant
    to sit behind a TLS proxy, so every request says ``X-Forwarded-Proto: https`` (and POSTs carry the matching
    ``Origin``), as the proxy would: production settings are not weakened.
 3. Drives it with one thread per person (stdlib ``http.client``, a new connection per request):
@@ -25,6 +25,7 @@
    conflict message), prints throughput, p50/p95/max per request kind, errors, lost edits and conflicts, and
    exits non-zero on any error, lost edit or book left unsubmitted.
 """
+
 import argparse
 import dataclasses
 import html
@@ -61,6 +62,7 @@ MARK = "【负载测试"
 
 
 # ---- what the driver records and what the database must show -------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class EditRecord:
@@ -107,26 +109,40 @@ def verify(*, edits, book_ids):
         seen = set()
         for r in saved:
             if r.revision in seen:
-                lost.append(f"proposal {pk}: {r.user}'s save from revision {r.revision} was told success, "
-                            "but another save from the same revision also succeeded")
+                lost.append(
+                    f"proposal {pk}: {r.user}'s save from revision {r.revision} was told success, "
+                    "but another save from the same revision also succeeded"
+                )
             seen.add(r.revision)
         # A save that got no answer (time-out) may have landed after the last one told success.
-        maybe = {r.text for r in records if r.outcome == "unknown" and (not saved or r.revision >= saved[-1].revision)}
+        maybe = {
+            r.text
+            for r in records
+            if r.outcome == "unknown" and (not saved or r.revision >= saved[-1].revision)
+        }
         if pk not in texts:
             lost.append(f"proposal {pk}: missing from the database")
         elif saved and texts[pk] != saved[-1].text and texts[pk] not in maybe:
-            lost.append(f"proposal {pk}: holds {texts[pk][-40:]!r}, the last save told success "
-                        f"({saved[-1].user}, revision {saved[-1].revision}) sent {saved[-1].text[-40:]!r}")
+            lost.append(
+                f"proposal {pk}: holds {texts[pk][-40:]!r}, the last save told success "
+                f"({saved[-1].user}, revision {saved[-1].revision}) sent {saved[-1].text[-40:]!r}"
+            )
         pair = sorted(r.outcome for r in records if r.pair)
         if pair and pair != ["conflict", "saved"]:
-            conflicts.append(f"proposal {pk}: simultaneous saves ended {pair}, expected one saved, one conflict")
+            conflicts.append(
+                f"proposal {pk}: simultaneous saves ended {pair}, expected one saved, one conflict"
+            )
     states = dict(ProposalBook.objects.filter(pk__in=book_ids).values_list("pk", "state"))
-    not_submitted = [f"book {pk}: {states.get(pk, 'missing')}" for pk in sorted(book_ids)
-                     if states.get(pk) != BookState.SUBMITTED]
+    not_submitted = [
+        f"book {pk}: {states.get(pk, 'missing')}"
+        for pk in sorted(book_ids)
+        if states.get(pk) != BookState.SUBMITTED
+    ]
     return Verification(lost_edits=lost, not_submitted=not_submitted, conflict_problems=conflicts)
 
 
 # ---- HTTP: a browser behind the TLS proxy, one connection per request -------------------------------------
+
 
 class Stop(Exception):
     """The request budget or the time limit is spent."""
@@ -206,8 +222,18 @@ def form_with(page, field):
 class Run:
     """Shared state of one load run: where, limits, every request's timing, errors."""
 
-    def __init__(self, port, *, max_requests, time_limit, think, reader_think=None, rounds=1, quota=None,
-                 login_ramp=0.0):
+    def __init__(
+        self,
+        port,
+        *,
+        max_requests,
+        time_limit,
+        think,
+        reader_think=None,
+        rounds=1,
+        quota=None,
+        login_ramp=0.0,
+    ):
         self.port, self.max_requests, self.think, self.rounds = port, max_requests, think, rounds
         self.reader_think = think if reader_think is None else reader_think
         self.login_ramp = login_ramp
@@ -269,15 +295,25 @@ class Browser:
 
     def request(self, kind, method, path, data=None, expect=(200,)):
         self.run.count()
-        headers = {"Host": f"{HOST}:{self.run.port}", "X-Forwarded-Proto": "https", "Connection": "close",
-                   "Accept-Language": "zh-CN,zh;q=0.9", "User-Agent": "reform-portal-load/1"}
+        headers = {
+            "Host": f"{HOST}:{self.run.port}",
+            "X-Forwarded-Proto": "https",
+            "Connection": "close",
+            "Accept-Language": "zh-CN,zh;q=0.9",
+            "User-Agent": "reform-portal-load/1",
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if method == "POST":
             body = urlencode(data or [], doseq=True).encode()
-            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
-                            "Referer": self.origin + path})
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": self.origin + path,
+                }
+            )
         timeout = max(1.0, min(60.0, self.run.deadline - time.monotonic()))
         started = time.perf_counter()
         conn = http.client.HTTPConnection(HOST, self.run.port, timeout=timeout)
@@ -329,11 +365,12 @@ class Browser:
 
 # ---- the people ------------------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class Region:
     code: str
     drc: str
-    std: str
+    scitech: str
     barrier: threading.Barrier
     book: int | None = None
 
@@ -357,18 +394,31 @@ def _save(browser, run, pk, fields, pair=False):
         status, location, page = browser.post("编辑举措 POST", path, data, expect=(200, 302))
     except FlowError as exc:  # no answer: the server may or may not have saved it (already an error)
         with run.lock:
-            run.edits.append(EditRecord(proposal=pk, user=browser.who, revision=revision, text=text,
-                                        outcome="unknown" if "connection" in str(exc) else "failed", pair=pair))
+            run.edits.append(
+                EditRecord(
+                    proposal=pk,
+                    user=browser.who,
+                    revision=revision,
+                    text=text,
+                    outcome="unknown" if "connection" in str(exc) else "failed",
+                    pair=pair,
+                )
+            )
         raise
     outcome = "saved" if status == 302 else "conflict" if CONFLICT_TEXT in page else "failed"
     with run.lock:
-        run.edits.append(EditRecord(proposal=pk, user=browser.who, revision=revision, text=text,
-                                    outcome=outcome, pair=pair))
+        run.edits.append(
+            EditRecord(
+                proposal=pk, user=browser.who, revision=revision, text=text, outcome=outcome, pair=pair
+            )
+        )
     if outcome == "saved" and SAVED_TEXT not in browser.follow("建议书页面", location):
         run.error(browser.who, "编辑举措 POST", f"{path}: saved without the success message")
     elif outcome == "failed":
         errors = re.findall(r'<ul class="errorlist[^>]*>(.*?)</ul>', page, re.S)
-        run.error(browser.who, "编辑举措 POST", f"{path}: form refused: {html.unescape(' '.join(errors))[:200]}")
+        run.error(
+            browser.who, "编辑举措 POST", f"{path}: form refused: {html.unescape(' '.join(errors))[:200]}"
+        )
     return outcome
 
 
@@ -400,14 +450,17 @@ def _sign(browser, run, book_path, page):
     if SIGNED_TEXT not in after:
         raise FlowError(f"{book_path}: 确认联合报送 without the success message")
     if _version(after) != seen:
-        run.error(browser.who, "确认联合报送 POST", f"{book_path}: confirmed 第{_version(after)}版 having read "
-                                                    f"第{seen}版, without being told")
+        run.error(
+            browser.who,
+            "确认联合报送 POST",
+            f"{book_path}: confirmed 第{_version(after)}版 having read 第{seen}版, without being told",
+        )
 
 
 def regional(run, region, role, password, start):
     """One regional user's minute: log in, wait for everybody, edit (one proposal at the same moment as the
     other department), confirm, and (发展改革委) submit."""
-    username = region.drc if role == "drc" else region.std
+    username = region.drc if role == "drc" else region.scitech
     browser = Browser(run, username)
     try:
         try:
@@ -445,14 +498,14 @@ def regional(run, region, role, password, start):
 
         # 科技厅 reads the book while 发展改革委 makes one last change, then confirms what it read: the
         # confirmation must not silently apply to the newer version it has not seen.
-        page = _book_page(browser, book_path) if role == "std" else None
+        page = _book_page(browser, book_path) if role == "scitech" else None
         region.barrier.wait()
         if role == "drc":
             fields = _edit_form(browser, first)
             if _save(browser, run, first, fields) != "saved":
                 raise FlowError(f"proposal {first}: the last change was not saved")
         region.barrier.wait()
-        if role == "std":
+        if role == "scitech":
             _sign(browser, run, book_path, page)
         region.barrier.wait()
         if role == "drc":
@@ -472,7 +525,7 @@ def regional(run, region, role, password, start):
             with run.lock:
                 run.last_submit = time.monotonic()
         region.barrier.wait()
-        if role == "std":
+        if role == "scitech":
             _book_page(browser, book_path, expect_text="已报送")
     except FlowError as exc:
         region.barrier.abort()
@@ -536,12 +589,18 @@ def anonymous(run, n):
 
 
 def drive(run, regions, *, password, reviewers, anonymous_users):
-    start = threading.Barrier(2 * len(regions), action=run.start_minute,
-                              timeout=max(1.0, run.deadline - time.monotonic()))
-    people = [threading.Thread(target=regional, args=(run, r, role, password, start), name=f"{r.code}-{role}")
-              for r in regions for role in ("drc", "std")]
+    start = threading.Barrier(
+        2 * len(regions), action=run.start_minute, timeout=max(1.0, run.deadline - time.monotonic())
+    )
+    people = [
+        threading.Thread(target=regional, args=(run, r, role, password, start), name=f"{r.code}-{role}")
+        for r in regions
+        for role in ("drc", "scitech")
+    ]
     readers = [threading.Thread(target=reviewer, args=(run, name, password), name=name) for name in reviewers]
-    readers += [threading.Thread(target=anonymous, args=(run, n), name=f"anon{n}") for n in range(anonymous_users)]
+    readers += [
+        threading.Thread(target=anonymous, args=(run, n), name=f"anon{n}") for n in range(anonymous_users)
+    ]
     for t in people + readers:
         t.daemon = True
         t.start()
@@ -557,6 +616,7 @@ def drive(run, regions, *, password, reviewers, anonymous_users):
 
 
 # ---- the report ------------------------------------------------------------------------------------------
+
 
 def _pct(values, q):
     values = sorted(values)
@@ -578,11 +638,27 @@ def report(run, verification, regions):
     rows = [("request kind", "n", "p50 ms", "p95 ms", "max ms", "statuses")]
     for kind in sorted(by_kind, key=lambda k: -len(by_kind[k])):
         ms = by_kind[kind]
-        rows.append((kind, str(len(ms)), f"{statistics.median(ms):.0f}", f"{_pct(ms, 0.95):.0f}",
-                     f"{max(ms):.0f}", " ".join(f"{s}×{n}" for s, n in sorted(statuses[kind].items()))))
+        rows.append(
+            (
+                kind,
+                str(len(ms)),
+                f"{statistics.median(ms):.0f}",
+                f"{_pct(ms, 0.95):.0f}",
+                f"{max(ms):.0f}",
+                " ".join(f"{s}×{n}" for s, n in sorted(statuses[kind].items())),
+            )
+        )
     all_ms = [ms for _k, ms, _s, _at in run.samples]
-    rows.append(("all", str(total), f"{statistics.median(all_ms):.0f}" if all_ms else "-",
-                 f"{_pct(all_ms, 0.95):.0f}" if all_ms else "-", f"{max(all_ms):.0f}" if all_ms else "-", ""))
+    rows.append(
+        (
+            "all",
+            str(total),
+            f"{statistics.median(all_ms):.0f}" if all_ms else "-",
+            f"{_pct(all_ms, 0.95):.0f}" if all_ms else "-",
+            f"{max(all_ms):.0f}" if all_ms else "-",
+            "",
+        )
+    )
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -600,20 +676,30 @@ def report(run, verification, regions):
     print()
     print("\n".join(lines))
     print()
-    print(f"requests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} req/s "
-          f"(2-core machine shared with other work: noisy)")
+    print(
+        f"requests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} req/s "
+        f"(2-core machine shared with other work: noisy)"
+    )
     if run.minute_started:
         busy = run.finished - run.minute_started
-        print(f"after everybody logged in ({run.minute_started - run.started:.1f} s): {in_minute} requests in "
-              f"{busy:.1f} s = {in_minute / busy:.1f} req/s")
+        print(
+            f"after everybody logged in ({run.minute_started - run.started:.1f} s): {in_minute} requests in "
+            f"{busy:.1f} s = {in_minute / busy:.1f} req/s"
+        )
     if window is not None:
-        print(f"first edit → last 报送: {window:.1f} s; books submitted: "
-              f"{len(regions) - len(verification.not_submitted)}/{len(regions)}")
-    print(f"edits: {len(run.edits)} POSTs, {len(saves)} saved, {len(conflicts)} told of a conflict "
-          f"(simultaneous pairs: {len(pairs) // 2}, conflict problems: {len(verification.conflict_problems)})")
+        print(
+            f"first edit → last 报送: {window:.1f} s; books submitted: "
+            f"{len(regions) - len(verification.not_submitted)}/{len(regions)}"
+        )
+    print(
+        f"edits: {len(run.edits)} POSTs, {len(saves)} saved, {len(conflicts)} told of a conflict "
+        f"(simultaneous pairs: {len(pairs) // 2}, conflict problems: {len(verification.conflict_problems)})"
+    )
     print(f"确认联合报送 of a version changed since it was read: {run.stale_signs} refused with the message")
-    print(f"errors: {len(run.errors)} (5xx or connection: {server_errors}); lost edits: "
-          f"{len(verification.lost_edits)}; books not submitted: {len(verification.not_submitted)}")
+    print(
+        f"errors: {len(run.errors)} (5xx or connection: {server_errors}); lost edits: "
+        f"{len(verification.lost_edits)}; books not submitted: {len(verification.not_submitted)}"
+    )
     for who, kind, what in run.errors[:30]:
         print(f"  ERROR {who} [{kind}] {what}")
     for line in (verification.lost_edits + verification.not_submitted + verification.conflict_problems)[:30]:
@@ -622,12 +708,19 @@ def report(run, verification, regions):
 
 # ---- database, data, server -------------------------------------------------------------------------------
 
+
 def _admin_connection(url):
     import psycopg
 
     parts = urlparse(url)
-    return psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                           password=parts.password, dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def _recreate(url):
@@ -640,8 +733,13 @@ def _recreate(url):
 
 
 def _manage(env, *argv, quiet=True):
-    subprocess.run([PYTHON, "manage.py", *argv], cwd=ROOT, env=env, check=True,  # noqa: S603 - fixed argv
-                   stdout=subprocess.DEVNULL if quiet else None)
+    subprocess.run(
+        [PYTHON, "manage.py", *argv],
+        cwd=ROOT,
+        env=env,
+        check=True,  # noqa: S603 - fixed argv
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
 
 
 def prepare(*, past_cycles):
@@ -651,12 +749,20 @@ def prepare(*, past_cycles):
     from proposals.demo import CATALOGUE
     from reform_portal.demo import demo_cycle_year
     from reform_portal.enums import OrgKind
-    from reform_portal.management.commands.generate_dataset import PASSWORD
     from reform_portal.models import Organization, ReformCycle, Region, User
+    from tools.management.commands.generate_dataset import PASSWORD
 
     year = demo_cycle_year()
-    _manage(os.environ.copy(), "generate_dataset", "--regions", "31", "--cycles", str(past_cycles),
-            "--last-year", str(year - 1))
+    _manage(
+        os.environ.copy(),
+        "generate_dataset",
+        "--regions",
+        "31",
+        "--cycles",
+        str(past_cycles),
+        "--last-year",
+        str(year - 1),
+    )
     # generate_dataset bulk-writes its published lists; publishing through the portal has Celery store each
     # version's PDF right away (catalog.store_list_pdf), so do what that task does for them
     from catalog.models import MeasureList
@@ -664,27 +770,51 @@ def prepare(*, past_cycles):
 
     for measure_list in MeasureList.objects.filter(state="published"):
         store_list_pdf(measure_list_id=measure_list.pk)
-    cycle = ReformCycle.objects.create(year=year, title=f"{year}年度全面创新改革", **ReformCycle.defaults_for(year))
+    cycle = ReformCycle.objects.create(
+        year=year, title=f"{year}年度全面创新改革", **ReformCycle.defaults_for(year)
+    )
     regions = []
     for i, region in enumerate(Region.objects.filter(active=True).order_by("code")):
         drc = User.objects.get(username=f"bench_{region.code}_drc")
-        std = User.objects.get(username=f"bench_{region.code}_std")
+        scitech = User.objects.get(username=f"bench_{region.code}_scitech")
         book = services.book_get_or_create(cycle=cycle, region=region, by=drc)
         book = services.book_update_cover(
-            book=book, contact_name=drc.full_name, contact_phone=drc.phone, by=drc,
-            summary=f"{region.name}围绕创新驱动发展战略，聚焦创新主体反映强烈的痛点堵点，提出以下改革举措建议。")
+            book=book,
+            contact_name=drc.full_name,
+            contact_phone=drc.phone,
+            by=drc,
+            summary=f"{region.name}围绕创新驱动发展战略，聚焦创新主体反映强烈的痛点堵点，提出以下改革举措建议。",
+        )
         entities = list(Organization.objects.filter(region=region, kind__in=OrgKind.implementing()))
         for k in range(3 + i % 3):
-            title, area, pain, content, steps, results, consulted, level, coord = CATALOGUE[(i + k) % len(CATALOGUE)]
-            services.proposal_create(book=book, by=drc if k % 2 == 0 else std, entities=entities, fields={
-                "title": title, "area": area, "keywords": "改革, 创新", "pain_points": pain, "content": content,
-                "steps": steps, "authority_level": level, "coordination_departments": coord,
-                "consulted_enterprises": "省内创新型领军企业", "consulted_universities": "省内重点高校",
-                "consulted_departments": "省财政厅、省人力资源社会保障厅、省市场监管局",
-            }, results=[{"indicator": ind, "unit": unit, "target": value} for ind, unit, value in results])
-        regions.append((region.code, drc.username, std.username))
-    reviewers = list(User.objects.filter(username__startswith="bench_reviewer").order_by("username")
-                     .values_list("username", flat=True))
+            title, area, pain, content, steps, results, consulted, level, coord = CATALOGUE[
+                (i + k) % len(CATALOGUE)
+            ]
+            services.proposal_create(
+                book=book,
+                by=drc if k % 2 == 0 else scitech,
+                entities=entities,
+                fields={
+                    "title": title,
+                    "area": area,
+                    "keywords": "改革, 创新",
+                    "pain_points": pain,
+                    "content": content,
+                    "steps": steps,
+                    "authority_level": level,
+                    "coordination_departments": coord,
+                    "consulted_enterprises": "省内创新型领军企业",
+                    "consulted_universities": "省内重点高校",
+                    "consulted_departments": "省财政厅、省人力资源社会保障厅、省市场监管局",
+                },
+                results=[{"indicator": ind, "unit": unit, "target": value} for ind, unit, value in results],
+            )
+        regions.append((region.code, drc.username, scitech.username))
+    reviewers = list(
+        User.objects.filter(username__startswith="bench_reviewer")
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
     return cycle, regions, reviewers, PASSWORD
 
 
@@ -722,26 +852,49 @@ def _stop(proc):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--reviewers", type=int, default=3, help="reviewers browsing (at most 3; default 3)")
     parser.add_argument("--anonymous", type=int, default=10, help="anonymous readers (default 10)")
-    parser.add_argument("--rounds", type=int, default=1, help="edits of each own proposal per user (default 1)")
-    parser.add_argument("--think", type=float, default=0.5,
-                        help="max think time of a regional user between steps, s (default 0.5)")
-    parser.add_argument("--reader-think", type=float, default=2.0,
-                        help="max think time of reviewers and anonymous readers, s (default 2)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="edits of each own proposal per user (default 1)"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.5,
+        help="max think time of a regional user between steps, s (default 0.5)",
+    )
+    parser.add_argument(
+        "--reader-think",
+        type=float,
+        default=2.0,
+        help="max think time of reviewers and anonymous readers, s (default 2)",
+    )
     parser.add_argument("--pdf", type=int, default=3, help="public list PDF downloads (default 3)")
     parser.add_argument("--xlsx", type=int, default=3, help="public list XLSX downloads (default 3)")
     parser.add_argument("--book-pdf", type=int, default=3, help="建议书 PDFs opened by reviewers (default 3)")
     parser.add_argument("--max-requests", type=int, default=6000, help="request budget (default 6000)")
-    parser.add_argument("--login-ramp", type=float, default=30,
-                        help="users log in at random moments over this many seconds (default 30)")
-    parser.add_argument("--time-limit", type=float, default=300,
-                        help="hard limit of the whole load, logins included, s (default 300)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder (gunicorn.log, edits.json) and print its path")
+    parser.add_argument(
+        "--login-ramp",
+        type=float,
+        default=30,
+        help="users log in at random moments over this many seconds (default 30)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=300,
+        help="hard limit of the whole load, logins included, s (default 300)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary folder (gunicorn.log, edits.json) and print its path",
+    )
     parser.add_argument("--past-cycles", type=int, default=2, help="generated past cycles (default 2)")
     args = parser.parse_args()
 
@@ -749,11 +902,13 @@ def main():
     parts = urlparse(url)
     name = parts.path.lstrip("/")
     if not url.startswith(("postgres://", "postgresql://")) or "load" not in name:
-        sys.exit("DATABASE_URL must be PostgreSQL and name a throw-away database with 'load' in its name "
-                 f"(it is dropped and created), e.g. {DEFAULT_URL}")
+        sys.exit(
+            "DATABASE_URL must be PostgreSQL and name a throw-away database with 'load' in its name "
+            f"(it is dropped and created), e.g. {DEFAULT_URL}"
+        )
     os.environ.pop("REDIS_URL", None)  # Celery runs inline, as in the embedded mode
     os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "reform_portal.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     tmp = Path(tempfile.mkdtemp(prefix="reform-load-"))
     env = {**os.environ, "MEDIA_ROOT": str(tmp / "media"), "STATIC_ROOT": str(tmp / "static")}
     os.environ["MEDIA_ROOT"] = env["MEDIA_ROOT"]
@@ -772,32 +927,78 @@ def main():
 
         cycle, regions, reviewers, password = prepare(past_cycles=args.past_cycles)
         connections.close_all()
-        print(f"{name}: migrated and filled in {time.perf_counter() - started:.0f} s — current cycle {cycle.year}, "
-              f"{len(regions)} regions with a draft 建议书", flush=True)
+        print(
+            f"{name}: migrated and filled in {time.perf_counter() - started:.0f} s — current cycle {cycle.year}, "
+            f"{len(regions)} regions with a draft 建议书",
+            flush=True,
+        )
 
-        prod = {**env, "DJANGO_SETTINGS_MODULE": "reform_portal.settings_production",
-                "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": HOST, "LOG_LEVEL": "WARNING"}
+        prod = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings_production",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": HOST,
+            "LOG_LEVEL": "WARNING",
+        }
         _manage(prod, "collectstatic", "--noinput", "-v0")
         port = _free_port()
         log = tmp / "gunicorn.log"
         with open(log, "wb") as out:
             proc = subprocess.Popen(  # noqa: S603 - fixed argv, loopback only
-                [PYTHON, "-m", "gunicorn", "reform_portal.wsgi:application", "--bind", f"{HOST}:{port}",
-                 "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-                 "--timeout", "60", "--graceful-timeout", "10"],
-                cwd=ROOT, env=prod, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"{HOST}:{port}",
+                    "--workers",
+                    str(args.workers),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    str(args.threads),
+                    "--timeout",
+                    "60",
+                    "--graceful-timeout",
+                    "10",
+                ],
+                cwd=ROOT,
+                env=prod,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         _wait_healthy(port, proc, log)
-        print(f"gunicorn (production settings) on http://{HOST}:{port}: {args.workers} workers × "
-              f"{args.threads} threads; {2 * len(regions)} regional users, {min(args.reviewers, len(reviewers))} "
-              f"reviewers, {args.anonymous} anonymous readers; limits {args.max_requests} requests, "
-              f"{args.time_limit:.0f} s", flush=True)
+        print(
+            f"gunicorn (production settings) on http://{HOST}:{port}: {args.workers} workers × "
+            f"{args.threads} threads; {2 * len(regions)} regional users, {min(args.reviewers, len(reviewers))} "
+            f"reviewers, {args.anonymous} anonymous readers; limits {args.max_requests} requests, "
+            f"{args.time_limit:.0f} s",
+            flush=True,
+        )
 
-        run = Run(port, max_requests=args.max_requests, time_limit=args.time_limit, think=args.think,
-                  reader_think=args.reader_think, rounds=args.rounds, login_ramp=args.login_ramp,
-                  quota={"public_pdf": args.pdf, "public_xlsx": args.xlsx, "book_pdf": args.book_pdf})
-        people = [Region(code=c, drc=d, std=s, barrier=threading.Barrier(2, timeout=args.time_limit))
-                  for c, d, s in regions]
-        drive(run, people, password=password, reviewers=reviewers[:args.reviewers], anonymous_users=args.anonymous)
+        run = Run(
+            port,
+            max_requests=args.max_requests,
+            time_limit=args.time_limit,
+            think=args.think,
+            reader_think=args.reader_think,
+            rounds=args.rounds,
+            login_ramp=args.login_ramp,
+            quota={"public_pdf": args.pdf, "public_xlsx": args.xlsx, "book_pdf": args.book_pdf},
+        )
+        people = [
+            Region(code=c, drc=d, scitech=s, barrier=threading.Barrier(2, timeout=args.time_limit))
+            for c, d, s in regions
+        ]
+        drive(
+            run,
+            people,
+            password=password,
+            reviewers=reviewers[: args.reviewers],
+            anonymous_users=args.anonymous,
+        )
         _stop(proc)
         log_text = log.read_text(errors="replace")
         tracebacks = log_text.count("Traceback (most recent call last)")
@@ -811,8 +1012,9 @@ def main():
         verification = verify(edits=run.edits, book_ids=book_ids)
         report(run, verification, people)
         if args.keep:
-            (tmp / "edits.json").write_text(json.dumps([dataclasses.asdict(e) for e in run.edits],
-                                                       ensure_ascii=False, indent=1))
+            (tmp / "edits.json").write_text(
+                json.dumps([dataclasses.asdict(e) for e in run.edits], ensure_ascii=False, indent=1)
+            )
             print(f"kept {tmp} (gunicorn.log, edits.json)")
         return 0 if verification.ok and not run.errors else 1
     finally:

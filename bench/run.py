@@ -8,6 +8,7 @@ django.test.Client in a child process per database and prints one table. The flo
 constant response, served through the same middleware in the same process; the ratio is page p95 / floor p95.
 Flags: QUERIES when a page's query count differs between the sizes, SLOW when its p95 is over 10× the floor's.
 """
+
 import argparse
 import json
 import os
@@ -26,17 +27,26 @@ SLOW_FACTOR = 10
 
 # ---- parent: databases, children, the table ---------------------------------------------------------
 
+
 def _db_url(url, name):
     parts = urlparse(url)
     return urlunparse(parts._replace(path=f"/{name}"))
 
 
 def _admin_connection(url):
+    """A connection to the server's maintenance database: the database DATABASE_URL names is only the base of
+    the two names this creates, and need not exist."""
     import psycopg
 
     parts = urlparse(url)
-    conn = psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                           password=parts.password, dbname=parts.path.lstrip("/"), autocommit=True)
+    conn = psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
     return conn
 
 
@@ -55,19 +65,52 @@ def _generate(url, name, scale, args):
     started = time.perf_counter()
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603 - fixed argv
     migrated = time.perf_counter()
-    subprocess.run([PYTHON, "manage.py", "generate_dataset", "--regions", str(args.regions), "--cycles",  # noqa: S603
-                    str(args.cycles), "--scale", str(scale)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    print(f"{name}: migrate {migrated - started:.0f} s, generate_dataset --scale {scale} "
-          f"{time.perf_counter() - migrated:.0f} s", flush=True)
+    subprocess.run(
+        [
+            PYTHON,
+            "manage.py",
+            "generate_dataset",
+            "--regions",
+            str(args.regions),
+            "--cycles",  # noqa: S603
+            str(args.cycles),
+            "--scale",
+            str(scale),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(
+        f"{name}: migrate {migrated - started:.0f} s, generate_dataset --scale {scale} "
+        f"{time.perf_counter() - migrated:.0f} s",
+        flush=True,
+    )
 
 
 def _measure(url, name, args):
-    env = {**os.environ, "DATABASE_URL": _db_url(url, name),
-           "MEDIA_ROOT": str(ROOT / "var" / "bench-media" / name)}
-    out = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--child", "--repeat", str(args.repeat),  # noqa: S603
-                          "--pdf-repeat", str(args.pdf_repeat)], cwd=ROOT, env=env, check=False,
-                         capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _db_url(url, name),
+        "MEDIA_ROOT": str(ROOT / "var" / "bench-media" / name),
+    }
+    out = subprocess.run(
+        [
+            PYTHON,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--repeat",
+            str(args.repeat),  # noqa: S603
+            "--pdf-repeat",
+            str(args.pdf_repeat),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     sys.stderr.write(out.stderr)
     if out.returncode != 0:  # the child's traceback is in the stderr written above
         raise SystemExit(f"measuring {name} failed (exit {out.returncode})")
@@ -76,10 +119,32 @@ def _measure(url, name, args):
 
 def _table(small, full):
     floor = full["floor"]
-    rows = [("page", "status", "queries (small)", "queries (full)", "median ms (small)", "median ms", "p95 ms",
-             "ratio", "flags")]
-    rows.append(("[floor] bare view", "200", str(small["floor"]["queries"]), str(floor["queries"]),
-                 f"{small['floor']['median']:.1f}", f"{floor['median']:.1f}", f"{floor['p95']:.1f}", "1.0", ""))
+    rows = [
+        (
+            "page",
+            "status",
+            "queries (small)",
+            "queries (full)",
+            "median ms (small)",
+            "median ms",
+            "p95 ms",
+            "ratio",
+            "flags",
+        )
+    ]
+    rows.append(
+        (
+            "[floor] bare view",
+            "200",
+            str(small["floor"]["queries"]),
+            str(floor["queries"]),
+            f"{small['floor']['median']:.1f}",
+            f"{floor['median']:.1f}",
+            f"{floor['p95']:.1f}",
+            "1.0",
+            "",
+        )
+    )
     small_pages = {p["page"]: p for p in small["pages"]}
     flagged = []
     for page in full["pages"]:
@@ -94,9 +159,24 @@ def _table(small, full):
             flags.append("STATUS")
         if flags:
             flagged.append(page["page"])
-        status = str(page["status"]) if other.get("status") == page["status"] else f"{other.get('status')}/{page['status']}"
-        rows.append((page["page"], status, str(other.get("queries", "-")), str(page["queries"]),
-                     f"{other['median']:.1f}" if other else "-", f"{page['median']:.1f}", f"{page['p95']:.1f}", f"{ratio:.1f}", " ".join(flags)))
+        status = (
+            str(page["status"])
+            if other.get("status") == page["status"]
+            else f"{other.get('status')}/{page['status']}"
+        )
+        rows.append(
+            (
+                page["page"],
+                status,
+                str(other.get("queries", "-")),
+                str(page["queries"]),
+                f"{other['median']:.1f}" if other else "-",
+                f"{page['median']:.1f}",
+                f"{page['p95']:.1f}",
+                f"{ratio:.1f}",
+                " ".join(flags),
+            )
+        )
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -114,20 +194,28 @@ def _width(text):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reuse", action="store_true", help="keep existing <name>_full / <name>_small databases")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep existing <name>_full / <name>_small databases"
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
     parser.add_argument("--pdf-repeat", type=int, default=5, help="timed requests per PDF (default 5)")
     parser.add_argument("--regions", type=int, default=31)
     parser.add_argument("--cycles", type=int, default=10)
-    parser.add_argument("--full-scale", type=float, default=1.0, help="scale of the 'full' dataset (default 1.0)")
+    parser.add_argument(
+        "--full-scale", type=float, default=1.0, help="scale of the 'full' dataset (default 1.0)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/reform_bench")
+        sys.exit(
+            "DATABASE_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/reform_bench"
+        )
     base = urlparse(url).path.lstrip("/")
     sizes = [("small", f"{base}_small", args.full_scale / 10), ("full", f"{base}_full", args.full_scale)]
     results = {}
@@ -139,17 +227,22 @@ def main():
     table, flagged = _table(results["small"], results["full"])
     print()
     print(f"datasets: small = {results['small']['dataset']}; full = {results['full']['dataset']}")
-    print(f"repeats: {args.repeat} per page, {args.pdf_repeat} per PDF; times from the full dataset unless "
-          f"marked (small); ratio = p95 / floor p95")
+    print(
+        f"repeats: {args.repeat} per page, {args.pdf_repeat} per PDF; times from the full dataset unless "
+        f"marked (small); ratio = p95 / floor p95"
+    )
     print(table)
     notice = results["full"].get("notice_render_ms")
     if notice is not None:
-        print(f"\n揭榜任务通知书 render (render_notice_pdf, median of 3, full dataset): {notice:.0f} ms (target < 1000 ms)")
+        print(
+            f"\n揭榜任务通知书 render (render_notice_pdf, median of 3, full dataset): {notice:.0f} ms (target < 1000 ms)"
+        )
     print(f"\nflagged: {len(flagged)} of {len(results['full']['pages'])} pages")
     return 0
 
 
 # ---- child: one database, every page -------------------------------------------------------------
+
 
 def _floor_urlconf():
     from django.http import HttpResponse
@@ -159,7 +252,7 @@ def _floor_urlconf():
         return HttpResponse(b"ok", content_type="text/plain")
 
     module = types.ModuleType("bench_floor_urls")
-    module.urlpatterns = [path("__bench_floor__/", bare), path("", include("reform_portal.urls"))]
+    module.urlpatterns = [path("__bench_floor__/", bare), path("", include("config.urls"))]
     sys.modules["bench_floor_urls"] = module
     return "bench_floor_urls"
 
@@ -182,8 +275,12 @@ def _timed(client, url, repeat):
         _drain(response)
     times.sort()
     p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return {"status": response.status_code, "queries": len(ctx.captured_queries),
-            "median": statistics.median(times), "p95": p95}
+    return {
+        "status": response.status_code,
+        "queries": len(ctx.captured_queries),
+        "median": statistics.median(times),
+        "p95": p95,
+    }
 
 
 def _drain(response):
@@ -193,7 +290,7 @@ def _drain(response):
 
 def child(args):
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reform_portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -235,7 +332,9 @@ def child(args):
     mlist = MeasureList.objects.filter(cycle=cycle, state="published").order_by("-version").first()
     measure = Measure.objects.filter(cycle=cycle).order_by("position").first()
     task = Task.objects.filter(cycle=cycle, region=region).order_by("pk").first()
-    consultation = Consultation.objects.filter(measure_list=mlist, ministry=users["liaison"].organization).first()
+    consultation = Consultation.objects.filter(
+        measure_list=mlist, ministry=users["liaison"].organization
+    ).first()
     outcome = Outcome.objects.filter(state="published").order_by("-cycle__year", "pk").first()
     notice = TaskNotice.objects.get(cycle=cycle, region=region)
     if notice.pdf and not notice.pdf.storage.exists(notice.pdf.name):  # a database reused without its files
@@ -300,10 +399,18 @@ def child(args):
     for name, who, url, is_pdf in pages:
         row = _timed(clients[who], url, args.pdf_repeat if is_pdf else args.repeat)
         results.append({"page": name, "url": url, "user": who, **row})
-        print(f"  {name}: {row['status']} {row['queries']} q, p95 {row['p95']:.1f} ms", file=sys.stderr, flush=True)
-    dataset = (f"{Region.objects.filter(active=True).count()} regions × {ReformCycle.objects.count()} cycles, "
-               f"{Task.objects.count()} tasks")
-    json.dump({"floor": floor, "pages": results, "notice_render_ms": notice_ms, "dataset": dataset}, sys.stdout)
+        print(
+            f"  {name}: {row['status']} {row['queries']} q, p95 {row['p95']:.1f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
+    dataset = (
+        f"{Region.objects.filter(active=True).count()} regions × {ReformCycle.objects.count()} cycles, "
+        f"{Task.objects.count()} tasks"
+    )
+    json.dump(
+        {"floor": floor, "pages": results, "notice_render_ms": notice_ms, "dataset": dataset}, sys.stdout
+    )
     return 0
 
 

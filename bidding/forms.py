@@ -10,7 +10,8 @@ from reform_portal.forms import (
     validate_plausible_date,
 )
 from reform_portal.models import Organization, Region
-from reform_portal.uploads import validate_upload
+from reform_portal.selectors import entity_library
+from reform_portal.uploads import ATTACHMENT_LABEL, validate_upload
 
 from .models import Bid, Milestone, Target
 from .services import MILESTONE_FIELDS, REPORT_STATUSES, TARGET_FIELDS
@@ -19,14 +20,20 @@ IMPLEMENTING_CHOICES = [(k.value, k.label) for k in OrgKind.implementing()]
 
 
 class BidForm(CleanTextMixin, forms.ModelForm):
-    entity_kinds = forms.MultipleChoiceField(label=_("拟定实施主体类型"), choices=IMPLEMENTING_CHOICES,
-                                             widget=forms.CheckboxSelectMultiple,
-                                             error_messages={"required": _("请至少选择一类拟定实施主体。")})
+    entity_kinds = forms.MultipleChoiceField(
+        label=_("拟定实施主体类型"),
+        choices=IMPLEMENTING_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一类拟定实施主体。")},
+    )
 
     class Meta:
         model = Bid
         fields = ["approach", "entity_kinds", "entity_names", "contact_name", "contact_phone"]
-        widgets = {"approach": forms.Textarea(attrs={"rows": 6}), "entity_names": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "approach": forms.Textarea(attrs={"rows": 6}),
+            "entity_names": forms.Textarea(attrs={"rows": 3}),
+        }
         help_texts = {"entity_names": _("拟承担实施的具体单位，每行一个")}
 
     def __init__(self, *args, **kwargs):
@@ -40,13 +47,16 @@ class BidForm(CleanTextMixin, forms.ModelForm):
 
 
 class EntitiesForm(forms.Form):
-    entities = ModelMultipleChoiceField(label=_("实施主体"), queryset=Organization.objects.none(),
-                                              widget=forms.CheckboxSelectMultiple, required=False)
+    entities = ModelMultipleChoiceField(
+        label=_("实施主体"),
+        queryset=Organization.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entities"].queryset = Organization.objects.filter(
-            region=region, kind__in=OrgKind.implementing()).order_by("kind", "name")
+        self.fields["entities"].queryset = entity_library(region.pk if region is not None else None)
 
 
 class MilestoneForm(CleanTextMixin, forms.ModelForm):
@@ -80,9 +90,13 @@ class TargetForm(CleanTextMixin, forms.ModelForm):
 class ReportForm(CleanTextMixin, forms.Form):
     """A progress report: a field per target (actual value) and per milestone (status, note)."""
 
-    period_end = forms.DateField(label=_("报告期截至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    narrative = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
-    attachment = forms.FileField(label=_("附件（PDF、DOCX、XLSX、PNG、JPG）"), required=False)
+    period_end = forms.DateField(
+        label=_("报告期截至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    narrative = forms.CharField(
+        label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+    attachment = forms.FileField(label=ATTACHMENT_LABEL, required=False)
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,14 +104,19 @@ class ReportForm(CleanTextMixin, forms.Form):
         self.milestones = list(task.milestones.all())
         for t in self.targets:
             self.fields[f"actual_{t.pk}"] = forms.DecimalField(
-                label=f"{t.indicator}（{t.unit}）", max_digits=14, decimal_places=2,
+                label=f"{t.indicator}（{t.unit}）",
+                max_digits=14,
+                decimal_places=2,
                 help_text=_("基期值 %(b)s，目标值 %(t)s") % {"b": t.baseline, "t": t.target},
-                error_messages={"required": _("请填写实际值。"), "invalid": _("实际值须为数字。")})
+                error_messages={"required": _("请填写实际值。"), "invalid": _("实际值须为数字。")},
+            )
         choices = [(s.value, s.label) for s in REPORT_STATUSES]
         for m in self.milestones:
             self.fields[f"status_{m.pk}"] = forms.ChoiceField(
-                label=f"{m.title}（{m.due_date:%Y-%m-%d}）", choices=choices,
-                initial=m.status if m.status in dict(choices) else "on_track")
+                label=f"{m.title}（{m.due_date:%Y-%m-%d}）",
+                choices=choices,
+                initial=m.status if m.status in dict(choices) else "on_track",
+            )
             self.fields[f"note_{m.pk}"] = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     def target_fields(self):
@@ -116,13 +135,17 @@ class ReportForm(CleanTextMixin, forms.Form):
         return {t.pk: self.cleaned_data[f"actual_{t.pk}"] for t in self.targets}
 
     def statuses(self):
-        return {m.pk: (self.cleaned_data[f"status_{m.pk}"], self.cleaned_data.get(f"note_{m.pk}", ""))
-                for m in self.milestones}
+        return {
+            m.pk: (self.cleaned_data[f"status_{m.pk}"], self.cleaned_data.get(f"note_{m.pk}", ""))
+            for m in self.milestones
+        }
 
 
 class CoordinationForm(CleanTextMixin, forms.Form):
     subject = forms.CharField(label=_("事项"), max_length=100)
-    detail = forms.CharField(label=_("具体困难和问题"), widget=forms.Textarea(attrs={"rows": 4}), max_length=3000)
+    detail = forms.CharField(
+        label=_("具体困难和问题"), widget=forms.Textarea(attrs={"rows": 4}), max_length=3000
+    )
 
 
 class AnswerForm(CleanTextMixin, forms.Form):
@@ -130,13 +153,53 @@ class AnswerForm(CleanTextMixin, forms.Form):
 
 
 class SummaryForm(CleanTextMixin, forms.Form):
-    achieved = forms.CharField(label=_("完成情况（对照目标）"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
-    replicable = forms.CharField(label=_("可复制推广的经验"), widget=forms.Textarea(attrs={"rows": 6}),
-                                 max_length=5000)
+    achieved = forms.CharField(
+        label=_("完成情况（对照目标）"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+    replicable = forms.CharField(
+        label=_("可复制推广的经验"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
 
 
 class ExtensionForm(CleanTextMixin, forms.Form):
-    region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.filter(active=True).order_by("code"))
-    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}),
-                            validators=[validate_plausible_date])
+    region = forms.ModelChoiceField(
+        label=_("地区"), queryset=Region.objects.filter(active=True).order_by("code")
+    )
+    until = forms.DateField(
+        label=_("延长至"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plausible_date],
+    )
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+
+class NoticeIssueForm(forms.Form):
+    """下达 one region's letter, with the 发文字号 the office's registry assigned (or the register's next number)."""
+
+    region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.none())
+    number = forms.IntegerField(
+        label=_("发文字号序号"),
+        required=False,
+        min_value=1,
+        help_text=_("按本单位发文登记簿填写序号；留空则自动取用登记簿的下一个未用序号"),
+    )
+
+    def __init__(self, *args, regions=(), year, doc_prefix, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year, self.doc_prefix = year, doc_prefix  # not ``prefix``: a Form's own attribute
+        self.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in regions]).order_by(
+            "code"
+        )
+
+    def clean_number(self):
+        from reform_portal import docnumbers
+
+        number = self.cleaned_data.get("number")
+        docnumbers.check_typed(self.year, self.doc_prefix, number)
+        return number
+
+
+class RegisterNextForm(forms.Form):
+    """The office sets where the register's counter goes on (to follow its own 发改高技 series)."""
+
+    next_number = forms.IntegerField(label=_("下一个序号"), min_value=1)

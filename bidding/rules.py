@@ -3,7 +3,12 @@
 Regional access is a django-guardian object permission granted to the region's 发展改革委 and 科技厅
 groups (bid sets, tasks, notices); an implementing entity's group gets ``view_task`` on the tasks that
 name it. National reviewers see everything once it has been submitted or awarded."""
+
+from __future__ import annotations
+
 import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -14,7 +19,16 @@ from reform_portal.models import DeadlineExtension
 from reform_portal.permissions import department_of  # noqa: F401 - the views ask rules.department_of
 from reform_portal.services import deadline_for
 
-from .enums import BidSetState, MilestoneStatus, TaskState
+from .enums import MilestoneStatus
+from .transitions import BID_SET, TASK
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Model
+
+    from reform_portal.models import ReformCycle, User
+
+    from .models import BidSet, Milestone, Task
 
 VIEW_BIDSET = "bidding.view_bidset"
 CHANGE_BIDSET = "bidding.change_bidset"
@@ -25,60 +39,72 @@ VIEW_NOTICE = "bidding.view_tasknotice"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _fmt(at):
+def _fmt(at: datetime.datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
 
 
-def bidding_opens_at(cycle):
+def bidding_opens_at(cycle: ReformCycle) -> datetime.datetime:
     """The first instant of ``bidding_opens`` in Asia/Shanghai."""
     return datetime.datetime.combine(cycle.bidding_opens, datetime.time.min, tzinfo=SHANGHAI)
 
 
-def bidding_closed_for_all(cycle, now=None) -> bool:
+def bidding_closed_for_all(cycle: ReformCycle, now: datetime.datetime | None = None) -> bool:
     """True once the bidding window has closed for every region (the latest extension included).
     Only then do regions see how many regions claimed each entry (赛马)."""
     now = now or timezone.now()
-    latest = (DeadlineExtension.objects.filter(cycle=cycle, stage=Stage.BIDDING).select_related("region")
-              .order_by("-until").first())
+    latest = (
+        DeadlineExtension.objects.filter(cycle=cycle, stage=Stage.BIDDING)
+        .select_related("region")
+        .order_by("-until")
+        .first()
+    )
     closes = deadline_for(cycle, latest.region, Stage.BIDDING) if latest else cycle.closes_at(Stage.BIDDING)
     return now >= closes
 
 
-def window_open(bid_set, now=None) -> tuple[bool, str]:
+def window_open(bid_set: BidSet, now: datetime.datetime | None = None) -> tuple[bool, str]:
     now = now or timezone.now()
     opens = bidding_opens_at(bid_set.cycle)
     if now < opens:
         return False, _("揭榜尚未开始（%(at)s 开始）。") % {"at": _fmt(opens)}
     closes = deadline_for(bid_set.cycle, bid_set.region, Stage.BIDDING)
     if now >= closes:
-        return False, _("已过揭榜截止时间（%(at)s），如需修改或报送请联系国家审核人员申请延期。") % {"at": _fmt(closes)}
+        return False, _("已过揭榜截止时间（%(at)s），如需修改或报送请联系国家审核人员申请延期。") % {
+            "at": _fmt(closes)
+        }
     return True, ""
 
 
-def is_region_staff(user, obj, perm) -> bool:
+def is_region_staff(user: User | AnonymousUser, obj: Model, perm: str) -> bool:
     return user.is_authenticated and user.has_role(Role.REGIONAL_STAFF) and user.has_perm(perm, obj)
 
 
-def can_edit_bids(user, bid_set, now=None) -> tuple[bool, str]:
+def can_edit_bids(
+    user: User | AnonymousUser, bid_set: BidSet, now: datetime.datetime | None = None
+) -> tuple[bool, str]:
     if not is_region_staff(user, bid_set, CHANGE_BIDSET):
         return False, _("只有本地区发展改革委、科技厅的填报人员可以揭榜。")
-    if bid_set.state == BidSetState.SUBMITTED:
-        return False, _("揭榜申报已报送，不能再修改。")
+    if not BID_SET.allows(bid_set.state, "edit"):
+        return False, BID_SET.refusal(bid_set.state, "edit")
     return window_open(bid_set, now)
 
 
-def can_withdraw_bids(user, bid_set, now=None) -> tuple[bool, str]:
+def can_withdraw_bids(
+    user: User | AnonymousUser, bid_set: BidSet, now: datetime.datetime | None = None
+) -> tuple[bool, str]:
     """撤回报送: while the window is open and before the reviewers have confirmed any of the claims."""
     if not is_region_staff(user, bid_set, CHANGE_BIDSET):
         return False, _("只有本地区发展改革委、科技厅的填报人员可以撤回报送。")
-    if bid_set.state != BidSetState.SUBMITTED:
-        return False, _("揭榜申报尚未报送，无需撤回。")
+    if not BID_SET.allows(bid_set.state, "withdraw"):
+        return False, BID_SET.refusal(bid_set.state, "withdraw")
     if bid_set.bids.filter(task__isnull=False).exists():
         return False, _("国家审核人员已确认揭榜，不能撤回报送。")
     return window_open(bid_set, now)
 
 
-def can_sign(user, bid_set, now=None) -> tuple[bool, str]:
+def can_sign(
+    user: User | AnonymousUser, bid_set: BidSet, now: datetime.datetime | None = None
+) -> tuple[bool, str]:
     allowed, reason = can_edit_bids(user, bid_set, now)
     if not allowed:
         return allowed, reason
@@ -87,7 +113,7 @@ def can_sign(user, bid_set, now=None) -> tuple[bool, str]:
     return True, ""
 
 
-def can_view_task(user, task) -> bool:
+def can_view_task(user: User | AnonymousUser, task: Task) -> bool:
     if not user.is_authenticated:
         return False
     if user.has_role(Role.NATIONAL_REVIEWER):
@@ -95,47 +121,47 @@ def can_view_task(user, task) -> bool:
     return user.has_perm(VIEW_TASK, task)
 
 
-def is_task_region_staff(user, task) -> bool:
+def is_task_region_staff(user: User | AnonymousUser, task: Task) -> bool:
     return is_region_staff(user, task, CHANGE_TASK)
 
 
-def can_edit_plan(user, task) -> tuple[bool, str]:
+def can_edit_plan(user: User | AnonymousUser, task: Task) -> tuple[bool, str]:
     if not is_task_region_staff(user, task):
         return False, _("只有本地区发展改革委、科技厅的填报人员可以细化实施方案。")
-    if task.state == TaskState.AWARDED:
-        return False, _("揭榜任务通知书下达后方可细化实施方案。")
-    if task.state != TaskState.PLANNING:
-        return False, _("实施方案已确认，不能再修改。")
+    if not TASK.allows(task.state, "edit_plan"):
+        return False, TASK.refusal(task.state, "edit_plan")
     return True, ""
 
 
-def can_report(user, task) -> tuple[bool, str]:
+def can_report(user: User | AnonymousUser, task: Task) -> tuple[bool, str]:
     implementer = user.is_authenticated and user.has_role(Role.IMPLEMENTER) and user.has_perm(VIEW_TASK, task)
     if not (is_task_region_staff(user, task) or implementer):
         return False, _("只有本地区填报人员或该任务的实施主体可以报送进展。")
-    if task.state != TaskState.IN_PROGRESS:
-        return False, _("实施方案确认后、任务完成总结前方可报送进展。")
+    if not TASK.allows(task.state, "report"):
+        return False, TASK.refusal(task.state, "report")
     return True, ""
 
 
-def can_raise_coordination(user, task) -> tuple[bool, str]:
+def can_raise_coordination(user: User | AnonymousUser, task: Task) -> tuple[bool, str]:
     implementer = user.is_authenticated and user.has_role(Role.IMPLEMENTER) and user.has_perm(VIEW_TASK, task)
     if not (is_task_region_staff(user, task) or implementer):
         return False, _("只有本地区填报人员或该任务的实施主体可以提出协调事项。")
-    if task.state not in (TaskState.PLANNING, TaskState.IN_PROGRESS):
-        return False, _("任务当前状态不能提出协调事项。")
+    if not TASK.allows(task.state, "coordinate"):
+        return False, TASK.refusal(task.state, "coordinate")
     return True, ""
 
 
-def can_file_summary(user, task, milestones) -> tuple[bool, str]:
+def can_file_summary(
+    user: User | AnonymousUser, task: Task, milestones: Sequence[Milestone]
+) -> tuple[bool, str]:
     if not is_task_region_staff(user, task):
         return False, _("只有本地区发展改革委、科技厅的填报人员可以报送完成总结。")
-    if task.state != TaskState.IN_PROGRESS:
-        return False, _("只有实施中的任务可以报送完成总结。")
+    if not TASK.allows(task.state, "file_summary"):
+        return False, TASK.refusal(task.state, "file_summary")
     if not milestones or any(m.status != MilestoneStatus.DONE for m in milestones):
         return False, _("全部里程碑完成后方可报送完成总结。")
     return True, ""
 
 
-def is_reviewer(user) -> bool:
+def is_reviewer(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_role(Role.NATIONAL_REVIEWER)

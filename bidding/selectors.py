@@ -1,12 +1,17 @@
 """Read querysets of stage 3, already filtered by permission and with what their pages show."""
-from collections import Counter
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+import datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from catalog.models import ListEntry
 from reform_portal.enums import Role
-from reform_portal.models import Region
+from reform_portal.models import ReformCycle, Region, User
 
 from . import rules
 from .enums import BidSetState, MilestoneStatus
@@ -23,14 +28,14 @@ from .models import (
 )
 
 
-def bid_sets_visible_to(user):
+def bid_sets_visible_to(user: User) -> QuerySet[BidSet]:
     """Regional staff: their region's bid set (guardian). Reviewers: every submitted bid set."""
     if user.has_role(Role.NATIONAL_REVIEWER):
         return BidSet.objects.filter(state=BidSetState.SUBMITTED)
     return get_objects_for_user(user, rules.VIEW_BIDSET, klass=BidSet, accept_global_perms=False)
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Reviewers: every task. Regional staff: their region's tasks. Implementers: tasks naming their
     organization (guardian grants to the organization's group)."""
     if user.has_role(Role.NATIONAL_REVIEWER):
@@ -38,7 +43,7 @@ def tasks_visible_to(user):
     return get_objects_for_user(user, rules.VIEW_TASK, klass=Task, accept_global_perms=False)
 
 
-def notices_visible_to(user):
+def notices_visible_to(user: User) -> QuerySet[TaskNotice]:
     if user.has_role(Role.NATIONAL_REVIEWER):
         return TaskNotice.objects.all()
     if not user.has_role(Role.REGIONAL_STAFF):
@@ -46,21 +51,29 @@ def notices_visible_to(user):
     return get_objects_for_user(user, rules.VIEW_NOTICE, klass=TaskNotice, accept_global_perms=False)
 
 
-def bid_page(bid_set, entries, *, show_counts):
-    """Per entry: the region's own bid (or None) and, after the window has closed for every region,
-    how many regions claimed it (submitted bid sets only)."""
-    own = {b.entry_id: b for b in bid_set.bids.all()}
-    counts = {}
+def bid_page(
+    bid_set: BidSet | None, entries: Sequence[ListEntry], *, show_counts: bool
+) -> list[dict[str, Any]]:
+    """Per entry: the region's own bid (or None; no bid set: a year the region did not bid in) and, after the
+    window has closed for every region, how many regions claimed it (submitted bid sets only)."""
+    own = {b.entry_id: b for b in bid_set.bids.all()} if bid_set is not None else {}
+    counts: dict[int, int] = {}
     if show_counts:
-        counts = dict(Bid.objects.filter(entry__in=entries, bid_set__state=BidSetState.SUBMITTED)
-                      .values_list("entry").annotate(n=Count("pk")))
+        counts = dict(
+            Bid.objects.filter(entry__in=entries, bid_set__state=BidSetState.SUBMITTED)
+            .values_list("entry")
+            .annotate(n=Count("pk"))
+        )
     return [{"entry": e, "bid": own.get(e.pk), "count": counts.get(e.pk, 0)} for e in entries]
 
 
-def matrix(cycle, entries):
+def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
     """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards."""
-    bids = list(Bid.objects.filter(bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED)
-                .select_related("bid_set__region", "entry"))
+    bids = list(
+        Bid.objects.filter(bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED).select_related(
+            "bid_set__region", "entry"
+        )
+    )
     awarded = set(Task.objects.filter(cycle=cycle).values_list("region_id", "entry_id"))
     by_cell = {(b.bid_set.region_id, b.entry_id): b for b in bids}
     per_entry = Counter(b.entry_id for b in bids)
@@ -74,37 +87,74 @@ def matrix(cycle, entries):
             cells.append({"entry": e, "bid": bid, "awarded": (region.pk, e.pk) in awarded})
         n = sum(1 for c in cells if c["bid"])
         bid_set = submitted.get(region.pk)
-        rows.append({"region": region, "cells": cells, "n": n, "bid_set": bid_set,
-                     "under_minimum": n < cycle.min_bids, "notice": notices.get(region.pk),
-                     "n_awarded": sum(1 for c in cells if c["awarded"])})
+        rows.append(
+            {
+                "region": region,
+                "cells": cells,
+                "n": n,
+                "bid_set": bid_set,
+                "under_minimum": n < cycle.min_bids,
+                "notice": notices.get(region.pk),
+                "n_awarded": sum(1 for c in cells if c["awarded"]),
+            }
+        )
     columns = [{"entry": e, "count": per_entry.get(e.pk, 0)} for e in entries]
     return {"rows": rows, "columns": columns, "unclaimed": [c["entry"] for c in columns if not c["count"]]}
 
 
-def task_list(user):
-    return (tasks_visible_to(user).select_related("cycle", "region", "entry")
-            .annotate(n_milestones=Count("milestones", distinct=True),
-                      n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-                      last_report=Max("reports__period_end"))
-            .order_by("-cycle__year", "region__code", "entry__position"))
+def task_list(user: User) -> QuerySet[Task]:
+    return (
+        tasks_visible_to(user)
+        .select_related("cycle", "region", "entry")
+        .annotate(
+            n_milestones=Count("milestones", distinct=True),
+            n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+            last_report=Max("reports__period_end"),
+        )
+        .order_by("-cycle__year", "region__code", "entry__position")
+    )
 
 
-def task_detail(user, pk):
+def task_detail(user: User, pk: int) -> Task | None:
     reports = ProgressReport.objects.select_related("submitted_by").prefetch_related(
         Prefetch("actuals", queryset=TargetActual.objects.select_related("target")),
         Prefetch("milestone_updates", queryset=MilestoneUpdate.objects.select_related("milestone")),
-        "attachments")
-    return (tasks_visible_to(user).select_related("cycle", "region", "entry", "bid__bid_set")
-            .prefetch_related("entities", "milestones", "targets", Prefetch("reports", queryset=reports),
-                              Prefetch("coordination_requests",
-                                       queryset=CoordinationRequest.objects.select_related("raised_by",
-                                                                                           "answered_by")))
-            .filter(pk=pk).first())
+        "attachments",
+    )
+    return (
+        tasks_visible_to(user)
+        .select_related("cycle", "region", "entry", "bid__bid_set")
+        .prefetch_related(
+            "entities",
+            "milestones",
+            "targets",
+            Prefetch("reports", queryset=reports),
+            Prefetch(
+                "coordination_requests",
+                queryset=CoordinationRequest.objects.select_related("raised_by", "answered_by"),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
-def progress_tasks(cycle, *, region="", state="", overdue_only=False, today=None):
-    """The reviewers' progress dashboard: the cycle's tasks (filtered), without per-task figures."""
+def progress_tasks(
+    cycle: ReformCycle,
+    *,
+    region: str = "",
+    state: str = "",
+    overdue_only: bool = False,
+    level: str = "",
+    today: datetime.date | None = None,
+) -> QuerySet[Task]:
+    """The reviewers' progress dashboard: the cycle's tasks (filtered), without per-task figures. ``level``:
+    tasks with an implementing entity of that 分层推进 level (省级 / 重点城市 / 试点单位 / 其他)."""
     tasks = Task.objects.filter(cycle=cycle)
+    if level:
+        tasks = tasks.filter(
+            Exists(Task.entities.through.objects.filter(task=OuterRef("pk"), organization__level=level))
+        )
     if region:
         tasks = tasks.filter(region__code=region)
     if state:
@@ -114,32 +164,37 @@ def progress_tasks(cycle, *, region="", state="", overdue_only=False, today=None
     return tasks
 
 
-def _overdue(today=None, prefix=""):
+def _overdue(today: datetime.date | None = None, prefix: str = "") -> dict[str, object]:
     today = today or timezone.localdate()
     open_statuses = [s for s in MilestoneStatus.values if s != MilestoneStatus.DONE]
     return {f"{prefix}due_date__lt": today, f"{prefix}status__in": open_statuses}
 
 
-def progress_rows(tasks, *, today=None):
+def progress_rows(tasks: QuerySet[Task], *, today: datetime.date | None = None) -> QuerySet[Task]:
     """One row per task of ``tasks`` (e.g. ``progress_tasks``) with milestone counts, last report, open
     coordination requests and target attainment: an ordered queryset, figures in a constant number of queries.
     ``with_attainment`` adds the attainment to the rows of one page."""
-    return (tasks.select_related("region", "entry")
-            .annotate(n_milestones=Count("milestones", distinct=True),
-                      n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-                      n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
-                      n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK),
-                                   distinct=True),
-                      n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
-                      last_report=Max("reports__period_end"),
-                      n_open_requests=Count("coordination_requests",
-                                            filter=Q(coordination_requests__answered_at__isnull=True),
-                                            distinct=True))
-            .prefetch_related("targets")
-            .order_by("region__code", "entry__position", "pk"))
+    return (
+        tasks.select_related("region", "entry")
+        .annotate(
+            n_milestones=Count("milestones", distinct=True),
+            n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+            n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
+            n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK), distinct=True),
+            n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
+            last_report=Max("reports__period_end"),
+            n_open_requests=Count(
+                "coordination_requests",
+                filter=Q(coordination_requests__answered_at__isnull=True),
+                distinct=True,
+            ),
+        )
+        .prefetch_related("targets")
+        .order_by("region__code", "entry__position", "pk")
+    )
 
 
-def with_attainment(tasks) -> list:
+def with_attainment(tasks: Iterable[Task]) -> list[Task]:
     tasks = list(tasks)
     for t in tasks:
         values = [a for a in (tg.attainment for tg in t.targets.all()) if a is not None]
@@ -147,21 +202,60 @@ def with_attainment(tasks) -> list:
     return tasks
 
 
-def progress_regions(tasks, *, today=None) -> list[dict]:
+def progress_regions(tasks: QuerySet[Task], *, today: datetime.date | None = None) -> list[dict[str, Any]]:
     """Per region, over every task of ``tasks`` (not only one page): tasks, milestones, done and overdue
     milestones. One aggregate query and one for the regions."""
-    rows = Task.objects.filter(pk__in=tasks.values("pk")).values("region_id").annotate(
-        n_tasks=Count("pk", distinct=True), n_milestones=Count("milestones", distinct=True),
-        n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-        n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
-    ).order_by("region__code")
-    rows = list(rows)
+    rows = list(
+        Task.objects.filter(pk__in=tasks.values("pk"))
+        .values("region_id")
+        .annotate(
+            n_tasks=Count("pk", distinct=True),
+            n_milestones=Count("milestones", distinct=True),
+            n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
+            n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
+        )
+        .order_by("region__code")
+    )
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
-    return [{"region": regions[r["region_id"]], "tasks": r["n_tasks"], "milestones": r["n_milestones"],
-             "done": r["n_done"], "overdue": r["n_overdue"]} for r in rows]
+    return [
+        {
+            "region": regions[r["region_id"]],
+            "tasks": r["n_tasks"],
+            "milestones": r["n_milestones"],
+            "done": r["n_done"],
+            "overdue": r["n_overdue"],
+        }
+        for r in rows
+    ]
 
 
-def overdue_milestones(task, today=None):
+def overdue_milestones(task: Task, today: datetime.date | None = None) -> list[Milestone]:
     today = today or timezone.localdate()
     return [m for m in task.milestones.all() if m.due_date < today and m.status != MilestoneStatus.DONE]
 
+
+def typed_entity_names(region_id: int) -> list[tuple[str, str]]:
+    """The 拟定实施主体 typed in the region's 揭榜 (one name a line), with where: the library page offers them."""
+    rows = (
+        Bid.objects.filter(bid_set__region_id=region_id)
+        .exclude(entity_names="")
+        .select_related("bid_set__cycle", "entry")
+        .order_by("-bid_set__cycle__year", "entry__position", "pk")
+    )
+    return [
+        (line.strip(), f"{b.bid_set.cycle.year}年度揭榜：{b.entry.number} {b.entry.title}")
+        for b in rows
+        for line in b.entity_names.splitlines()
+        if line.strip()
+    ]
+
+
+def awaits_award(row: dict[str, Any]) -> bool:
+    """A row of ``matrix``: the region reported its bids and none is confirmed yet (确认揭榜 waits)."""
+    bid_set = row["bid_set"]
+    return bid_set is not None and bid_set.state == BidSetState.SUBMITTED and row["n_awarded"] == 0
+
+
+def open_requests(cycle: ReformCycle) -> QuerySet[CoordinationRequest]:
+    """The year's coordination requests not answered yet."""
+    return CoordinationRequest.objects.filter(task__cycle=cycle, answered_at__isnull=True)

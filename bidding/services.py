@@ -1,27 +1,42 @@
 """Every write of stage 3 悬榜揭榜: one function per action, in a transaction, checking permission, state
 and the deadline (``deadline_for``) on the server. Views, Celery tasks, the demo and tests call these."""
+
+import datetime
 import hashlib
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from catalog import selectors as catalog_selectors
 from catalog.enums import ListState
 from catalog.models import ListEntry, MeasureList
 from reform_portal import pdf
-from reform_portal.enums import OrgKind, Role
-from reform_portal.models import Organization, ReformCycle
-from reform_portal.services import check_revision, local_today, organization_group
+from reform_portal.enums import OrgKind, OutboxState, Role
+from reform_portal.models import DocNumberRegister, Organization, OutboxMessage, ReformCycle, Region, User
+from reform_portal.outbox import enqueue
+from reform_portal.selectors import entity_library
+from reform_portal.services import (
+    check_revision,
+    grant_region_departments,
+    joint_sign,
+    local_today,
+    organization_group,
+)
 from reform_portal.services import check_rule as _check
 from reform_portal.services import save_with_history as _save
+from reform_portal.transitions import transition
 from reform_portal.uploads import stored_name, validate_upload
 
-from . import rules
+from . import handoffs, rules
 from .enums import BidSetState, MilestoneStatus, TaskState
 from .models import (
     Bid,
@@ -30,7 +45,6 @@ from .models import (
     Milestone,
     MilestoneUpdate,
     NoticeBatch,
-    NoticeSequence,
     ProgressReport,
     ReportAttachment,
     Target,
@@ -38,47 +52,47 @@ from .models import (
     Task,
     TaskNotice,
 )
+from .transitions import BID_SET, COORDINATION, TASK
 
 BID_FIELDS = ["approach", "entity_kinds", "entity_names", "contact_name", "contact_phone"]
-MILESTONE_FIELDS = ["title", "due_date", "deliverable", "responsible_name", "responsible_post",
-                    "responsible_phone", "responsible_email"]
+MILESTONE_FIELDS = [
+    "title",
+    "due_date",
+    "deliverable",
+    "responsible_name",
+    "responsible_post",
+    "responsible_phone",
+    "responsible_email",
+]
 TARGET_FIELDS = ["indicator", "unit", "baseline", "target"]
-ISSUERS = ["国家发展改革委", "科技部"]
 
 
-def _reviewer(by):
+def _reviewer(by: User) -> None:
     if not by.has_role(Role.NATIONAL_REVIEWER):
         raise PermissionDenied(_("只有国家审核人员可以办理此事项。"))
 
 
 # ---- the published list --------------------------------------------------------------------------
 
-def published_list(cycle):
+
+def published_list(cycle: ReformCycle | None) -> MeasureList | None:
     """The cycle's latest published version of the 年度举措清单 (bids are on its entries), or None."""
-    return (MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED).order_by("-version").first()
-            if cycle else None)
+    return (
+        MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED).order_by("-version").first()
+        if cycle
+        else None
+    )
 
 
-def bidding_cycle():
+def bidding_cycle() -> ReformCycle | None:
     """The latest cycle with a published list (the one regions bid in and reviewers aggregate)."""
-    return (ReformCycle.objects.filter(measure_lists__state=ListState.PUBLISHED).order_by("-year").first())
-
-
-def _region_groups(region):
-    return [organization_group(org) for org in
-            Organization.objects.filter(region=region, kind__in=OrgKind.regional_departments())]
-
-
-def grant_region_access(obj, perms):
-    """The region's two departments (and only they) get ``perms`` on ``obj``."""
-    for group in _region_groups(obj.region):
-        for perm in perms:
-            assign_perm(perm, group, obj)
+    return ReformCycle.objects.filter(measure_lists__state=ListState.PUBLISHED).order_by("-year").first()
 
 
 # ---- 揭榜: the region's bid set --------------------------------------------------------------------
 
-def bid_set_get_or_create(*, cycle, region, by) -> BidSet:
+
+def bid_set_get_or_create(*, cycle: ReformCycle, region: Region, by: User) -> BidSet:
     """The region's bid set, created on first visit; a simultaneous first visit of the other department
     meets the unique (cycle, region) constraint in a savepoint and gets the same row."""
     bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
@@ -88,39 +102,53 @@ def bid_set_get_or_create(*, cycle, region, by) -> BidSet:
         with transaction.atomic():
             bid_set = BidSet(cycle=cycle, region=region)
             _save(bid_set, by, "创建揭榜申报")
-            grant_region_access(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
+            grant_region_departments(bid_set, [rules.VIEW_BIDSET, rules.CHANGE_BIDSET])
     except IntegrityError:
         return BidSet.objects.get(cycle=cycle, region=region)
     return bid_set
 
 
-def _locked_set(bid_set):
+def _locked_set(bid_set: BidSet) -> BidSet:
     return BidSet.objects.select_for_update(of=("self",)).select_related("cycle", "region").get(pk=bid_set.pk)
 
 
-def _touch(bid_set, by, reason):
+def _touch(bid_set: BidSet, by: User, reason: str) -> None:
     """An edit: new version; both sign-offs cleared (they confirmed the previous version)."""
     bid_set.new_version()
     _save(bid_set, by, reason)
 
 
-def _check_entry(bid_set, entry):
+def _check_entry(bid_set: BidSet, entry: ListEntry) -> None:
     current = published_list(bid_set.cycle)
     if current is None or entry.measure_list_id != current.pk:
         raise ValidationError(_("只能认领本年度最新公布的举措清单中的条目。"))
 
 
-def _clean_kinds(kinds):
+def _clean_kinds(kinds: Iterable[str]) -> list[str]:
     allowed = [str(k) for k in OrgKind.implementing()]
     kinds = [str(k) for k in kinds]
     if not kinds:
         raise ValidationError({"entity_kinds": _("请至少选择一类拟定实施主体。")})
     if any(k not in allowed for k in kinds):
-        raise ValidationError({"entity_kinds": _("实施主体类型须为同级职能部门、地方政府、企业、高等院校或科研院所。")})
+        raise ValidationError(
+            {
+                "entity_kinds": _(
+                    "实施主体类型须为同级职能部门、地方政府、企业、创新型企业、双创示范基地、高等院校或科研院所。"
+                )
+            }
+        )
     return [k for k in allowed if k in kinds]
 
 
-def bid_save(*, bid_set, entry, fields, by, now=None, revision=None) -> Bid:
+def bid_save(
+    *,
+    bid_set: BidSet,
+    entry: ListEntry,
+    fields: Mapping[str, Any],
+    by: User,
+    now: datetime.datetime | None = None,
+    revision: int | None = None,
+) -> Bid:
     """Claim an entry (or change the claim): approach, intended implementing entities, contact.
     ``revision``: the version of the claim the editor loaded (the form sends it); a change saved by the other
     department in between is refused, not overwritten."""
@@ -145,60 +173,69 @@ def bid_save(*, bid_set, entry, fields, by, now=None, revision=None) -> Bid:
     return bid
 
 
-def bid_delete(*, bid, by, now=None):
+def bid_delete(*, bid: Bid, by: User, now: datetime.datetime | None = None) -> None:
     with transaction.atomic():
         bid_set = _locked_set(bid.bid_set)
         _check(rules.can_edit_bids(by, bid_set, now))
         label = f"{bid.entry.number} {bid.entry.title}"
-        bid._history_user = by
+        bid._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         bid.delete()
         _touch(bid_set, by, f"取消揭榜：{label}")
 
 
-def bid_set_problems(bid_set) -> list[str]:
+def bid_set_problems(bid_set: BidSet) -> list[str]:
     n = bid_set.bids.count()
     if n < bid_set.cycle.min_bids:
-        return [_("每个地方年度揭榜改革任务不少于%(min)s项，当前为%(n)s项。") % {"min": bid_set.cycle.min_bids, "n": n}]
+        return [
+            _("每个地方年度揭榜改革任务不少于%(min)s项，当前为%(n)s项。")
+            % {"min": bid_set.cycle.min_bids, "n": n}
+        ]
     return []
 
 
-def bid_set_sign(*, bid_set, by, now=None, version=None) -> BidSet:
+def bid_set_sign(
+    *, bid_set: BidSet, by: User, now: datetime.datetime | None = None, version: int | None = None
+) -> BidSet:
     """确认联合报送 by the user's department, on the current version. ``version`` is the version the signer's
     page showed: if the other department changed the claims since, the confirmation is refused, not applied
     to claims the signer has not seen (None: not from a page)."""
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_sign(by, bid_set, now))
-        bid_set.check_seen_version(version, _("揭榜申报"))
-        label = bid_set.record_sign_off(rules.department_of(by, bid_set.region_id), by, timezone.now())
-        _save(bid_set, by, f"确认联合报送（{label}，第{bid_set.version}版）")
+        joint_sign(
+            bid_set,
+            by=by,
+            department=rules.department_of(by, bid_set.region_id),
+            version=version,
+            document=_("揭榜申报"),
+        )
+        handoffs.bid_set_signed(bid_set, by=by)
     return bid_set
 
 
-def bid_set_submit(*, bid_set, by, now=None) -> BidSet:
+def bid_set_submit(*, bid_set: BidSet, by: User, now: datetime.datetime | None = None) -> BidSet:
     """报送: ≥ cycle.min_bids claims, both departments confirmed this version, inside the window."""
     now = now or timezone.now()
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_edit_bids(by, bid_set, now))
-        problems = bid_set_problems(bid_set)
-        if not bid_set.fully_signed:
-            problems.insert(0, _("须经本地区发展改革委和科技厅（委、局）双方确认联合报送后方可报送。"))
+        problems = bid_set.sign_off_problems() + bid_set_problems(bid_set)
         if problems:
             raise ValidationError(problems)
-        bid_set.state = BidSetState.SUBMITTED
+        transition(bid_set, "submit", by, flow=BID_SET)
         bid_set.submitted_at, bid_set.submitted_by = now, by
         _save(bid_set, by, "报送揭榜申报")
+        handoffs.bids_submitted(bid_set, by=by)
     return bid_set
 
 
-def bid_set_withdraw(*, bid_set, by, now=None) -> BidSet:
+def bid_set_withdraw(*, bid_set: BidSet, by: User, now: datetime.datetime | None = None) -> BidSet:
     """撤回报送 back to 草稿 inside the window and before any award, to correct the claims and report again.
     Sign-offs stay with the version they confirmed; the next edit clears them as always."""
     with transaction.atomic():
         bid_set = _locked_set(bid_set)
         _check(rules.can_withdraw_bids(by, bid_set, now))
-        bid_set.state = BidSetState.DRAFT
+        transition(bid_set, "withdraw", by, flow=BID_SET)
         bid_set.submitted_at = bid_set.submitted_by = None
         _save(bid_set, by, "撤回揭榜申报")
     return bid_set
@@ -206,97 +243,173 @@ def bid_set_withdraw(*, bid_set, by, now=None) -> BidSet:
 
 # ---- 汇总揭榜结果: awards ------------------------------------------------------------------------------
 
-def tasks_award(*, cycle, bids, by) -> list[Task]:
+
+def tasks_award(*, cycle: ReformCycle, bids: Iterable[Bid], by: User) -> list[Task]:
     """确认揭榜: a Task per (region, entry) of the chosen bids of submitted bid sets."""
     _reviewer(by)
     created = []
     with transaction.atomic():
-        for bid in Bid.objects.select_related("bid_set__region", "entry").filter(
-                pk__in=[b.pk for b in bids]).order_by("bid_set__region__code", "entry__position"):
+        for bid in (
+            Bid.objects.select_related("bid_set__region", "entry")
+            .filter(pk__in=[b.pk for b in bids])
+            .order_by("bid_set__region__code", "entry__position")
+        ):
             bid_set = bid.bid_set
             if bid_set.cycle_id != cycle.pk or bid_set.state != BidSetState.SUBMITTED:
                 raise ValidationError(_("只能确认已报送的揭榜申报中的事项。"))
             if TaskNotice.objects.filter(cycle=cycle, region=bid_set.region).exists():
-                raise ValidationError(_("%(r)s的揭榜任务通知书已下达，不能再追加任务。") % {"r": bid_set.region})
+                raise ValidationError(
+                    _("%(r)s的揭榜任务通知书已下达，不能再追加任务。") % {"r": bid_set.region}
+                )
             if Task.objects.filter(region=bid_set.region, entry=bid.entry).exists():
                 continue
             task = Task(cycle=cycle, region=bid_set.region, entry=bid.entry, bid=bid, awarded_by=by)
             _save(task, by, "确认揭榜")
-            grant_region_access(task, [rules.VIEW_TASK, rules.CHANGE_TASK])
+            grant_region_departments(task, [rules.VIEW_TASK, rules.CHANGE_TASK])
             created.append(task)
+        handoffs.tasks_awarded(created, by=by)
     return created
 
 
 # ---- 揭榜任务通知书 ---------------------------------------------------------------------------------
 
-def format_doc_number(year, sequence):
-    """发文字号, e.g. 发改高技〔2027〕12号 (prefix from settings.PORTAL_NOTICE_NUMBER_PREFIX)."""
+
+def notice_doc_number(year: int, sequence: int) -> str:
+    """The 发文字号 of a 揭榜任务通知书, e.g. 发改高技〔2027〕12号 (prefix from settings.PORTAL_NOTICE_NUMBER_PREFIX)."""
     return pdf.format_doc_number(settings.PORTAL_NOTICE_NUMBER_PREFIX, year, sequence)
 
 
-def _sequence_row(year):
-    """Make sure the year's counter row exists (a concurrent creator loses to the unique year, harmlessly)."""
-    try:
-        with transaction.atomic():
-            NoticeSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass
+def notice_allocate(
+    *,
+    cycle: ReformCycle,
+    region: Region,
+    by: User,
+    today: datetime.date | None = None,
+    typed: int | None = None,
+) -> TaskNotice:
+    """The region's notice row with its number: the existing one, or a new one numbered from the 发文字号 register
+    (reform_portal.docnumbers: the register's next free number, or ``typed``, the number the office's registry
+    assigned, refused when taken). The register row is locked for the whole transaction, so concurrent issuers
+    take distinct numbers; (register, number) is unique in the database as a backstop."""
+    from reform_portal import docnumbers
 
-
-def notice_allocate(*, cycle, region, by, today=None) -> TaskNotice:
-    """The region's notice row with its number: the existing one, or a new one numbered from the year's
-    sequence. The year's counter row is locked for the whole transaction, so concurrent issuers take
-    consecutive numbers; (year, sequence) is unique in the database as a backstop."""
     _reviewer(by)
     today = today or local_today()
-    _sequence_row(today.year)
+    prefix = settings.PORTAL_NOTICE_NUMBER_PREFIX
+    docnumbers.register(today.year, prefix)
     with transaction.atomic():
-        counter = NoticeSequence.objects.select_for_update().get(year=today.year)
+        DocNumberRegister.objects.select_for_update().get(year=today.year, prefix=prefix)
         notice = TaskNotice.objects.filter(cycle=cycle, region=region).first()
         if notice is not None:
             return notice
         if not Task.objects.filter(cycle=cycle, region=region).exists():
             raise ValidationError(_("%(r)s尚无确认的揭榜任务，不能下达通知书。") % {"r": region})
-        counter.last += 1
-        _save(counter, by, f"{region}通知书取号")
-        notice = TaskNotice(cycle=cycle, region=region, year=today.year, sequence=counter.last,
-                            doc_number=format_doc_number(today.year, counter.last), issued_on=today, issued_by=by)
+        number = docnumbers.take(
+            year=today.year,
+            prefix=prefix,
+            kind="揭榜任务通知书",
+            subject=f"{region.name}{cycle.year}年度揭榜任务",
+            by=by,
+            typed=typed,
+        )
+        notice = TaskNotice(
+            cycle=cycle,
+            region=region,
+            year=today.year,
+            sequence=number.number,
+            doc_number=number.text,
+            number=number,
+            issued_on=today,
+            issued_by=by,
+        )
         _save(notice, by, "下达揭榜任务通知书")
-        grant_region_access(notice, [rules.VIEW_NOTICE])
+        grant_region_departments(notice, [rules.VIEW_NOTICE])
         for task in Task.objects.filter(cycle=cycle, region=region, state=TaskState.AWARDED):
-            task.state = TaskState.PLANNING
+            transition(task, "issue_notice", by, flow=TASK)
             _save(task, by, f"通知书{notice.doc_number}已下达")
+        handoffs.notice_issued(notice, notice_tasks(notice), by=by)
     return notice
 
 
-def notice_tasks(notice):
-    return list(Task.objects.filter(cycle=notice.cycle, region=notice.region).select_related("entry")
-                .order_by("entry__position", "pk"))
+def notice_tasks(notice: TaskNotice) -> list[Task]:
+    return list(
+        Task.objects.filter(cycle=notice.cycle, region=notice.region)
+        .select_related("entry", "bid")
+        .prefetch_related("entities")
+        .order_by("entry__position", "pk")
+    )
 
 
-def notice_render(*, notice, by) -> TaskNotice:
+def notice_render(*, notice: TaskNotice, by: User) -> TaskNotice:
     """Render and store the notice's PDF once. An issued letter is never regenerated: when the file is
     stored, it is returned as it is."""
     from .documents import render_notice_pdf
 
     with transaction.atomic():
-        notice = TaskNotice.objects.select_for_update(of=("self",)).select_related("cycle", "region").get(pk=notice.pk)
+        notice = (
+            TaskNotice.objects.select_for_update(of=("self",))
+            .select_related("cycle", "region")
+            .get(pk=notice.pk)
+        )
         if notice.pdf:
             return notice
         pdf = render_notice_pdf(notice, notice_tasks(notice))
         notice.sha256 = hashlib.sha256(pdf).hexdigest()
-        notice.pdf.save(f"{notice.year}-{notice.sequence}-{notice.region.code}.pdf", ContentFile(pdf), save=False)
+        notice.pdf.save(
+            f"{notice.year}-{notice.sequence}-{notice.region.code}.pdf", ContentFile(pdf), save=False
+        )
         _save(notice, by, "生成通知书文件")
     return notice
 
 
-def notice_issue(*, cycle, region, by, today=None) -> TaskNotice:
+def notice_rerender_if_english(*, notice: TaskNotice, by: User | None) -> bool:
+    """Render an issued letter's stored PDF again when it was made under an English interface (English labels
+    in its text): the old file stays on storage and in the letter's history, the new one is saved under a new
+    name and its digest recorded. Returns whether it was rendered again."""
+    from reform_portal.pdf import rendered_in_english
+
+    from .documents import PRINTED_CHOICES, render_notice_pdf
+
+    with transaction.atomic():
+        notice = (
+            TaskNotice.objects.select_for_update(of=("self",))
+            .select_related("cycle", "region")
+            .get(pk=notice.pk)
+        )
+        if not notice.pdf:
+            return False
+        try:
+            with notice.pdf.open("rb") as fh:
+                old = fh.read()
+        except FileNotFoundError:
+            return False
+        if not rendered_in_english(old, PRINTED_CHOICES):
+            return False
+        pdf = render_notice_pdf(notice, notice_tasks(notice))
+        notice.sha256 = hashlib.sha256(pdf).hexdigest()
+        notice.pdf.save(
+            f"{notice.year}-{notice.sequence}-{notice.region.code}-{notice.sha256[:16]}.pdf",
+            ContentFile(pdf),
+            save=False,
+        )
+        _save(notice, by, "通知书曾以英文界面生成，已按中文重新生成")
+    return True
+
+
+def notice_issue(
+    *,
+    cycle: ReformCycle,
+    region: Region,
+    by: User,
+    today: datetime.date | None = None,
+    typed: int | None = None,
+) -> TaskNotice:
     """下达 one region's 揭榜任务通知书 (idempotent: reissuing returns the stored letter)."""
-    notice = notice_allocate(cycle=cycle, region=region, by=by, today=today)
+    notice = notice_allocate(cycle=cycle, region=region, by=by, today=today, typed=typed)
     return notice_render(notice=notice, by=by)
 
 
-def notice_pdf_bytes(notice) -> bytes:
+def notice_pdf_bytes(notice: TaskNotice) -> bytes:
     with notice.pdf.open("rb") as fh:
         data = fh.read()
     if hashlib.sha256(data).hexdigest() != notice.sha256:
@@ -304,15 +417,19 @@ def notice_pdf_bytes(notice) -> bytes:
     return data
 
 
-def regions_to_notify(cycle):
+def regions_to_notify(cycle: ReformCycle) -> list[Region]:
     """Regions with awarded tasks whose letter is not stored yet."""
-    from reform_portal.models import Region
-
     done = TaskNotice.objects.filter(cycle=cycle).exclude(pdf="").values("region")
     return list(Region.objects.filter(tasks__cycle=cycle).exclude(pk__in=done).distinct().order_by("code"))
 
 
-def notice_batch_start(*, cycle, by) -> NoticeBatch:
+NOTICE_TASK = "bidding.issue_region_notice"
+
+
+def notice_batch_start(*, cycle: ReformCycle, by: User) -> NoticeBatch:
+    """下达 for every region still without a stored letter: the batch row and one outbox message per region, in
+    one transaction. The worker issues each region's letter (``notice_issue``, idempotent: a letter is numbered
+    once and stored once, however often its message runs) and the last one closes the batch."""
     _reviewer(by)
     regions = regions_to_notify(cycle)
     if not regions:
@@ -321,10 +438,16 @@ def notice_batch_start(*, cycle, by) -> NoticeBatch:
         batch = NoticeBatch(cycle=cycle, started_by=by)
         _save(batch, by, "批量下达揭榜任务通知书")
         batch.regions.set(regions)
+        # The numbers first, in region-code order, in this transaction: the letters are rendered afterwards by
+        # the workers in whatever order they run, and keep the numbers given here.
+        for region in regions:
+            notice_allocate(cycle=cycle, region=region, by=by)
+        for region in regions:
+            enqueue(NOTICE_TASK, cycle_id=cycle.pk, region_id=region.pk, user_id=by.pk, batch_id=batch.pk)
     return batch
 
 
-def notice_batch_finish(*, batch_id, error=""):
+def notice_batch_finish(*, batch_id: int, error: str = "") -> NoticeBatch:
     with transaction.atomic():
         batch = NoticeBatch.objects.select_for_update().get(pk=batch_id)
         if error:
@@ -335,29 +458,70 @@ def notice_batch_finish(*, batch_id, error=""):
     return batch
 
 
-def batch_progress(batch):
-    regions = list(batch.regions.all())
-    done = TaskNotice.objects.filter(cycle=batch.cycle, region__in=regions).exclude(pdf="").count()
-    total = len(regions)
-    return {"done": done, "total": total, "percent": int(100 * done / total) if total else 100,
-            "finished": batch.finished_at is not None or (total and done == total) or bool(batch.error)}
+def _letters_stored(batch: NoticeBatch) -> int:
+    return (
+        TaskNotice.objects.filter(cycle_id=batch.cycle_id, region__in=batch.regions.all())
+        .exclude(pdf="")
+        .count()
+    )
+
+
+def notice_batch_item_done(*, batch_id: int) -> NoticeBatch:
+    """One region's letter is stored: close the batch when every region's is (under the batch's row lock, so of
+    two letters finishing together the later one closes it; a closed batch stays as it is)."""
+    with transaction.atomic():
+        batch = NoticeBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.finished_at is None and _letters_stored(batch) == batch.regions.count():
+            batch.finished_at = timezone.now()
+            _save(batch, batch.started_by, "全部下达完成")
+    return batch
+
+
+def batch_in_flight(batch: NoticeBatch) -> bool:
+    """Whether some of the batch's letters are still queued or being issued (or waiting to be tried again)."""
+    return OutboxMessage.objects.filter(
+        task_name=NOTICE_TASK,
+        kwargs__batch_id=batch.pk,
+        state__in=[OutboxState.PENDING, OutboxState.DISPATCHED],
+    ).exists()
+
+
+def batch_progress(batch: NoticeBatch) -> dict[str, int | bool]:
+    total = batch.regions.count()
+    done = _letters_stored(batch)
+    finished = batch.finished_at is not None or (total and done == total)
+    return {
+        "done": done,
+        "total": total,
+        "percent": int(100 * done / total) if total else 100,
+        # an error ends the wait only once no letter of the batch is queued for another try
+        "finished": bool(finished) or (bool(batch.error) and not batch_in_flight(batch)),
+    }
 
 
 # ---- 实施方案: entities, milestones, targets ---------------------------------------------------------
 
-def _locked_task(task):
-    return Task.objects.select_for_update(of=("self",)).select_related("cycle", "region", "entry").get(pk=task.pk)
+
+def _locked_task(task: Task) -> Task:
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("cycle", "region", "entry")
+        .get(pk=task.pk)
+    )
 
 
-def plan_set_entities(*, task, organizations, by) -> Task:
+def plan_set_entities(*, task: Task, organizations: Iterable[Organization], by: User) -> Task:
     """实施主体: real organizations of the task's region; each one's users (implementers) see the task."""
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
         wanted = list(organizations)
+        library = set(entity_library(task.region_id).values_list("pk", flat=True))
         for org in wanted:
-            if org.kind not in OrgKind.implementing() or org.region_id != task.region_id:
-                raise ValidationError({"entities": _("实施主体须为本地区的同级职能部门、地方政府、企业、高等院校或科研院所。")})
+            if org.pk not in library:
+                raise ValidationError(
+                    {"entities": _("实施主体须为本地区的同级职能部门、地方政府、企业、高等院校或科研院所。")}
+                )
         before = set(task.entities.all())
         task.entities.set(wanted)
         for org in set(wanted) - before:
@@ -365,10 +529,11 @@ def plan_set_entities(*, task, organizations, by) -> Task:
         for org in before - set(wanted):
             remove_perm(rules.VIEW_TASK, organization_group(org), task)
         _save(task, by, "确定实施主体：" + "、".join(o.name for o in wanted))
+        handoffs.entities_named(task, set(wanted) - before, by=by)
     return task
 
 
-def milestone_add(*, task, fields, by) -> Milestone:
+def milestone_add(*, task: Task, fields: Mapping[str, Any], by: User) -> Milestone:
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
@@ -379,15 +544,15 @@ def milestone_add(*, task, fields, by) -> Milestone:
     return milestone
 
 
-def milestone_delete(*, milestone, by):
+def milestone_delete(*, milestone: Milestone, by: User) -> None:
     with transaction.atomic():
         task = _locked_task(milestone.task)
         _check(rules.can_edit_plan(by, task))
-        milestone._history_user = by
+        milestone._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         milestone.delete()
 
 
-def target_add(*, task, fields, by) -> Target:
+def target_add(*, task: Task, fields: Mapping[str, Any], by: User) -> Target:
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
@@ -398,15 +563,15 @@ def target_add(*, task, fields, by) -> Target:
     return target
 
 
-def target_delete(*, target, by):
+def target_delete(*, target: Target, by: User) -> None:
     with transaction.atomic():
         task = _locked_task(target.task)
         _check(rules.can_edit_plan(by, task))
-        target._history_user = by
+        target._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         target.delete()
 
 
-def plan_problems(task) -> list[str]:
+def plan_problems(task: Task) -> list[str]:
     problems = []
     if not task.milestones.exists():
         problems.append(_("请至少填写一个里程碑（时间表·路线图·责任人）。"))
@@ -415,25 +580,41 @@ def plan_problems(task) -> list[str]:
     return problems
 
 
-def plan_confirm(*, task, by) -> Task:
+def plan_confirm(*, task: Task, by: User) -> Task:
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
         problems = plan_problems(task)
         if problems:
             raise ValidationError(problems)
-        task.state = TaskState.IN_PROGRESS
+        transition(task, "confirm_plan", by, flow=TASK)
         task.plan_confirmed_at = timezone.now()
         _save(task, by, "确认实施方案")
+        handoffs.plan_confirmed(task, by=by)
     return task
 
 
 # ---- 进展报告 ---------------------------------------------------------------------------------------
 
-REPORT_STATUSES = [MilestoneStatus.ON_TRACK, MilestoneStatus.AT_RISK, MilestoneStatus.LATE, MilestoneStatus.DONE]
+REPORT_STATUSES = [
+    MilestoneStatus.ON_TRACK,
+    MilestoneStatus.AT_RISK,
+    MilestoneStatus.LATE,
+    MilestoneStatus.DONE,
+]
 
 
-def report_file(*, task, period_end, narrative, actuals, statuses, uploads=(), by, today=None) -> ProgressReport:
+def report_file(
+    *,
+    task: Task,
+    period_end: datetime.date,
+    narrative: str,
+    actuals: Mapping[int, Decimal],
+    statuses: Mapping[int, tuple[str, str]],
+    uploads: Iterable[UploadedFile] = (),
+    by: User,
+    today: datetime.date | None = None,
+) -> ProgressReport:
     """A progress report, appended after the last one (history already reported is never changed).
 
     ``actuals``: {target_id: Decimal}; ``statuses``: {milestone_id: (status, note)}. The newest report
@@ -448,7 +629,9 @@ def report_file(*, task, period_end, narrative, actuals, statuses, uploads=(), b
             errors["period_end"] = _("报告期截至日期不能晚于今天。")
         last = task.reports.order_by("-period_end").first()
         if last is not None and period_end <= last.period_end:
-            errors["period_end"] = _("报告期须晚于上一期报告（截至%(d)s），已报送的进展不能修改。") % {"d": last.period_end}
+            errors["period_end"] = _("报告期须晚于上一期报告（截至%(d)s），已报送的进展不能修改。") % {
+                "d": last.period_end
+            }
         if not narrative.strip():
             errors["narrative"] = _("请填写进展情况。")
         targets = {t.pk: t for t in task.targets.all()}
@@ -463,11 +646,19 @@ def report_file(*, task, period_end, narrative, actuals, statuses, uploads=(), b
         for pk, (status, _note) in statuses.items():
             if status not in REPORT_STATUSES:
                 errors["statuses"] = _("里程碑状态不正确。")
-            elif pk in milestones and milestones[pk].status == MilestoneStatus.DONE and status != MilestoneStatus.DONE:
-                errors["statuses"] = _("里程碑“%(t)s”已报告完成，不能改变已报送的进展。") % {"t": milestones[pk].title}
+            elif (
+                pk in milestones
+                and milestones[pk].status == MilestoneStatus.DONE
+                and status != MilestoneStatus.DONE
+            ):
+                errors["statuses"] = _("里程碑“%(t)s”已报告完成，不能改变已报送的进展。") % {
+                    "t": milestones[pk].title
+                }
         if errors:
             raise ValidationError(errors)
-        report = ProgressReport(task=task, period_end=period_end, narrative=narrative.strip(), submitted_by=by)
+        report = ProgressReport(
+            task=task, period_end=period_end, narrative=narrative.strip(), submitted_by=by
+        )
         _save(report, by, f"报送进展（截至{period_end}）")
         for pk, value in actuals.items():
             row = TargetActual(report=report, target=targets[pk], value=value)
@@ -475,46 +666,56 @@ def report_file(*, task, period_end, narrative, actuals, statuses, uploads=(), b
             targets[pk].latest_actual = value
             _save(targets[pk], by, f"进展报告（截至{period_end}）")
         for pk, (status, note) in statuses.items():
-            row = MilestoneUpdate(report=report, milestone=milestones[pk], status=status, note=note[:300])
-            _save(row, by, "里程碑进展")
+            update = MilestoneUpdate(report=report, milestone=milestones[pk], status=status, note=note[:300])
+            _save(update, by, "里程碑进展")
             if milestones[pk].status != status:
                 milestones[pk].status = status
                 _save(milestones[pk], by, f"进展报告（截至{period_end}）")
         for upload, kind in checked:
-            att = ReportAttachment(report=report, original_name=upload.name[:200], kind=kind, size=upload.size)
+            # validate_upload accepted the file, so it has a name and a size.
+            assert upload.name is not None and upload.size is not None
+            att = ReportAttachment(
+                report=report, original_name=upload.name[:200], kind=kind, size=upload.size
+            )
             att.file.save(stored_name(f"t{task.pk}", upload.name), upload, save=False)
             _save(att, by, "上传附件")
+        handoffs.progress_reported(report, by=by)
     return report
 
 
 # ---- 协调解决、完成总结 ---------------------------------------------------------------------------------
 
-def coordination_raise(*, task, subject, detail, by) -> CoordinationRequest:
+
+def coordination_raise(*, task: Task, subject: str, detail: str, by: User) -> CoordinationRequest:
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_raise_coordination(by, task))
         if not subject.strip() or not detail.strip():
             raise ValidationError(_("请填写事项和具体困难。"))
-        if task.coordination_requests.filter(subject=subject.strip(), detail=detail.strip(),
-                                             answered_at__isnull=True).exists():
+        if task.coordination_requests.filter(
+            subject=subject.strip(), detail=detail.strip(), answered_at__isnull=True
+        ).exists():
             raise ValidationError(_("该协调事项已提交，请勿重复提交。"))
         req = CoordinationRequest(task=task, subject=subject.strip(), detail=detail.strip(), raised_by=by)
         _save(req, by, "提出协调事项")
+        handoffs.coordination_raised(req, by=by)
     return req
 
 
-def coordination_answer(*, request, answer, by) -> CoordinationRequest:
+def coordination_answer(*, request: CoordinationRequest, answer: str, by: User) -> CoordinationRequest:
     _reviewer(by)
     if not answer.strip():
         raise ValidationError({"answer": _("请填写答复。")})
     with transaction.atomic():
         req = CoordinationRequest.objects.select_for_update().get(pk=request.pk)
+        transition(req, "reanswer" if req.answered_at else "answer", by, flow=COORDINATION)
         req.answer, req.answered_by, req.answered_at = answer.strip(), by, timezone.now()
         _save(req, by, "答复协调事项")
+        handoffs.coordination_answered(req, by=by)
     return req
 
 
-def summary_file(*, task, achieved, replicable, by) -> Task:
+def summary_file(*, task: Task, achieved: str, replicable: str, by: User) -> Task:
     """完成总结: when every milestone is done; the task becomes 待评估."""
     with transaction.atomic():
         task = _locked_task(task)
@@ -523,11 +724,13 @@ def summary_file(*, task, achieved, replicable, by) -> Task:
             raise ValidationError(_("请填写完成情况和可复制推广的经验。"))
         task.summary_achieved, task.summary_replicable = achieved.strip(), replicable.strip()
         task.summary_filed_at = timezone.now()
-        task.state = TaskState.PENDING_EVALUATION
+        transition(task, "file_summary", by, flow=TASK)
         _save(task, by, "报送完成总结")
+        handoffs.summary_filed(task, by=by)
     return task
 
 
-def entries_of(cycle):
+def published_entries(cycle: ReformCycle | None) -> list[ListEntry]:
+    """The entries of the cycle's latest published list version (the ones regions bid on), in order."""
     current = published_list(cycle)
-    return list(ListEntry.objects.filter(measure_list=current).order_by("position")) if current else []
+    return catalog_selectors.entries_of(current) if current else []

@@ -1,10 +1,11 @@
 """Pages of stage 3. Thin: look up through a permission-filtered selector (404 when not visible), check
 the rule, call a service, render."""
+
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,16 +13,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.enums import ListState
 from catalog.models import ListEntry
-from reform_portal.enums import Role, Stage
-from reform_portal.forms import add_revision_field, parse_id
+from reform_portal import charts
+from reform_portal.actions import attempt, form_errors_as_messages
+from reform_portal.enums import OrgLevel, Role, Stage
+from reform_portal.exports import xlsx_response
+from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
-from reform_portal.services import days_left, deadline_for, extension_grant, last_day_of
+from reform_portal.services import days_left, deadline_for, extension_grant, is_before_deadline, last_day_of
 from reform_portal.uploads import clean_display_name
+from reform_portal.years import selected_cycle, show_switch, with_year
 
 from . import exports, rules, selectors, services, tasks
+from . import open_items as oi
 from .enums import TaskState
 from .forms import (
     AnswerForm,
@@ -34,31 +41,38 @@ from .forms import (
     SummaryForm,
     TargetForm,
 )
-from .models import Bid, CoordinationRequest, Milestone, NoticeBatch, ReportAttachment, Target
-
-
-def _errors(request, exc):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
+from .models import Bid, BidSet, CoordinationRequest, Milestone, NoticeBatch, ReportAttachment, Target
 
 # ---- 揭榜 (regional staff) -------------------------------------------------------------------------
 
-def _region_bid_set(request):
-    cycle = services.bidding_cycle()
+
+def _bid_cycles():
+    """The years with a published list: the ones a region bids in and reviewers aggregate."""
+    return ReformCycle.objects.filter(measure_lists__state=ListState.PUBLISHED)
+
+
+def _bids_url(cycle):
+    return with_year(reverse("bidding:bids"), cycle.year)
+
+
+def _region_bid_set(request, *, create=False):
+    """The selected year (``?year=``, by default the earliest year in which the region's bids wait) and the region's
+    bid set of that year: made on the first visit while the region may still bid (``create``), else None."""
+    cycle = selected_cycle(request, kinds=(oi.BID_SET,), cycles=_bid_cycles())
     region = request.user.region
     if cycle is None or region is None:
         return None, None
-    return cycle, services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
+    bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
+    if bid_set is None and create and _may_start(cycle, region):
+        bid_set = services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
+    return cycle, bid_set
+
+
+def _may_start(cycle, region):
+    """A region's bid set of ``cycle`` is made only inside its window (opened, deadline with extension not past)."""
+    return timezone.now() >= rules.bidding_opens_at(cycle) and is_before_deadline(
+        cycle, region, Stage.BIDDING
+    )
 
 
 @role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER)
@@ -67,35 +81,70 @@ def bids(request):
     user = request.user
     if not user.has_role(Role.REGIONAL_STAFF):
         return redirect("bidding:matrix")
-    cycle, bid_set = _region_bid_set(request)
-    if bid_set is None:
+    cycle, bid_set = _region_bid_set(request, create=True)
+    if cycle is None:
         return render(request, "bidding/bids.html", {"cycle": None})
-    bid_set = (selectors.bid_sets_visible_to(user).select_related("cycle", "region", "drc_signed_by",
-                                                                    "std_signed_by", "submitted_by")
-               .prefetch_related("bids").get(pk=bid_set.pk))
-    entries = services.entries_of(cycle)
+    entries = services.published_entries(cycle)
     show_counts = rules.bidding_closed_for_all(cycle)
+    if bid_set is None:  # a year the region did not bid in, now closed: the list only
+        return render(
+            request,
+            "bidding/bids.html",
+            {
+                "cycle": cycle,
+                "bid_set": None,
+                "rows": selectors.bid_page(None, entries, show_counts=show_counts),
+                "show_counts": show_counts,
+            },
+        )
+    bid_set = (
+        selectors.bid_sets_visible_to(user)
+        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
+        .prefetch_related("bids")
+        .get(pk=bid_set.pk)
+    )
     deadline = deadline_for(cycle, bid_set.region, Stage.BIDDING)
     editable, edit_reason = rules.can_edit_bids(user, bid_set)
     sign_ok, _reason = rules.can_sign(user, bid_set)
-    dept = rules.department_of(user, bid_set.region_id)
-    already = (dept == "regional_drc" and bid_set.drc_signed_by_id) or (dept == "regional_std" and bid_set.std_signed_by_id)
-    return render(request, "bidding/bids.html", {
-        "cycle": cycle, "bid_set": bid_set, "rows": selectors.bid_page(bid_set, entries, show_counts=show_counts),
-        "n_bids": len(bid_set.bids.all()), "show_counts": show_counts, "opens_at": rules.bidding_opens_at(cycle),
-        "deadline_last_day": last_day_of(deadline), "days_left": days_left(deadline),
-        "extended": deadline != cycle.closes_at(Stage.BIDDING), "editable": editable, "edit_reason": edit_reason,
-        "can_sign": sign_ok and not already, "problems": services.bid_set_problems(bid_set),
-        "can_withdraw": rules.can_withdraw_bids(user, bid_set)[0],
-    })
+    already = bid_set.signed_by_department(rules.department_of(user, bid_set.region_id))
+    return render(
+        request,
+        "bidding/bids.html",
+        {
+            "cycle": cycle,
+            "bid_set": bid_set,
+            "rows": selectors.bid_page(bid_set, entries, show_counts=show_counts),
+            "n_bids": len(bid_set.bids.all()),
+            "show_counts": show_counts,
+            "opens_at": rules.bidding_opens_at(cycle),
+            "deadline_last_day": last_day_of(deadline),
+            "days_left": days_left(deadline),
+            "extended": deadline != cycle.closes_at(Stage.BIDDING),
+            "editable": editable,
+            "edit_reason": edit_reason,
+            "can_sign": sign_ok and not already,
+            "problems": services.bid_set_problems(bid_set),
+            "can_withdraw": rules.can_withdraw_bids(user, bid_set)[0],
+        },
+    )
 
 
 def _entry_for_bid(request, entry_pk):
-    cycle, bid_set = _region_bid_set(request)
+    """An entry of the latest published version of its year's list and the region's bid set of that year."""
+    entry = get_object_or_404(
+        ListEntry.objects.select_related("measure_list__cycle"),
+        pk=entry_pk,
+        measure_list__state=ListState.PUBLISHED,
+    )
+    cycle = entry.measure_list.cycle
     current = services.published_list(cycle)
-    if bid_set is None or current is None:
+    region = request.user.region
+    bid_set = BidSet.objects.filter(cycle=cycle, region=region).first() if region else None
+    if bid_set is None and region is not None and _may_start(cycle, region):
+        bid_set = services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
+    if bid_set is None or current is None or entry.measure_list_id != current.pk:
         raise Http404
-    entry = get_object_or_404(ListEntry, pk=entry_pk, measure_list=current)
+    show_switch(request, cycle, url=reverse("bidding:bids"), cycles=_bid_cycles())
     return bid_set, entry
 
 
@@ -110,15 +159,23 @@ def bid_edit(request, entry_pk):
     form = BidForm(request.POST or None, instance=bid, initial=initial)
     add_revision_field(form, bid.revision if bid else 0)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.bid_save(bid_set=bid_set, entry=entry, by=request.user, revision=form.cleaned_data["revision"],
-                              fields={k: form.cleaned_data[k] for k in services.BID_FIELDS})
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("已揭榜“%(t)s”。") % {"t": entry.title})
-            return redirect("bidding:bids")
-    return render(request, "bidding/bid_form.html", {"form": form, "entry": entry, "bid": bid, "bid_set": bid_set})
+        ok, _bid = attempt(
+            request,
+            lambda: services.bid_save(
+                bid_set=bid_set,
+                entry=entry,
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+                fields={k: form.cleaned_data[k] for k in services.BID_FIELDS},
+            ),
+            success=_("已揭榜“%(t)s”。") % {"t": entry.title},
+            form=form,
+        )
+        if ok:
+            return redirect(_bids_url(bid_set.cycle))
+    return render(
+        request, "bidding/bid_form.html", {"form": form, "entry": entry, "bid": bid, "bid_set": bid_set}
+    )
 
 
 @role_required(Role.REGIONAL_STAFF)
@@ -128,58 +185,60 @@ def bid_delete(request, entry_pk):
     bid = bid_set.bids.filter(entry=entry).first()
     if bid is None:
         raise Http404
-    try:
-        services.bid_delete(bid=bid, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("已取消揭榜“%(t)s”。") % {"t": entry.title})
-    return redirect("bidding:bids")
+    attempt(
+        request,
+        lambda: services.bid_delete(bid=bid, by=request.user),
+        success=_("已取消揭榜“%(t)s”。") % {"t": entry.title},
+    )
+    return redirect(_bids_url(bid_set.cycle))
 
 
 def _bid_set_action(request, action, success):
-    _cycle, bid_set = _region_bid_set(request)
+    _cycle, bid_set = _region_bid_set(request)  # the year is in the URL the page's form posts to
     if bid_set is None:
         raise Http404
-    try:
-        action(bid_set)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, success)
-    return redirect("bidding:bids")
+    attempt(request, lambda: action(bid_set), success=success)
+    return redirect(_bids_url(bid_set.cycle))
 
 
 @role_required(Role.REGIONAL_STAFF)
 @require_POST
 def bid_set_sign(request):
     version = parse_id(request.POST.get("version"))  # the version the page showed; junk counts as unknown
-    return _bid_set_action(request, lambda b: services.bid_set_sign(bid_set=b, by=request.user, version=version),
-                           _("已确认联合报送。"))
+    return _bid_set_action(
+        request,
+        lambda b: services.bid_set_sign(bid_set=b, by=request.user, version=version),
+        _("已确认联合报送。"),
+    )
 
 
 @role_required(Role.REGIONAL_STAFF)
 @require_POST
 def bid_set_submit(request):
-    return _bid_set_action(request, lambda b: services.bid_set_submit(bid_set=b, by=request.user),
-                           _("揭榜申报已报送国家发展改革委、科技部。"))
+    return _bid_set_action(
+        request,
+        lambda b: services.bid_set_submit(bid_set=b, by=request.user),
+        _("揭榜申报已报送国家发展改革委、科技部。"),
+    )
 
 
 @role_required(Role.REGIONAL_STAFF)
 @require_POST
 def bid_set_withdraw(request):
-    return _bid_set_action(request, lambda b: services.bid_set_withdraw(bid_set=b, by=request.user),
-                           _("已撤回揭榜申报，可修改后重新确认并报送。"))
+    return _bid_set_action(
+        request,
+        lambda b: services.bid_set_withdraw(bid_set=b, by=request.user),
+        _("已撤回揭榜申报，可修改后重新确认并报送。"),
+    )
 
 
 # ---- 汇总揭榜结果 (national reviewers) ------------------------------------------------------------------
 
-def _review_cycle(request):
-    year = request.GET.get("year") or request.POST.get("year")
-    if year:
-        year = parse_id(year)
-        return get_object_or_404(ReformCycle, year=year) if year is not None else None
-    return services.bidding_cycle()
+
+def _review_cycle(request, kinds=(oi.AWARD, oi.NOTICE)):
+    """The year of a reviewer's page (``?year=``; by default the earliest year with open items of ``kinds``, else
+    the latest year with a published list)."""
+    return selected_cycle(request, kinds=kinds, cycles=_bid_cycles())
 
 
 def _no_cycle(request):
@@ -192,29 +251,89 @@ def matrix(request):
     cycle = _review_cycle(request)
     if cycle is None:
         return _no_cycle(request)
-    entries = services.entries_of(cycle)
+    entries = services.published_entries(cycle)
     data = selectors.matrix(cycle, entries)
     batch = NoticeBatch.objects.filter(cycle=cycle).first()
-    return render(request, "bidding/matrix.html", {
-        "cycle": cycle, "entries": entries, **data, "batch": batch,
-        "progress": services.batch_progress(batch) if batch else None,
-        "extension_form": ExtensionForm(), "closed": rules.bidding_closed_for_all(cycle),
-        "to_notify": services.regions_to_notify(cycle),
-        "cycles": ReformCycle.objects.filter(measure_lists__state="published").distinct().order_by("-year"),
-    })
+    return render(
+        request,
+        "bidding/matrix.html",
+        {
+            "cycle": cycle,
+            "entries": entries,
+            **data,
+            "heat_map": _matrix_chart(cycle, data),
+            "batch": batch,
+            "progress": services.batch_progress(batch) if batch else None,
+            "extension_form": ExtensionForm(),
+            "closed": rules.bidding_closed_for_all(cycle),
+            "to_notify": services.regions_to_notify(cycle),
+            "to_award": [r for r in data["rows"] if selectors.awaits_award(r)],
+        },
+    )
+
+
+def _milestone_chart(title, rows):
+    """Stacked bars of milestones: done, overdue, the rest (issue 18 §9)."""
+    done, overdue, rest = _("已完成"), _("逾期"), _("未到期")
+    return charts.stacked_bars(
+        title,
+        [
+            (
+                label,
+                [
+                    (n_done, "done", f"{label}：{done} {n_done}"),
+                    (n_overdue, "overdue", f"{label}：{overdue} {n_overdue}"),
+                    (
+                        max(total - n_done - n_overdue, 0),
+                        "open",
+                        f"{label}：{rest} {max(total - n_done - n_overdue, 0)}",
+                    ),
+                ],
+            )
+            for label, n_done, n_overdue, total in rows
+        ],
+        legend=[(done, "done"), (overdue, "overdue"), (rest, "open")],
+        desc=_("每行一项：已完成 / 逾期 / 未到期的里程碑数，与下表数字一致。"),
+    )
+
+
+def _matrix_chart(cycle, data):
+    bid, awarded, none = _("已揭榜"), _("已确认"), _("未揭榜")
+    cells = [
+        [
+            ("awarded", f"{row['region']} · {c['entry'].number}：{awarded}")
+            if c["awarded"]
+            else ("bid", f"{row['region']} · {c['entry'].number}：{bid}")
+            if c["bid"]
+            else ("none", f"{row['region']} · {c['entry'].number}：{none}")
+            for c in row["cells"]
+        ]
+        for row in data["rows"]
+    ]
+    return charts.heat_map(
+        _("%(y)s年度揭榜热力图") % {"y": cycle.year},
+        [str(row["region"]) for row in data["rows"]],
+        [
+            str(c["entry"].number).rsplit("-", 1)[-1] for c in data["columns"]
+        ],  # 2026-07 → 07: the year is the title's
+        cells,
+        legend=[(awarded, "awarded"), (bid, "bid"), (none, "none")],
+        desc=_("行为地区，列为清单条目编号；颜色表示已确认、已揭榜或未揭榜，与下表一致。"),
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def matrix_xlsx(request):
-    cycle = _review_cycle(request)
+    cycle = _review_cycle(request)  # the year of the page it is downloaded from
     if cycle is None:
         return _no_cycle(request)
-    entries = services.entries_of(cycle)
-    content = exports.matrix_workbook(cycle, selectors.matrix(cycle, entries))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="bidding-matrix-{cycle.year}.xlsx"'
-    return response
+    entries = services.published_entries(cycle)
+    return xlsx_response(
+        exports.matrix_workbook(cycle, selectors.matrix(cycle, entries)),
+        f"{cycle.year}年度揭榜结果汇总.xlsx",
+        fallback=f"bidding-matrix-{cycle.year}.xlsx",
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -227,17 +346,16 @@ def award(request):
     if not chosen:
         messages.error(request, _("请勾选要确认的揭榜事项。"))
     else:
-        try:
-            created = services.tasks_award(cycle=cycle, bids=chosen, by=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已确认%(n)s项揭榜任务。") % {"n": len(created)})
+        attempt(
+            request,
+            lambda: services.tasks_award(cycle=cycle, bids=chosen, by=request.user),
+            success=lambda created: _("已确认%(n)s项揭榜任务。") % {"n": len(created)},
+        )
     return redirect(_matrix_url(cycle))
 
 
 def _matrix_url(cycle):
-    return f"{reverse('bidding:matrix')}?year={cycle.year}"
+    return with_year(reverse("bidding:matrix"), cycle.year)
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -248,18 +366,21 @@ def extend(request):
         raise Http404
     form = ExtensionForm(request.POST)
     if form.is_valid():
-        try:
-            extension_grant(cycle=cycle, region=form.cleaned_data["region"], stage=Stage.BIDDING, by=request.user,
-                            until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已批准%(r)s揭榜延期至%(d)s。") % {
-                "r": form.cleaned_data["region"], "d": form.cleaned_data["until"]})
+        attempt(
+            request,
+            lambda: extension_grant(
+                cycle=cycle,
+                region=form.cleaned_data["region"],
+                stage=Stage.BIDDING,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+            ),
+            success=_("已批准%(r)s揭榜延期至%(d)s。")
+            % {"r": form.cleaned_data["region"], "d": form.cleaned_data["until"]},
+        )
     else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}：{error}")
+        form_errors_as_messages(request, form)
     return redirect(_matrix_url(cycle))
 
 
@@ -269,10 +390,8 @@ def notices_issue(request):
     cycle = _review_cycle(request)
     if cycle is None:
         raise Http404
-    try:
-        batch = tasks.issue_all(cycle=cycle, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
+    ok, batch = attempt(request, lambda: tasks.issue_all(cycle=cycle, by=request.user))
+    if not ok:
         return redirect(_matrix_url(cycle))
     return redirect("bidding:notice_progress", pk=batch.pk)
 
@@ -281,9 +400,13 @@ def notices_issue(request):
 @require_GET
 def notice_progress(request, pk):
     batch = get_object_or_404(NoticeBatch.objects.select_related("cycle"), pk=pk)
+    show_switch(request, batch.cycle, url=reverse("bidding:matrix"), cycles=_bid_cycles())
     progress = services.batch_progress(batch)
-    return render(request, "bidding/notice_progress.html", {"batch": batch, "progress": progress,
-                                                            "matrix_url": _matrix_url(batch.cycle)})
+    return render(
+        request,
+        "bidding/notice_progress.html",
+        {"batch": batch, "progress": progress, "matrix_url": _matrix_url(batch.cycle)},
+    )
 
 
 @login_required
@@ -295,30 +418,60 @@ def notice_download(request, pk):
     data = services.notice_pdf_bytes(notice)
     response = HttpResponse(data, content_type="application/pdf")
     name = clean_display_name(f"揭榜任务通知书-{notice.region.name}-{notice.doc_number}.pdf")
-    response["Content-Disposition"] = (f"attachment; filename=\"notice-{notice.year}-{notice.sequence}.pdf\"; "
-                                       f"filename*=UTF-8''{quote(name)}")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"notice-{notice.year}-{notice.sequence}.pdf\"; filename*=UTF-8''{quote(name)}"
+    )
     return response
 
 
 # ---- 揭榜任务: plan, progress, coordination, summary -------------------------------------------------
 
+
 @role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER, Role.IMPLEMENTER)
 @require_GET
 def task_list(request):
+    """The tasks of one year (``?year=``; by default the earliest year in which a task waits for the user), of
+    one state (``?state=``) when asked."""
     user = request.user
-    page, query = paginate(request, selectors.task_list(user))  # ten years of tasks: a page at a time
+    cycle = selected_cycle(request, kinds=(oi.TASK_PLAN, oi.TASK_REPORT), cycles=_bid_cycles())
+    state = request.GET.get("state", "")
+    state = state if state in TaskState.values else ""
+    level = request.GET.get("level", "")
+    level = level if level in OrgLevel.values else ""
+    tasks = selectors.task_list(user).filter(cycle=cycle)
+    if state:
+        tasks = tasks.filter(state=state)
+    if level:  # 分层推进: tasks with an implementing entity of that level
+        tasks = tasks.filter(pk__in=selectors.progress_tasks(cycle, level=level).values("pk"))
+    page, query = paginate(request, tasks)
     items = list(page.object_list)
-    notices = {(n.cycle_id, n.region_id): n for n in selectors.notices_visible_to(user).filter(
-        cycle__in={t.cycle_id for t in items})}
+    notices = {
+        (n.cycle_id, n.region_id): n
+        for n in selectors.notices_visible_to(user).filter(cycle__in={t.cycle_id for t in items})
+    }
     for t in items:
         t.notice = notices.get((t.cycle_id, t.region_id))
-    return render(request, "bidding/task_list.html", {"tasks": items, "page": page, "query": query})
+    return render(
+        request,
+        "bidding/task_list.html",
+        {
+            "cycle": cycle,
+            "tasks": items,
+            "page": page,
+            "query": query,
+            "state": state,
+            "states": TaskState.choices,
+            "level": level,
+            "levels": OrgLevel.choices,
+        },
+    )
 
 
 def _task_or_404(request, pk):
     task = selectors.task_detail(request.user, pk)
     if task is None:
         raise Http404
+    show_switch(request, task.cycle, url=reverse("bidding:tasks"), cycles=_bid_cycles())
     return task
 
 
@@ -328,16 +481,22 @@ def _task_page(request, task, **forms):
     notice = selectors.notices_visible_to(user).filter(cycle=task.cycle, region=task.region).first()
     plan_ok, plan_reason = rules.can_edit_plan(user, task)
     context = {
-        "task": task, "milestones": milestones, "targets": list(task.targets.all()), "notice": notice,
-        "reports": list(task.reports.all()), "requests": list(task.coordination_requests.all()),
+        "task": task,
+        "milestones": milestones,
+        "targets": list(task.targets.all()),
+        "notice": notice,
+        "reports": list(task.reports.all()),
+        "requests": list(task.coordination_requests.all()),
         "overdue": {m.pk for m in selectors.overdue_milestones(task)},
-        "can_edit_plan": plan_ok, "plan_reason": plan_reason, "plan_problems": services.plan_problems(task),
+        "can_edit_plan": plan_ok,
+        "plan_reason": plan_reason,
+        "plan_problems": services.plan_problems(task),
         "can_report": rules.can_report(user, task)[0],
         "can_raise": rules.can_raise_coordination(user, task)[0],
         "can_summarise": rules.can_file_summary(user, task, milestones)[0],
         "is_reviewer": rules.is_reviewer(user),
-        "entities_form": forms.get("entities_form") or EntitiesForm(
-            initial={"entities": list(task.entities.all())}, region=task.region),
+        "entities_form": forms.get("entities_form")
+        or EntitiesForm(initial={"entities": list(task.entities.all())}, region=task.region),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(prefix="m"),
         "target_form": forms.get("target_form") or TargetForm(prefix="t"),
         "coordination_form": forms.get("coordination_form") or CoordinationForm(prefix="c"),
@@ -358,12 +517,8 @@ def _plan_form_action(request, pk, form_name, form, action, success):
     if form_name != "coordination_form" and not allowed:
         raise PermissionDenied(reason)
     if form.is_valid():
-        try:
-            action(task, form)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, success)
+        ok, _result = attempt(request, lambda: action(task, form), success=success, form=form)
+        if ok:
             return redirect("bidding:task_detail", pk=task.pk)
     return _task_page(request, task, **{form_name: form})
 
@@ -373,24 +528,42 @@ def _plan_form_action(request, pk, form_name, form, action, success):
 def task_entities(request, pk):
     task = _task_or_404(request, pk)
     form = EntitiesForm(request.POST, region=task.region)
-    return _plan_form_action(request, pk, "entities_form", form, lambda t, f: services.plan_set_entities(
-        task=t, organizations=list(f.cleaned_data["entities"]), by=request.user), _("实施主体已保存。"))
+    return _plan_form_action(
+        request,
+        pk,
+        "entities_form",
+        form,
+        lambda t, f: services.plan_set_entities(
+            task=t, organizations=list(f.cleaned_data["entities"]), by=request.user
+        ),
+        _("实施主体已保存。"),
+    )
 
 
 @login_required
 @require_POST
 def milestone_add(request, pk):
-    return _plan_form_action(request, pk, "milestone_form", MilestoneForm(request.POST, prefix="m"),
-                             lambda t, f: services.milestone_add(task=t, fields=f.cleaned_data, by=request.user),
-                             _("里程碑已添加。"))
+    return _plan_form_action(
+        request,
+        pk,
+        "milestone_form",
+        MilestoneForm(request.POST, prefix="m"),
+        lambda t, f: services.milestone_add(task=t, fields=f.cleaned_data, by=request.user),
+        _("里程碑已添加。"),
+    )
 
 
 @login_required
 @require_POST
 def target_add(request, pk):
-    return _plan_form_action(request, pk, "target_form", TargetForm(request.POST, prefix="t"),
-                             lambda t, f: services.target_add(task=t, fields=f.cleaned_data, by=request.user),
-                             _("量化目标已添加。"))
+    return _plan_form_action(
+        request,
+        pk,
+        "target_form",
+        TargetForm(request.POST, prefix="t"),
+        lambda t, f: services.target_add(task=t, fields=f.cleaned_data, by=request.user),
+        _("量化目标已添加。"),
+    )
 
 
 @login_required
@@ -398,10 +571,7 @@ def target_add(request, pk):
 def milestone_delete(request, pk):
     milestone = get_object_or_404(Milestone, pk=pk)
     task = _task_or_404(request, milestone.task_id)
-    try:
-        services.milestone_delete(milestone=milestone, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
+    attempt(request, lambda: services.milestone_delete(milestone=milestone, by=request.user))
     return redirect("bidding:task_detail", pk=task.pk)
 
 
@@ -410,10 +580,7 @@ def milestone_delete(request, pk):
 def target_delete(request, pk):
     target = get_object_or_404(Target, pk=pk)
     task = _task_or_404(request, target.task_id)
-    try:
-        services.target_delete(target=target, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
+    attempt(request, lambda: services.target_delete(target=target, by=request.user))
     return redirect("bidding:task_detail", pk=task.pk)
 
 
@@ -421,12 +588,11 @@ def target_delete(request, pk):
 @require_POST
 def plan_confirm(request, pk):
     task = _task_or_404(request, pk)
-    try:
-        services.plan_confirm(task=task, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("实施方案已确认，任务进入实施阶段。"))
+    attempt(
+        request,
+        lambda: services.plan_confirm(task=task, by=request.user),
+        success=_("实施方案已确认，任务进入实施阶段。"),
+    )
     return redirect("bidding:task_detail", pk=task.pk)
 
 
@@ -436,18 +602,26 @@ def report_new(request, pk):
     allowed, reason = rules.can_report(request.user, task)
     if not allowed:
         raise PermissionDenied(reason)
-    form = ReportForm(request.POST or None, request.FILES or None, task=task,
-                      initial={"period_end": timezone.localdate()})
+    form = ReportForm(
+        request.POST or None, request.FILES or None, task=task, initial={"period_end": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("attachment")
-        try:
-            services.report_file(task=task, period_end=form.cleaned_data["period_end"],
-                                 narrative=form.cleaned_data["narrative"], actuals=form.actuals(),
-                                 statuses=form.statuses(), uploads=[upload] if upload else [], by=request.user)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("进展报告已报送。"))
+        ok, _report = attempt(
+            request,
+            lambda: services.report_file(
+                task=task,
+                period_end=form.cleaned_data["period_end"],
+                narrative=form.cleaned_data["narrative"],
+                actuals=form.actuals(),
+                statuses=form.statuses(),
+                uploads=[upload] if upload else [],
+                by=request.user,
+            ),
+            success=_("进展报告已报送。"),
+            form=form,
+        )
+        if ok:
             return redirect("bidding:task_detail", pk=task.pk)
     return render(request, "bidding/report_form.html", {"task": task, "form": form})
 
@@ -457,7 +631,9 @@ def report_new(request, pk):
 def report_attachment(request, pk):
     att = get_object_or_404(ReportAttachment.objects.select_related("report"), pk=pk)
     _task_or_404(request, att.report.task_id)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name))
+    return FileResponse(
+        att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name)
+    )
 
 
 @login_required
@@ -467,9 +643,14 @@ def coordination_new(request, pk):
     allowed, reason = rules.can_raise_coordination(request.user, task)
     if not allowed:
         raise PermissionDenied(reason)
-    return _plan_form_action(request, pk, "coordination_form", CoordinationForm(request.POST, prefix="c"),
-                             lambda t, f: services.coordination_raise(task=t, by=request.user, **f.cleaned_data),
-                             _("协调事项已提交国家发展改革委、科技部。"))
+    return _plan_form_action(
+        request,
+        pk,
+        "coordination_form",
+        CoordinationForm(request.POST, prefix="c"),
+        lambda t, f: services.coordination_raise(task=t, by=request.user, **f.cleaned_data),
+        _("协调事项已提交国家发展改革委、科技部。"),
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -494,33 +675,127 @@ def summary(request, pk):
         raise PermissionDenied(reason)
     form = SummaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.summary_file(task=task, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("完成总结已报送，任务进入待评估。"))
+        ok, _task = attempt(
+            request,
+            lambda: services.summary_file(task=task, by=request.user, **form.cleaned_data),
+            success=_("完成总结已报送，任务进入待评估。"),
+            form=form,
+        )
+        if ok:
             return redirect("bidding:task_detail", pk=task.pk)
     return render(request, "bidding/summary_form.html", {"task": task, "form": form})
 
 
 # ---- 进展监测 (national reviewers) ------------------------------------------------------------------
 
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def progress(request):
-    cycle = _review_cycle(request)
+    cycle = _review_cycle(request, kinds=(oi.COORDINATION,))
     if cycle is None:
         return _no_cycle(request)
-    region = request.GET.get("region", "")
+    region = parse_region_code(request.GET.get("region"))
     state = request.GET.get("state", "")
     state = state if state in TaskState.values else ""
     overdue_only = request.GET.get("overdue") == "1"
-    tasks = selectors.progress_tasks(cycle, region=region, state=state, overdue_only=overdue_only)
+    level = request.GET.get("level", "")
+    level = level if level in OrgLevel.values else ""
+    tasks = selectors.progress_tasks(
+        cycle, region=region, state=state, overdue_only=overdue_only, level=level
+    )
     page, query = paginate(request, selectors.progress_rows(tasks))
-    return render(request, "bidding/progress.html", {
-        "cycle": cycle, "page": page, "query": query, "rows": selectors.with_attainment(page.object_list),
-        "regions": selectors.progress_regions(tasks), "region": region, "state": state,
-        "overdue_only": overdue_only, "states": TaskState.choices,
-        "all_regions": Region.objects.filter(active=True).order_by("code"),
-    })
+    regions = selectors.progress_regions(tasks)
+    rows = selectors.with_attainment(page.object_list)
+    return render(
+        request,
+        "bidding/progress.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "rows": rows,
+            "regions": regions,
+            "region_chart": _milestone_chart(
+                _("各地区里程碑完成情况"),
+                [(str(r["region"]), r["done"], r["overdue"], r["milestones"]) for r in regions],
+            ),
+            "task_chart": _milestone_chart(
+                _("本页任务里程碑完成情况"),
+                [(f"{t.region} {t.entry.title}", t.n_done, t.n_overdue, t.n_milestones) for t in rows],
+            ),
+            "region": region,
+            "state": state,
+            "overdue_only": overdue_only,
+            "level": level,
+            "levels": OrgLevel.choices,
+            "states": TaskState.choices,
+            "all_regions": Region.objects.filter(active=True).order_by("code"),
+            "open_requests": selectors.open_requests(cycle).count(),
+        },
+    )
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+def notice_issue_one(request):
+    """下达 one region's letter with the number typed from the office's registry (refused at the field when taken)."""
+    from django.conf import settings
+
+    from reform_portal.services import local_today
+
+    from .forms import NoticeIssueForm
+
+    cycle = _review_cycle(request)
+    if cycle is None:
+        raise Http404
+    year, prefix = local_today().year, settings.PORTAL_NOTICE_NUMBER_PREFIX
+    regions = services.regions_to_notify(cycle)
+    form = NoticeIssueForm(request.POST or None, regions=regions, year=year, doc_prefix=prefix)
+    if request.method == "POST" and form.is_valid():
+        ok, notice = attempt(
+            request,
+            lambda: services.notice_issue(
+                cycle=cycle,
+                region=form.cleaned_data["region"],
+                by=request.user,
+                typed=form.cleaned_data["number"],
+            ),
+            success=lambda n: (
+                _("已下达%(r)s的揭榜任务通知书（%(no)s）。") % {"r": n.region, "no": n.doc_number}
+            ),
+        )
+        if ok:
+            return redirect(_matrix_url(cycle))
+    return render(
+        request,
+        "bidding/notice_issue_one.html",
+        {"form": form, "cycle": cycle, "year": year, "prefix": prefix, "matrix_url": _matrix_url(cycle)},
+    )
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+def doc_number_register(request):
+    """The 发文字号 register of this year's prefix: the numbers taken (with what they number) and the next number,
+    which the office sets to follow its own registry."""
+    from django.conf import settings
+
+    from reform_portal import docnumbers
+    from reform_portal.services import local_today
+
+    from .forms import RegisterNextForm
+
+    year, prefix = local_today().year, settings.PORTAL_NOTICE_NUMBER_PREFIX
+    register = docnumbers.register(year, prefix)
+    form = RegisterNextForm(request.POST or None, initial={"next_number": register.next_number})
+    if request.method == "POST" and form.is_valid():
+        docnumbers.set_next(
+            year=year, prefix=prefix, next_number=form.cleaned_data["next_number"], by=request.user
+        )
+        messages.success(request, _("已设置下一个序号。"))
+        return redirect("bidding:doc_number_register")
+    numbers = register.numbers.select_related("taken_by").order_by("-number")
+    return render(
+        request,
+        "bidding/doc_number_register.html",
+        {"form": form, "register": register, "numbers": numbers[:100]},
+    )

@@ -1,5 +1,6 @@
 """Admin for 制定清单. Saves go through the services; published list versions and their entries are
 read-only (frozen)."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
@@ -57,8 +58,12 @@ class MeasureAdmin(SimpleHistoryAdmin):
         return False  # undo a merge on the measure's page, where the rule is checked
 
     def save_model(self, request, obj, form, change):
-        services.measure_update(measure=obj, fields={k: form.cleaned_data[k] for k in services.MEASURE_FIELDS},
-                                reason="管理后台修订", by=request.user)
+        services.measure_update(
+            measure=obj,
+            fields={k: form.cleaned_data[k] for k in services.MEASURE_FIELDS},
+            reason="管理后台修订",
+            by=request.user,
+        )
 
 
 class EntryInline(admin.TabularInline):
@@ -103,8 +108,11 @@ class MeasureListAdmin(SimpleHistoryAdmin):
             try:
                 services.list_publish(measure_list=measure_list, by=request.user)
             except (PermissionDenied, ValidationError) as exc:
-                self.message_user(request, f"{measure_list}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}",
-                                  messages.ERROR)
+                self.message_user(
+                    request,
+                    f"{measure_list}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}",
+                    messages.ERROR,
+                )
 
 
 @admin.register(ListEntry)
@@ -142,5 +150,3 @@ class ConsultationAdmin(ReadOnlyHistoryAdmin):
 @admin.register(DepartmentOpinion)
 class DepartmentOpinionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["consultation", "measure", "stance", "responded_at"]
-
-

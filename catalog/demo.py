@@ -2,6 +2,7 @@
 PREVIOUS year's cycle: its books submitted before that year's deadline, proposals merged into measures
 (with two 未采纳), expert reviews, a consultation of two ministries and the published list v1, so the
 bidding stage has entries to claim. Idempotent: nothing is redone once that list is published."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -54,32 +55,54 @@ def _at(day, hour=10):
 
 
 def _staff(code, kind):
-    return (User.objects.filter(organization__region__code=code, organization__kind=kind,
-                                groups__name=Role.REGIONAL_STAFF).order_by("pk").first())
+    return (
+        User.objects.filter(
+            organization__region__code=code, organization__kind=kind, groups__name=Role.REGIONAL_STAFF
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _book(cycle, code, indexes, now):
-    drc, std = _staff(code, OrgKind.REGIONAL_DRC), _staff(code, OrgKind.REGIONAL_STD)
-    if drc is None or std is None:
+    drc, scitech = _staff(code, OrgKind.REGIONAL_DRC), _staff(code, OrgKind.REGIONAL_SCITECH)
+    if drc is None or scitech is None:
         return None
     book = ProposalBook.objects.filter(cycle=cycle, region__code=code).first()
     if book is not None:
         return book
     book = proposal_services.book_get_or_create(cycle=cycle, region=drc.region, by=drc)
     book = proposal_services.book_update_cover(
-        book=book, contact_name=drc.full_name, contact_phone=drc.phone or "010-68501985", now=now, by=drc,
-        summary=f"{drc.region.name}聚焦创新主体反映强烈的痛点堵点，提出以下改革举措建议。")
+        book=book,
+        contact_name=drc.full_name,
+        contact_phone=drc.phone or "010-68501985",
+        now=now,
+        by=drc,
+        summary=f"{drc.region.name}聚焦创新主体反映强烈的痛点堵点，提出以下改革举措建议。",
+    )
     for i in indexes:
         title, area, pain, content, steps, results, consulted, level, coord = CATALOGUE[i]
-        proposal_services.proposal_create(book=book, now=now, by=drc, fields={
-            "title": title, "area": area, "keywords": "改革, 创新", "pain_points": pain,
-            "content": f"{drc.region.name}：{content}", "steps": steps.replace("2027", str(cycle.year)),
-            "authority_level": level, "coordination_departments": coord,
-            "new_entities": f"{drc.region.name}科学技术厅相关处室",
-            "consulted_universities": "省内重点高校", "consulted_departments": "省财政厅、省人力资源社会保障厅",
-        }, results=[{"indicator": ind, "unit": unit, "target": value} for ind, unit, value in results])
+        proposal_services.proposal_create(
+            book=book,
+            now=now,
+            by=drc,
+            fields={
+                "title": title,
+                "area": area,
+                "keywords": "改革, 创新",
+                "pain_points": pain,
+                "content": f"{drc.region.name}：{content}",
+                "steps": steps.replace("2027", str(cycle.year)),
+                "authority_level": level,
+                "coordination_departments": coord,
+                "new_entities": f"{drc.region.name}科学技术厅相关处室",
+                "consulted_universities": "省内重点高校",
+                "consulted_departments": "省财政厅、省人力资源社会保障厅",
+            },
+            results=[{"indicator": ind, "unit": unit, "target": value} for ind, unit, value in results],
+        )
     proposal_services.book_sign(book=book, by=drc, now=now)
-    proposal_services.book_sign(book=book, by=std, now=now)
+    proposal_services.book_sign(book=book, by=scitech, now=now)
     return proposal_services.book_submit(book=book, by=drc, now=now)
 
 
@@ -106,9 +129,21 @@ def seed(*, cycle, stdout):
         if not proposals:
             continue
         title, area, _pain, content, _steps, _results, _consulted, level, coord = CATALOGUE[index]
-        measures.append(services.measure_merge(cycle=previous, proposals=proposals, by=reviewer, fields={
-            "title": title, "area": area, "description": content, "goals": GOALS, "authority_level": level,
-            "coordination_departments": coord}))
+        measures.append(
+            services.measure_merge(
+                cycle=previous,
+                proposals=proposals,
+                by=reviewer,
+                fields={
+                    "title": title,
+                    "area": area,
+                    "description": content,
+                    "goals": GOALS,
+                    "authority_level": level,
+                    "coordination_departments": coord,
+                },
+            )
+        )
     for key, reason in REJECTED.items():
         if key in by_key:
             services.proposal_reject(proposal=by_key[key], reason=reason, by=reviewer)
@@ -120,33 +155,54 @@ def seed(*, cycle, stdout):
                 continue
             review = services.expert_assign(measure=measure, expert=expert, by=reviewer)
             shifted = [max(1, min(5, s - (n % 3 == 2))) for s in scores]
-            services.review_submit(review=review, by=expert, now=reviewed, recommendation=recommendation,
-                                   scores=dict(zip(["value", "bold", "small", "easy", "exemplary"], shifted,
-                                                   strict=True)),
-                                   comments={"value": "切中创新主体反映强烈的痛点，含金量较高。",
-                                             "easy": "建议进一步细化可考核的量化指标。"})
+            services.review_submit(
+                review=review,
+                by=expert,
+                now=reviewed,
+                recommendation=recommendation,
+                scores=dict(zip(["value", "bold", "small", "easy", "exemplary"], shifted, strict=True)),
+                comments={
+                    "value": "切中创新主体反映强烈的痛点，含金量较高。",
+                    "easy": "建议进一步细化可考核的量化指标。",
+                },
+            )
     draft = services.list_draft(cycle=previous, by=reviewer)
-    ministries = list(Organization.objects.filter(kind=OrgKind.MINISTRY, name__in=["财政部", "国家知识产权局"]))
+    ministries = list(
+        Organization.objects.filter(kind=OrgKind.MINISTRY, name__in=["财政部", "国家知识产权局"])
+    )
     if ministries and measures:
         consultations = services.consultation_send(measure_list=draft, ministries=ministries, by=reviewer)
         for consultation in consultations:
-            liaison = User.objects.filter(organization=consultation.ministry,
-                                          groups__name=Role.MINISTRY_LIAISON).first()
+            liaison = User.objects.filter(
+                organization=consultation.ministry, groups__name=Role.MINISTRY_LIAISON
+            ).first()
             if liaison is None:
                 continue
             for measure in measures[:3]:
                 opinion = services.opinion_give(
-                    consultation=consultation, measure=measure, by=liaison,
+                    consultation=consultation,
+                    measure=measure,
+                    by=liaison,
                     stance="revise" if measure is measures[0] else "agree",
-                    text="建议明确赋权成果的国有资产管理方式。" if measure is measures[0] else "")
+                    text="建议明确赋权成果的国有资产管理方式。" if measure is measures[0] else "",
+                )
                 if opinion.stance == "revise":
-                    services.opinion_respond(opinion=opinion, by=reviewer,
-                                             response="已采纳，在改革内容中补充赋权成果单列管理要求。")
-        services.measure_update(measure=measures[0], by=reviewer, reason="采纳有关部门意见",
-                                fields={"description": measures[0].description + "赋权成果实行单列管理，"
-                                                                                   "不纳入国有资产保值增值考核。"})
+                    services.opinion_respond(
+                        opinion=opinion,
+                        by=reviewer,
+                        response="已采纳，在改革内容中补充赋权成果单列管理要求。",
+                    )
+        services.measure_update(
+            measure=measures[0],
+            by=reviewer,
+            reason="采纳有关部门意见",
+            fields={
+                "description": measures[0].description + "赋权成果实行单列管理，不纳入国有资产保值增值考核。"
+            },
+        )
     if measures:
-        services.list_publish(measure_list=draft, by=reviewer, notify=False,
-                              now=_at(previous.review_deadline, hour=16))
+        services.list_publish(
+            measure_list=draft, by=reviewer, notify=False, now=_at(previous.review_deadline, hour=16)
+        )
     n_regions = Region.objects.filter(proposal_books__cycle=previous).count()
     stdout.write(f"举措清单：{year}年度 {n_regions} 个地区建议已汇总，{len(measures)} 项举措已公布（第1版）")

@@ -1,49 +1,81 @@
 """The published 《年度全面改革创新举措清单》 as a PDF (GB/T 9704 style) and an XLSX workbook."""
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from proposals.enums import AuthorityLevel, ReformArea
+from reform_portal import exports
+from reform_portal.pdf import JOINT_ISSUERS, document_language, record_height, render_pdf
 
-from reform_portal.pdf import render_pdf
+# The choices whose labels the list prints (an English label in a stored file shows it was made under English).
+PRINTED_CHOICES = (ReformArea, AuthorityLevel)
 
-XLSX_HEADERS = ["编号", "举措名称", "改革任务领域", "改革内容", "改革目标", "事权层级", "国家协调部门", "建议来源地区"]
+XLSX_HEADERS = [
+    "编号",
+    "举措名称",
+    "改革任务领域",
+    "改革内容",
+    "改革目标",
+    "事权层级",
+    "国家协调部门",
+    "建议来源地区",
+]
+
+
+def list_recipients() -> str:
+    """主送 of the list's 通知: every active region, as 484 addresses them (…发展改革委、科技厅（委、局）)."""
+    from reform_portal.models import Region
+
+    names = "、".join(Region.objects.filter(active=True).order_by("code").values_list("name", flat=True))
+    return f"{names}发展改革委、科技厅（委、局）"
+
+
+def list_notice_title(measure_list) -> str:
+    """The 通知 that publishes a list version: 国家发展改革委 科技部关于公布《…》的通知."""
+    return f"国家发展改革委 科技部关于公布《{measure_list.title}》的通知"
 
 
 def render_list_pdf(measure_list, entries) -> bytes:
-    return render_pdf("catalog/list_pdf.html", {
-        "title": measure_list.title,
-        "measure_list": measure_list,
-        "entries": entries,
-        "head_issuers": ["国家发展改革委", "科技部"],
-        "signatories": ["国家发展改革委", "科技部"],
-        "date": measure_list.published_at,
-    })
+    return render_pdf(
+        "catalog/list_pdf.html",
+        {
+            "title": list_notice_title(measure_list),
+            "doc_number": measure_list.number.text if measure_list.number_id else "",
+            "recipients": list_recipients(),
+            "measure_list": measure_list,
+            "entries": entries,
+            "head_issuers": JOINT_ISSUERS,
+            "signatories": JOINT_ISSUERS,
+            "date": measure_list.published_at,
+            "cc": measure_list.cycle.notice_cc,
+            "printed_by": measure_list.cycle.notice_printed_by or "国家发展改革委办公厅",
+            "printed_on": measure_list.published_at,
+            "record_height": record_height(measure_list.cycle.notice_cc),
+        },
+    )
 
 
-def _cell(value):
-    """Text a spreadsheet will not evaluate: a leading =, +, - or @ is kept as text."""
-    value = str(value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+def list_xlsx(measure_list, entries) -> exports.Workbook:
+    """The public list as a workbook; every title and text is a text cell, as typed (reform_portal.exports)."""
+    with document_language():  # the list's labels in Chinese whatever the reader's interface language
+        return _list_xlsx(measure_list, entries)
 
 
-def list_xlsx(measure_list, entries) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{measure_list.cycle.year}年度清单"[:31]
-    ws.append([f"{measure_list.title}（第{measure_list.version}版）"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(XLSX_HEADERS)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
+def _list_xlsx(measure_list, entries) -> exports.Workbook:
+    book = exports.Workbook()
+    sheet = book.sheet(f"{measure_list.cycle.year}年度清单")
+    sheet.title(f"{measure_list.title}（第{measure_list.version}版）")
+    sheet.header(XLSX_HEADERS)
     for e in entries:
-        ws.append([_cell(v) for v in (e.number, e.title, e.get_area_display(), e.description, e.goals,
-                                      e.get_authority_level_display(), e.coordination_departments,
-                                      e.source_regions)])
-    for column, width in zip("ABCDEFGH", (10, 36, 24, 60, 40, 16, 30, 24), strict=True):
-        ws.column_dimensions[column].width = width
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        sheet.row(
+            [
+                e.number,
+                e.title,
+                e.get_area_display(),
+                e.description,
+                e.goals,
+                e.get_authority_level_display(),
+                e.coordination_departments,
+                e.source_regions,
+            ],
+            wrap=True,
+        )
+    sheet.widths(dict(enumerate((10, 36, 24, 60, 40, 16, 30, 24), start=1)))
+    return book

@@ -12,7 +12,10 @@ class MeasureForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Measure
         fields = MEASURE_FIELDS
-        widgets = {"description": forms.Textarea(attrs={"rows": 5}), "goals": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -20,8 +23,11 @@ class MeasureForm(CleanTextMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if (data.get("authority_level") == "national" and "coordination_departments" in data
-                and not data["coordination_departments"].strip()):
+        if (
+            data.get("authority_level") == "national"
+            and "coordination_departments" in data
+            and not data["coordination_departments"].strip()
+        ):
             self.add_error("coordination_departments", _("需国家层面协调的举措，请填写国家协调部门。"))
         return data
 
@@ -35,8 +41,9 @@ class RejectForm(CleanTextMixin, forms.Form):
 
 
 class InclusionForm(CleanTextMixin, forms.Form):
-    included = forms.TypedChoiceField(label=_("是否列入清单"), coerce=lambda v: v == "1",
-                                      choices=[("1", _("列入")), ("0", _("不列入"))])
+    included = forms.TypedChoiceField(
+        label=_("是否列入清单"), coerce=lambda v: v == "1", choices=[("1", _("列入")), ("0", _("不列入"))]
+    )
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
 
@@ -44,17 +51,20 @@ SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
 
 
 class ReviewForm(CleanTextMixin, forms.Form):
-    recommendation = forms.ChoiceField(label=_("论证意见"), choices=Recommendation.choices,
-                                       widget=forms.RadioSelect)
+    recommendation = forms.ChoiceField(
+        label=_("论证意见"), choices=Recommendation.choices, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         fields = {}
         for key, label in ExpertReview.CRITERIA:
-            fields[f"{key}_score"] = forms.TypedChoiceField(label=label, choices=SCORE_CHOICES, coerce=int,
-                                                            widget=forms.RadioSelect)
-            fields[f"{key}_comment"] = forms.CharField(label=_("评语"), required=False, max_length=1000,
-                                                       widget=forms.Textarea(attrs={"rows": 2}))
+            fields[f"{key}_score"] = forms.TypedChoiceField(
+                label=label, choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+            )
+            fields[f"{key}_comment"] = forms.CharField(
+                label=_("评语"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+            )
         fields["recommendation"] = self.fields.pop("recommendation")
         self.fields.update(fields)
 
@@ -69,9 +79,12 @@ class ReviewForm(CleanTextMixin, forms.Form):
 
 
 class SendForm(forms.Form):
-    ministries = ModelMultipleChoiceField(label=_("征求意见部门"), queryset=None,
-                                                widget=forms.CheckboxSelectMultiple,
-                                                error_messages={"required": _("请选择征求意见的部门。")})
+    ministries = ModelMultipleChoiceField(
+        label=_("征求意见部门"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请选择征求意见的部门。")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,8 +95,9 @@ class SendForm(forms.Form):
 
 class OpinionForm(CleanTextMixin, forms.Form):
     stance = forms.ChoiceField(label=_("意见"), choices=OpinionStance.choices)
-    text = forms.CharField(label=_("具体意见"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("具体意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self):
         data = super().clean()
@@ -93,7 +107,9 @@ class OpinionForm(CleanTextMixin, forms.Form):
 
 
 class ResponseForm(CleanTextMixin, forms.Form):
-    response = forms.CharField(label=_("采纳情况说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    response = forms.CharField(
+        label=_("采纳情况说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ListTitleForm(CleanTextMixin, forms.ModelForm):
@@ -108,3 +124,14 @@ class ListTitleForm(CleanTextMixin, forms.ModelForm):
         if self.instance.pk and self.instance.is_published:
             raise forms.ValidationError(_("已公布的清单版本不能修改；如需调整请新建修订版本。"))
         return data
+
+
+class SynonymForm(CleanTextMixin, forms.Form):
+    canonical = forms.CharField(label=_("规范用语"), max_length=40)
+    variants = forms.CharField(
+        label=_("同义表述"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("以空格、顿号或换行分隔，每个表述不超过40字"),
+    )
+    reason = forms.CharField(label=_("修改说明"), max_length=100, required=False)

@@ -1,5 +1,6 @@
 """Dashboard panels: for regional staff, what became of their proposals (merged into which measure, or
 未采纳 with the reason) and the in-app notice that the list is published; for reviewers, the merge count."""
+
 from proposals.models import MeasureProposal
 from reform_portal.enums import Role
 
@@ -16,16 +17,25 @@ def outcome_panel(*, user, cycle, stage):
         .select_related("book__cycle", "measure_source__measure", "rejection")
         .order_by("-book__cycle__year", "position", "pk")[:20]
     )
-    latest = (MeasureList.objects.filter(state=ListState.PUBLISHED).select_related("cycle")
-              .order_by("-published_at").first())
+    latest = (
+        MeasureList.objects.filter(state=ListState.PUBLISHED)
+        .select_related("cycle")
+        .order_by("-published_at")
+        .first()
+    )
     if not proposals and latest is None:
         return None
     rows = []
     for p in proposals:
         source = getattr(p, "measure_source", None)
         rejection = getattr(p, "rejection", None)
-        rows.append({"proposal": p, "measure": source.measure if source else None,
-                     "reason": rejection.reason if rejection else None})
+        rows.append(
+            {
+                "proposal": p,
+                "measure": source.measure if source else None,
+                "reason": rejection.reason if rejection else None,
+            }
+        )
     return {"template": "catalog/panel_region.html", "rows": rows, "published": latest}
 
 

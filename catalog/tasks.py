@@ -1,4 +1,5 @@
 """Thin Celery tasks of stage 2."""
+
 from celery import shared_task
 
 from . import services

@@ -5,6 +5,12 @@ from . import views
 app_name = "catalog"
 urlpatterns = [
     path("merge/", views.merge, name="merge"),
+    path("merge/groups/", views.merge_groups, name="merge_groups"),
+    path("merge/prefill/", views.merge_prefill, name="merge_prefill"),
+    path("merge/compare/", views.merge_compare, name="merge_compare"),
+    path("synonyms/", views.synonyms, name="synonyms"),
+    path("synonyms/<int:pk>/", views.synonym_edit, name="synonym_edit"),
+    path("synonyms/<int:pk>/delete/", views.synonym_delete, name="synonym_delete"),
     path("proposals/<int:pk>/reject/", views.reject, name="reject"),
     path("proposals/<int:pk>/unreject/", views.unreject, name="unreject"),
     path("measures/", views.measures, name="measures"),

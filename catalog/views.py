@@ -1,22 +1,27 @@
 """Pages of stage 2. Thin: look up through a selector (404 when not visible), check the rule, call a
 service, render."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
+from reform_portal import exports
+from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import Role
-from reform_portal.forms import add_revision_field, parse_id
-from reform_portal.models import ReformCycle, Region, User
+from reform_portal.forms import add_revision_field, parse_id, parse_region_code
+from reform_portal.models import Region, User
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
-from reform_portal.services import current_cycle
+from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 
+from . import open_items as oi
 from . import rules, selectors, services
 from .enums import ListState
 from .forms import (
@@ -29,46 +34,34 @@ from .forms import (
     ReviewForm,
     RevisionForm,
     SendForm,
+    SynonymForm,
 )
-from .models import DepartmentOpinion, ExpertReview, Measure, MeasureList
+from .models import DepartmentOpinion, ExpertReview, Measure, MeasureList, SynonymGroup
 
 REVIEWER = Role.NATIONAL_REVIEWER
-STATUSES = [("open", "待处理"), ("merged", "已合并"), ("rejected", "未采纳")]
+STATUSES = [
+    ("open", gettext_lazy("待处理")),
+    ("merged", gettext_lazy("已合并")),
+    ("rejected", gettext_lazy("未采纳")),
+]
 
 
-def _errors(request, exc):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _cycle(request):
-    year = parse_id(request.POST.get("year") or request.GET.get("year"))
-    cycle = None
-    if year is not None:
-        cycle = ReformCycle.objects.filter(year=year).first()
-    cycle = cycle or current_cycle()
-    if cycle is None:
-        raise Http404
-    return cycle
+def _cycle(request, kinds):
+    """The year of a reviewer's page (``?year=``; by default the earliest year with open items of ``kinds``)."""
+    return cycle_or_404(request, kinds=kinds)
 
 
 def _with_year(name, cycle, *args):
-    return f"{reverse(name, args=args)}?year={cycle.year}"
-
-
-def _form_errors(request, form):
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+    return with_year(reverse(name, args=args), cycle.year)
 
 
 # ---- 汇总与合并 ----------------------------------------------------------------------------------
 
+
 @role_required(REVIEWER)
 def merge(request):
-    cycle = _cycle(request)
-    region = request.GET.get("region", "")
+    cycle = _cycle(request, (oi.MERGE,))
+    region = parse_region_code(request.GET.get("region"))
     area = request.GET.get("area", "")
     status = request.GET.get("status", "")
     area = area if area in ReformArea.values else ""
@@ -87,32 +80,207 @@ def merge(request):
                 messages.success(request, _("已将所选建议合并到举措“%(t)s”。") % {"t": measure.title})
                 return redirect(_with_year("catalog:merge", cycle))
             if form.is_valid():
-                measure = services.measure_merge(cycle=cycle, proposals=proposals, fields=form.cleaned_data,
-                                                 by=request.user)
+                measure = services.measure_merge(
+                    cycle=cycle, proposals=proposals, fields=form.cleaned_data, by=request.user
+                )
                 messages.success(request, _("已合并为举措“%(t)s”。") % {"t": measure.title})
                 return redirect(_with_year("catalog:merge", cycle))
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    for e in errs:
-                        form.add_error(field if field in form.fields else None, e)
-            else:
-                for message in exc.messages:
-                    form.add_error(None, message)
+            errors_onto_form(form, exc)
     page, query = paginate(request, selectors.merge_proposals(cycle, region=region, area=area, status=status))
-    return render(request, "catalog/merge.html", {
-        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "page": page, "query": query,
-        "rows": selectors.merge_rows(cycle, page.object_list), "form": form,
-        "selected": selected, "region": region, "area": area, "status": status, "statuses": STATUSES,
-        "regions": Region.objects.filter(active=True).order_by("code"), "areas": ReformArea.choices,
-        "counts": selectors.merge_counts(cycle), "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
-        "reject_form": RejectForm(),
-    })
+    return render(
+        request,
+        "catalog/merge.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "rows": selectors.merge_rows(cycle, page.object_list),
+            "form": form,
+            "selected": selected,
+            "region": region,
+            "area": area,
+            "status": status,
+            "statuses": STATUSES,
+            "regions": Region.objects.filter(active=True).order_by("code"),
+            "areas": ReformArea.choices,
+            "counts": selectors.merge_counts(cycle),
+            "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+# ---- 分组, 合并这一组, 对照 (issue 16) -------------------------------------------------------------------------
+
+
+def _ids(values):
+    return [pk for pk in map(parse_id, values) if pk is not None]
+
+
+@role_required(REVIEWER)
+@require_GET
+def merge_groups(request):
+    """Groups of mutually similar open proposals across regions, each mergeable in one pre-filled form or into
+    an existing measure."""
+    cycle = _cycle(request, (oi.MERGE,))
+    groups = selectors.merge_groups(cycle)
+    earlier = selectors.earlier_marks(cycle)
+    for group in groups:
+        for p in group["proposals"]:
+            p.earlier = earlier.get(p.pk)
+    return render(
+        request,
+        "catalog/merge_groups.html",
+        {
+            "cycle": cycle,
+            "groups": groups,
+            "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
+        },
+    )
+
+
+@role_required(REVIEWER)
+def merge_prefill(request):
+    """合并这一组: the merge form filled from the group's proposals, editable before saving."""
+    cycle = _cycle(request, (oi.MERGE,))
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _ids(source.getlist("proposals"))
+    if not ids:  # nothing chosen: back to the groups
+        return redirect(_with_year("catalog:merge_groups", cycle))
+    proposals = selectors.open_proposals_or_none(cycle, ids)
+    if proposals is None:  # a proposal of another year, merged, rejected or not submitted
+        raise Http404
+    lead_id = parse_id(source.get("lead", ""))
+    lead = next((p for p in proposals if p.pk == lead_id), proposals[0])
+    if request.method == "POST":
+        form = MeasureForm(request.POST)
+        if form.is_valid():
+            ok, measure = attempt(
+                request,
+                lambda: services.measure_merge(
+                    cycle=cycle, proposals=proposals, fields=form.cleaned_data, by=request.user
+                ),
+                success=lambda m: _("已合并为举措“%(t)s”。") % {"t": m.title},
+                form=form,
+            )
+            if ok:
+                return redirect(_with_year("catalog:merge_groups", cycle))
+    else:
+        form = MeasureForm(initial=selectors.merge_prefill(proposals, lead))
+    regions = list(dict.fromkeys(p.book.region.name for p in proposals))
+    return render(
+        request,
+        "catalog/merge_prefill.html",
+        {"cycle": cycle, "proposals": proposals, "lead": lead, "form": form, "regions": regions},
+    )
+
+
+@role_required(REVIEWER)
+@require_GET
+def merge_compare(request):
+    """Two proposals side by side, the phrases they share marked."""
+    cycle = _cycle(request, (oi.MERGE,))
+    ids = _ids([request.GET.get("a", ""), request.GET.get("b", "")])
+    if not ids:  # nothing chosen: back to the groups
+        return redirect(_with_year("catalog:merge_groups", cycle))
+    found = {p.pk: p for p in selectors.cycle_proposals(cycle).filter(pk__in=ids)}
+    if len(ids) != 2 or len(found) != 2:
+        raise Http404
+    a, b = found[ids[0]], found[ids[1]]
+    fields = (("title", _("举措名称")), ("pain_points", _("拟解决的痛点堵点")), ("content", _("改革内容")))
+    marks_a, marks_b, phrases = selectors.shared_marks(
+        "\n".join(getattr(a, f) for f, _l in fields), "\n".join(getattr(b, f) for f, _l in fields)
+    )
+    sides = [
+        {
+            "label": label,
+            "a": selectors.marked_segments(getattr(a, f), marks_a),
+            "b": selectors.marked_segments(getattr(b, f), marks_b),
+        }
+        for f, label in fields
+    ]
+    score = next((s["score"] for s in selectors.cycle_ranking(cycle).get(a.pk, []) if s["pk"] == b.pk), None)
+    return render(
+        request,
+        "catalog/merge_compare.html",
+        {"cycle": cycle, "a": a, "b": b, "sides": sides, "phrases": phrases, "score": score},
+    )
+
+
+# ---- 同义词表 ------------------------------------------------------------------------------------------------
+
+
+@role_required(REVIEWER)
+def synonyms(request):
+    """The merge page's synonym table: every group, and a form to add one."""
+    form = SynonymForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, group = attempt(
+            request,
+            lambda: services.synonym_save(
+                group=None, canonical=data["canonical"], variants=data["variants"], by=request.user
+            ),
+            success=lambda g: _("已新增同义词组“%(w)s”。") % {"w": g.canonical},
+            form=form,
+        )
+        if ok:
+            return redirect("catalog:synonyms")
+    groups = SynonymGroup.objects.select_related("updated_by").order_by("canonical")
+    return render(request, "catalog/synonyms.html", {"groups": groups, "form": form})
+
+
+def _synonym_or_404(pk):
+    group = SynonymGroup.objects.filter(pk=pk).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+@role_required(REVIEWER)
+def synonym_edit(request, pk):
+    group = _synonym_or_404(pk)
+    initial = {"canonical": group.canonical, "variants": " ".join(group.variant_list())}
+    form = SynonymForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, _saved = attempt(
+            request,
+            lambda: services.synonym_save(
+                group=group,
+                canonical=data["canonical"],
+                variants=data["variants"],
+                reason=data["reason"],
+                by=request.user,
+            ),
+            success=_("已保存同义词组，各年度的相似建议将按新词表重新计算。"),
+            form=form,
+        )
+        if ok:
+            return redirect("catalog:synonyms")
+    history = group.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
+    return render(request, "catalog/synonym_edit.html", {"group": group, "form": form, "history": history})
+
+
+@role_required(REVIEWER)
+@require_POST
+def synonym_delete(request, pk):
+    group = _synonym_or_404(pk)
+    attempt(
+        request,
+        lambda: services.synonym_delete(group=group, by=request.user),
+        success=_("已删除同义词组“%(w)s”。") % {"w": group.canonical},
+    )
+    return redirect("catalog:synonyms")
 
 
 def _proposal_or_404(pk):
-    proposal = MeasureProposal.objects.select_related("book__cycle").filter(
-        pk=pk, book__state__in=services.OPEN_BOOK_STATES).first()
+    proposal = (
+        MeasureProposal.objects.select_related("book__cycle")
+        .filter(pk=pk, book__state__in=services.OPEN_BOOK_STATES)
+        .first()
+    )
     if proposal is None:
         raise Http404
     return proposal
@@ -124,14 +292,15 @@ def reject(request, pk):
     proposal = _proposal_or_404(pk)
     form = RejectForm(request.POST)
     if form.is_valid():
-        try:
-            services.proposal_reject(proposal=proposal, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已将“%(t)s”标记为未采纳。") % {"t": proposal.title})
+        attempt(
+            request,
+            lambda: services.proposal_reject(
+                proposal=proposal, reason=form.cleaned_data["reason"], by=request.user
+            ),
+            success=_("已将“%(t)s”标记为未采纳。") % {"t": proposal.title},
+        )
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect(_with_year("catalog:merge", proposal.book.cycle) + f"#proposal-{proposal.pk}")
 
 
@@ -146,15 +315,23 @@ def unreject(request, pk):
 
 # ---- measures -----------------------------------------------------------------------------------
 
+
 @role_required(REVIEWER)
 @require_GET
 def measures(request):
-    cycle = _cycle(request)
+    cycle = _cycle(request, (oi.MERGE,))
     page, query = paginate(request, selectors.measures_for(cycle))
-    return render(request, "catalog/measures.html", {
-        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "page": page, "query": query,
-        "measures": selectors.with_stats(page.object_list), "criteria": ExpertReview.CRITERIA,
-    })
+    return render(
+        request,
+        "catalog/measures.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "measures": selectors.with_stats(page.object_list),
+            "criteria": ExpertReview.CRITERIA,
+        },
+    )
 
 
 def _measure_or_404(pk):
@@ -167,29 +344,51 @@ def _measure_or_404(pk):
 @role_required(REVIEWER)
 def measure_detail(request, pk):
     measure = _measure_or_404(pk)
-    form = RevisionForm(request.POST or None, instance=measure if request.method == "GET" else None,
-                        initial={k: getattr(measure, k) for k in services.MEASURE_FIELDS})
+    show_switch(request, measure.cycle, url=reverse("catalog:measures"))
+    form = RevisionForm(
+        request.POST or None,
+        instance=measure if request.method == "GET" else None,
+        initial={k: getattr(measure, k) for k in services.MEASURE_FIELDS},
+    )
     add_revision_field(form, measure.revision)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS}
-        try:
-            services.measure_update(measure=measure, fields=data, reason=form.cleaned_data["reason"],
-                                    revision=form.cleaned_data["revision"], by=request.user)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("举措已修订。"))
+        ok, _measure = attempt(
+            request,
+            lambda: services.measure_update(
+                measure=measure,
+                fields=data,
+                reason=form.cleaned_data["reason"],
+                revision=form.cleaned_data["revision"],
+                by=request.user,
+            ),
+            success=_("举措已修订。"),
+            form=form,
+            by_field=False,
+        )
+        if ok:
             return redirect("catalog:measure_detail", pk=measure.pk)
     unmerge_ok, unmerge_reason = rules.can_unmerge(request.user, measure)
-    return render(request, "catalog/measure_detail.html", {
-        "measure": measure, "form": form, "experts": selectors.experts_for(measure),
-        "unmerge_ok": unmerge_ok, "unmerge_reason": unmerge_reason, "criteria": ExpertReview.CRITERIA,
-        "inclusion_form": InclusionForm(initial={"included": "1" if measure.included else "0",
-                                                 "note": getattr(getattr(measure, "inclusion", None), "note", "")}),
-        "history": measure.history.select_related("history_user").order_by("-history_date")[:50],
-        "response_form": ResponseForm(),
-    })
+    return render(
+        request,
+        "catalog/measure_detail.html",
+        {
+            "measure": measure,
+            "form": form,
+            "experts": selectors.experts_for(measure),
+            "unmerge_ok": unmerge_ok,
+            "unmerge_reason": unmerge_reason,
+            "criteria": ExpertReview.CRITERIA,
+            "inclusion_form": InclusionForm(
+                initial={
+                    "included": "1" if measure.included else "0",
+                    "note": getattr(getattr(measure, "inclusion", None), "note", ""),
+                }
+            ),
+            "history": measure.history.select_related("history_user").order_by("-history_date")[:50],
+            "response_form": ResponseForm(),
+        },
+    )
 
 
 @role_required(REVIEWER)
@@ -210,7 +409,9 @@ def unmerge(request, pk):
 @require_POST
 def assign(request, pk):
     measure = _measure_or_404(pk)
-    expert = User.objects.filter(pk=parse_id(request.POST.get("expert")) or 0, groups__name=Role.EXPERT).first()
+    expert = User.objects.filter(
+        pk=parse_id(request.POST.get("expert")) or 0, groups__name=Role.EXPERT
+    ).first()
     if expert is None:
         messages.error(request, _("请选择评审专家。"))
     else:
@@ -244,21 +445,38 @@ def include(request, pk):
     measure = _measure_or_404(pk)
     form = InclusionForm(request.POST)
     if form.is_valid():
-        services.measure_set_inclusion(measure=measure, included=form.cleaned_data["included"],
-                                       note=form.cleaned_data["note"], by=request.user)
+        services.measure_set_inclusion(
+            measure=measure,
+            included=form.cleaned_data["included"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
         messages.success(request, _("已更新列入情况。"))
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("catalog:measure_detail", pk=measure.pk)
 
 
 # ---- expert review ------------------------------------------------------------------------------
 
+
 @role_required(Role.EXPERT)
 @require_GET
 def my_reviews(request):
-    page, query = paginate(request, selectors.reviews_for_expert(request.user))
-    return render(request, "catalog/my_reviews.html", {"page": page, "query": query, "reviews": page.object_list})
+    cycle = cycle_or_404(request, kinds=(oi.EXPERT_REVIEW,))
+    reviews = selectors.reviews_for_expert(request.user).filter(measure__cycle=cycle)
+    page, query = paginate(request, reviews)
+    return render(
+        request,
+        "catalog/my_reviews.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "reviews": page.object_list,
+            "n_pending": reviews.filter(submitted_at__isnull=True).count(),
+        },
+    )
 
 
 @role_required(Role.EXPERT)
@@ -266,40 +484,62 @@ def review(request, pk):
     item = selectors.review_for_expert(request.user, pk)
     if item is None:
         raise Http404
+    show_switch(request, item.measure.cycle, url=reverse("catalog:my_reviews"))
     allowed, reason = rules.can_score(request.user, item)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(reason)
         if form.is_valid():
-            try:
-                services.review_submit(review=item, scores=form.scores(), comments=form.comments(),
-                                       recommendation=form.cleaned_data["recommendation"], by=request.user)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("论证意见已提交。"))
+            ok, _review = attempt(
+                request,
+                lambda: services.review_submit(
+                    review=item,
+                    scores=form.scores(),
+                    comments=form.comments(),
+                    recommendation=form.cleaned_data["recommendation"],
+                    by=request.user,
+                ),
+                success=_("论证意见已提交。"),
+                form=form,
+                by_field=False,
+            )
+            if ok:
                 return redirect("catalog:review", pk=item.pk)
-    return render(request, "catalog/review.html", {
-        "review": item, "measure": item.measure, "form": form, "can_score": allowed, "reason": reason,
-        "peers": selectors.peer_reviews(item), "criteria": ExpertReview.CRITERIA,
-    })
+    return render(
+        request,
+        "catalog/review.html",
+        {
+            "review": item,
+            "measure": item.measure,
+            "form": form,
+            "can_score": allowed,
+            "reason": reason,
+            "peers": selectors.peer_reviews(item),
+            "criteria": ExpertReview.CRITERIA,
+        },
+    )
 
 
 # ---- lists, consultation, publishing ------------------------------------------------------------
 
+
 @role_required(REVIEWER)
 def lists(request):
-    cycle = _cycle(request)
+    cycle = _cycle(request, (oi.OPINION_RESPONSE, oi.MERGE))
     if request.method == "POST":
         measure_list = services.list_draft(cycle=cycle, by=request.user)
         return redirect("catalog:list_manage", pk=measure_list.pk)
     versions = list(selectors.lists_for(cycle))
-    return render(request, "catalog/lists.html", {
-        "cycle": cycle, "cycles": ReformCycle.objects.order_by("-year"), "versions": versions,
-        "has_working": any(v.state != ListState.PUBLISHED for v in versions),
-    })
+    return render(
+        request,
+        "catalog/lists.html",
+        {
+            "cycle": cycle,
+            "versions": versions,
+            "has_working": any(v.state != ListState.PUBLISHED for v in versions),
+        },
+    )
 
 
 def _list_or_404(pk):
@@ -312,6 +552,7 @@ def _list_or_404(pk):
 @role_required(REVIEWER)
 def list_manage(request, pk):
     measure_list = _list_or_404(pk)
+    show_switch(request, measure_list.cycle, url=reverse("catalog:lists"))
     form = ListTitleForm(request.POST or None, instance=measure_list)
     if request.method == "POST" and form.is_valid():
         try:
@@ -322,8 +563,11 @@ def list_manage(request, pk):
             messages.success(request, _("清单标题已保存。"))
             return redirect("catalog:list_manage", pk=measure_list.pk)
     consultations = list(measure_list.consultations.select_related("ministry"))
-    opinions = list(DepartmentOpinion.objects.filter(consultation__measure_list=measure_list)
-                    .select_related("consultation__ministry", "measure", "given_by", "responded_by"))
+    opinions = list(
+        DepartmentOpinion.objects.filter(consultation__measure_list=measure_list).select_related(
+            "consultation__ministry", "measure", "given_by", "responded_by"
+        )
+    )
     if measure_list.is_published:
         entries = selectors.entries_of(measure_list)
         measures_ = []
@@ -334,11 +578,23 @@ def list_manage(request, pk):
     for o in opinions:
         by_measure.setdefault(o.measure_id, []).append(o)
     rows = [{"measure": m, "opinions": by_measure.get(m.pk, [])} for m in measures_]
-    return render(request, "catalog/list_manage.html", {
-        "measure_list": measure_list, "form": form, "consultations": consultations, "rows": rows,
-        "entries": entries, "send_form": SendForm(), "response_form": ResponseForm(),
-        "editable": rules.list_editable(measure_list)[0], "opinions": opinions,
-    })
+    unanswered = sum(1 for r in rows for o in r["opinions"] if o.responded_at is None)
+    return render(
+        request,
+        "catalog/list_manage.html",
+        {
+            "measure_list": measure_list,
+            "form": form,
+            "consultations": consultations,
+            "rows": rows,
+            "entries": entries,
+            "send_form": SendForm(),
+            "response_form": ResponseForm(),
+            "editable": rules.list_editable(measure_list)[0],
+            "opinions": opinions,
+            "unanswered": unanswered,
+        },
+    )
 
 
 @role_required(REVIEWER)
@@ -348,14 +604,17 @@ def send(request, pk):
     form = SendForm(request.POST)
     if form.is_valid():
         try:
-            sent = services.consultation_send(measure_list=measure_list, ministries=form.cleaned_data["ministries"],
-                                              by=request.user)
+            sent = services.consultation_send(
+                measure_list=measure_list, ministries=form.cleaned_data["ministries"], by=request.user
+            )
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("已向%(m)s征求意见。") % {"m": "、".join(c.ministry.name for c in sent)})
+            messages.success(
+                request, _("已向%(m)s征求意见。") % {"m": "、".join(c.ministry.name for c in sent)}
+            )
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("catalog:list_manage", pk=measure_list.pk)
 
 
@@ -364,14 +623,14 @@ def send(request, pk):
 def publish(request, pk):
     measure_list = _list_or_404(pk)
     try:
-        services.list_publish(measure_list=measure_list, by=request.user)
+        attempt(
+            request,
+            lambda: services.list_publish(measure_list=measure_list, by=request.user),
+            success=_("《%(t)s》第%(v)s版已公布，已通知各地揭榜。")
+            % {"t": measure_list.title, "v": measure_list.version},
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc))
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("《%(t)s》第%(v)s版已公布，已通知各地揭榜。") % {
-            "t": measure_list.title, "v": measure_list.version})
     return redirect("catalog:list_manage", pk=measure_list.pk)
 
 
@@ -386,15 +645,20 @@ def respond(request, pk):
         services.opinion_respond(opinion=opinion, response=form.cleaned_data["response"], by=request.user)
         messages.success(request, _("已答复部门意见。"))
     else:
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     return redirect("catalog:list_manage", pk=opinion.consultation.measure_list_id)
 
 
 @role_required(Role.MINISTRY_LIAISON)
 @require_GET
 def consultations(request):
-    return render(request, "catalog/consultations.html",
-                  {"consultations": selectors.consultations_for(request.user)})
+    cycle = cycle_or_404(request, kinds=(oi.CONSULTATION,))
+    items = list(selectors.consultation_list(request.user, cycle))
+    return render(
+        request,
+        "catalog/consultations.html",
+        {"cycle": cycle, "consultations": items, "n_open": sum(1 for c in items if c.waiting)},
+    )
 
 
 @role_required(Role.MINISTRY_LIAISON)
@@ -402,19 +666,27 @@ def consultation(request, pk):
     item = selectors.consultations_for(request.user).filter(pk=pk).first()
     if item is None:
         raise Http404
+    show_switch(request, item.measure_list.cycle, url=reverse("catalog:consultations"))
     allowed, reason = rules.can_give_opinion(request.user, item)
     rows = selectors.consultation_rows(item)
     bad_form, bad_measure = None, None
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(reason)
-        measure = next((r["measure"] for r in rows if str(r["measure"].pk) == request.POST.get("measure")), None)
+        measure = next(
+            (r["measure"] for r in rows if str(r["measure"].pk) == request.POST.get("measure")), None
+        )
         if measure is None:
             raise Http404
         form = OpinionForm(request.POST, prefix=f"m{measure.pk}")
         if form.is_valid():
-            services.opinion_give(consultation=item, measure=measure, stance=form.cleaned_data["stance"],
-                                  text=form.cleaned_data["text"], by=request.user)
+            services.opinion_give(
+                consultation=item,
+                measure=measure,
+                stance=form.cleaned_data["stance"],
+                text=form.cleaned_data["text"],
+                by=request.user,
+            )
             messages.success(request, _("已保存对“%(t)s”的意见。") % {"t": measure.title})
             return redirect(reverse("catalog:consultation", args=[item.pk]) + f"#measure-{measure.pk}")
         bad_form, bad_measure = form, measure.pk
@@ -423,12 +695,18 @@ def consultation(request, pk):
         if bad_measure == m.pk:
             row["form"] = bad_form
         else:
-            row["form"] = OpinionForm(prefix=f"m{m.pk}", initial={"stance": o.stance, "text": o.text} if o else None)
-    return render(request, "catalog/consultation.html",
-                  {"consultation": item, "rows": rows, "can_give": allowed, "reason": reason})
+            row["form"] = OpinionForm(
+                prefix=f"m{m.pk}", initial={"stance": o.stance, "text": o.text} if o else None
+            )
+    return render(
+        request,
+        "catalog/consultation.html",
+        {"consultation": item, "rows": rows, "can_give": allowed, "reason": reason},
+    )
 
 
 # ---- public -------------------------------------------------------------------------------------
+
 
 def _published_or_404(pk):
     measure_list = selectors.published_lists().filter(pk=pk).first()
@@ -439,7 +717,12 @@ def _published_or_404(pk):
 
 @require_GET
 def published(request):
-    latest = selectors.latest_published()
+    """The latest published list (of ``?year=`` when given); every version of every year: the archive page."""
+    year = parse_year(request.GET.get("year"))
+    lists_ = selectors.published_lists()
+    latest = (
+        lists_.filter(cycle__year=year).order_by("-version").first() if year else selectors.latest_published()
+    )
     if latest is not None:
         return redirect("catalog:public_list", pk=latest.pk)
     return render(request, "catalog/public_none.html", {})
@@ -452,18 +735,28 @@ def public_list(request, pk):
     previous = selectors.previous_published(measure_list)
     diff = selectors.list_diff(entries, selectors.entries_of(previous)) if previous else None
     versions = selectors.published_lists().filter(cycle_id=measure_list.cycle_id).order_by("-version")
-    return render(request, "catalog/public_list.html", {
-        "measure_list": measure_list, "entries": entries, "previous": previous, "diff": diff,
-        "versions": versions,
-    })
+    return render(
+        request,
+        "catalog/public_list.html",
+        {
+            "measure_list": measure_list,
+            "entries": entries,
+            "previous": previous,
+            "diff": diff,
+            "versions": versions,
+        },
+    )
 
 
 @require_GET
 def public_pdf(request, pk):
     measure_list = _published_or_404(pk)
-    response = HttpResponse(services.list_pdf_bytes(measure_list=measure_list), content_type="application/pdf")
+    response = HttpResponse(
+        services.list_pdf_bytes(measure_list=measure_list), content_type="application/pdf"
+    )
     response["Content-Disposition"] = (
-        f'inline; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.pdf"')
+        f'inline; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.pdf"'
+    )
     return response
 
 
@@ -472,11 +765,9 @@ def public_xlsx(request, pk):
     from .documents import list_xlsx
 
     measure_list = _published_or_404(pk)
-    response = HttpResponse(
+    year, version = measure_list.cycle.year, measure_list.version
+    return exports.xlsx_response(
         list_xlsx(measure_list, selectors.entries_of(measure_list)),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (
-        f'attachment; filename="measure-list-{measure_list.cycle.year}-v{measure_list.version}.xlsx"')
-    return response
-
-
+        f"{year}年度全面改革创新举措清单（第{version}版）.xlsx",
+        fallback=f"measure-list-{year}-v{version}.xlsx",
+    )

@@ -1,5 +1,6 @@
 """Admin: read-only views of the workflow objects (writes go through the services and their rules);
 the per-cycle scheme is saved through ``scheme_update``; outcomes are published by an action."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,8 +22,16 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 @admin.register(EvaluationScheme)
 class EvaluationSchemeAdmin(SimpleHistoryAdmin):
-    list_display = ["cycle", "weight_attainment", "weight_breakthrough", "weight_replicability",
-                    "weight_satisfaction", "cut_excellent", "cut_good", "cut_pass"]
+    list_display = [
+        "cycle",
+        "weight_attainment",
+        "weight_breakthrough",
+        "weight_replicability",
+        "weight_satisfaction",
+        "cut_excellent",
+        "cut_good",
+        "cut_pass",
+    ]
 
     def save_model(self, request, obj, form, change):
         values = {k: form.cleaned_data[k] for k in form.cleaned_data if k != "cycle"}
@@ -42,7 +51,15 @@ class CommissionAdmin(ReadOnlyAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyAdmin):
-    list_display = ["task", "commission", "state", "version", "weighted_score", "grade", "recommend_promotion"]
+    list_display = [
+        "task",
+        "commission",
+        "state",
+        "version",
+        "weighted_score",
+        "grade",
+        "recommend_promotion",
+    ]
     list_filter = ["state", "grade", "recommend_promotion"]
     list_select_related = ["task__region", "task__entry", "commission__agency"]
 

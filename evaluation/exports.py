@@ -1,59 +1,90 @@
-"""XLSX exports (openpyxl): the yearly results table and an evaluator's task dossier."""
-from io import BytesIO
+"""XLSX exports: the yearly results table and an evaluator's task dossier (written by reform_portal.exports,
+which keeps the regions' text as text)."""
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from reform_portal import exports
 
 
-def _sheet(wb, title, header, rows, first=False):
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+def _sheet(book, title, header, rows):
+    sheet = book.sheet(title)
+    sheet.header(header, width=16)
     for row in rows:
-        ws.append(row)
-    for i, _h in enumerate(header, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = 16
-    return ws
+        sheet.row(row)
+    return sheet
 
 
-def _bytes(wb):
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def results_workbook(cycle, rows):
-    wb = Workbook()
-    _sheet(wb, f"{cycle.year}年度评估结果", [
-        "排名", "地区", "揭榜任务数", "完成任务数（合格及以上）", "已评估任务数", "平均等次（优秀=4…不合格=1）",
-        "优秀", "良好", "合格", "不合格", "已推广改革成果数",
-    ], [
-        [r["rank"], r["region"].name, r["tasks"], r["completed"], r["evaluated"],
-         float(r["average_grade"]) if r["average_grade"] is not None else None,
-         r["grades"]["excellent"], r["grades"]["good"], r["grades"]["pass"], r["grades"]["fail"], r["outcomes"]]
-        for r in rows
-    ], first=True)
-    return _bytes(wb)
+def results_workbook(cycle, rows) -> exports.Workbook:
+    book = exports.Workbook()
+    _sheet(
+        book,
+        f"{cycle.year}年度评估结果",
+        [
+            "排名",
+            "地区",
+            "揭榜任务数",
+            "完成任务数（合格及以上）",
+            "已评估任务数",
+            "平均等次（优秀=4…不合格=1）",
+            "优秀",
+            "良好",
+            "合格",
+            "不合格",
+            "已推广改革成果数",
+        ],
+        [
+            [
+                r["rank"],
+                r["region"].name,
+                r["tasks"],
+                r["completed"],
+                r["evaluated"],
+                float(r["average_grade"]) if r["average_grade"] is not None else None,
+                r["grades"]["excellent"],
+                r["grades"]["good"],
+                r["grades"]["pass"],
+                r["grades"]["fail"],
+                r["outcomes"],
+            ]
+            for r in rows
+        ],
+    )
+    return book
 
 
 def _num(value):
     return float(value) if value is not None else None
 
 
-def task_workbook(task):
-    wb = Workbook()
-    _sheet(wb, "量化目标", ["指标", "单位", "基期值", "目标值", "最新实际值", "完成度（%）"], [
-        [t.indicator, t.unit, _num(t.baseline), _num(t.target), _num(t.latest_actual),
-         round(t.attainment * 100, 2) if t.attainment is not None else None]
-        for t in task.targets.all()
-    ], first=True)
-    _sheet(wb, "时间表路线图", ["节点", "完成时限", "标志性成果", "责任人", "状态"], [
-        [m.title, m.due_date.isoformat(), m.deliverable, m.responsible_name, m.get_status_display()]
-        for m in task.milestones.all()
-    ])
-    _sheet(wb, "进展报告", ["报告期截至", "进展情况", "报送人"], [
-        [r.period_end.isoformat(), r.narrative, str(r.submitted_by)] for r in task.reports.all()
-    ])
-    return _bytes(wb)
+def task_workbook(task) -> exports.Workbook:
+    book = exports.Workbook()
+    _sheet(
+        book,
+        "量化目标",
+        ["指标", "单位", "基期值", "目标值", "最新实际值", "完成度（%）"],
+        [
+            [
+                t.indicator,
+                t.unit,
+                _num(t.baseline),
+                _num(t.target),
+                _num(t.latest_actual),
+                round(t.attainment * 100, 2) if t.attainment is not None else None,
+            ]
+            for t in task.targets.all()
+        ],
+    )
+    _sheet(
+        book,
+        "时间表路线图",
+        ["节点", "完成时限", "标志性成果", "责任人", "状态"],
+        [
+            [m.title, m.due_date, m.deliverable, m.responsible_name, m.get_status_display()]
+            for m in task.milestones.all()
+        ],
+    )
+    _sheet(
+        book,
+        "进展报告",
+        ["报告期截至", "进展情况", "报送人"],
+        [[r.period_end, r.narrative, str(r.submitted_by)] for r in task.reports.all()],
+    )
+    return book

@@ -28,19 +28,36 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class CommissionForm(CleanTextMixin, forms.Form):
-    agency = AgencyChoiceField(label=_("第三方评估机构"), queryset=None,
-                               error_messages={"required": _("请选择评估机构。"),
-                                               "invalid_choice": _("请选择有效的评估机构。")})
-    tasks = TaskChoiceField(label=_("待评估任务"), queryset=None, widget=forms.CheckboxSelectMultiple,
-                            error_messages={"required": _("请至少选择一项待评估任务。"),
-                                            "invalid_choice": _("所选任务已不在“待评估”状态，请刷新页面。"),
-                                            "invalid_pk_value": _("所选任务无效。")})
-    due_date = forms.DateField(label=_("评估完成时限"), widget=forms.DateInput(attrs={"type": "date"}),
-                               validators=[validate_plausible_date],
-                               error_messages={"required": _("请填写评估完成时限。"),
-                                               "invalid": _("请填写有效日期，例如 2028-09-30。")})
-    terms = forms.CharField(label=_("委托事项与评估要求"), widget=forms.Textarea(attrs={"rows": 5}),
-                            max_length=3000, error_messages={"required": _("请填写委托事项与评估要求。")})
+    agency = AgencyChoiceField(
+        label=_("第三方评估机构"),
+        queryset=None,
+        error_messages={"required": _("请选择评估机构。"), "invalid_choice": _("请选择有效的评估机构。")},
+    )
+    tasks = TaskChoiceField(
+        label=_("待评估任务"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("请至少选择一项待评估任务。"),
+            "invalid_choice": _("所选任务已不在“待评估”状态，请刷新页面。"),
+            "invalid_pk_value": _("所选任务无效。"),
+        },
+    )
+    due_date = forms.DateField(
+        label=_("评估完成时限"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plausible_date],
+        error_messages={
+            "required": _("请填写评估完成时限。"),
+            "invalid": _("请填写有效日期，例如 2028-09-30。"),
+        },
+    )
+    terms = forms.CharField(
+        label=_("委托事项与评估要求"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=3000,
+        error_messages={"required": _("请填写委托事项与评估要求。")},
+    )
 
     def __init__(self, *args, cycle, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,13 +72,22 @@ class CommissionForm(CleanTextMixin, forms.Form):
 
 
 class AssessmentForm(CleanTextMixin, forms.ModelForm):
-    report_file = forms.FileField(label=_("评估报告（PDF）"), required=False,
-                                  help_text=_("仅接受 PDF 文件（按内容识别）；已上传的报告可不必重新选择。"))
+    report_file = forms.FileField(
+        label=_("评估报告（PDF）"),
+        required=False,
+        help_text=_("仅接受 PDF 文件（按内容识别）；已上传的报告可不必重新选择。"),
+    )
 
     class Meta:
         model = Assessment
-        fields = ["score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction",
-                  "conclusion", "recommend_promotion"]
+        fields = [
+            "score_attainment",
+            "score_breakthrough",
+            "score_replicability",
+            "score_satisfaction",
+            "conclusion",
+            "recommend_promotion",
+        ]
         widgets = {"conclusion": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, **kwargs):
@@ -69,11 +95,13 @@ class AssessmentForm(CleanTextMixin, forms.ModelForm):
         for name in ("score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction"):
             field = self.fields[name]
             field.widget.attrs.update({"min": "0", "max": "100", "step": "0.01"})
-            field.error_messages.update({
-                "invalid": _("请输入0—100之间的数字。"),
-                "max_digits": _("请输入0—100之间、最多两位小数的数字。"),
-                "max_decimal_places": _("最多保留两位小数。"),
-            })
+            field.error_messages.update(
+                {
+                    "invalid": _("请输入0—100之间的数字。"),
+                    "max_digits": _("请输入0—100之间、最多两位小数的数字。"),
+                    "max_decimal_places": _("最多保留两位小数。"),
+                }
+            )
             field.help_text = _("0—100分")
         limit_length(self, {"conclusion": 5000})
 
@@ -85,32 +113,51 @@ class AssessmentForm(CleanTextMixin, forms.ModelForm):
 
 
 class ReopenRequestForm(CleanTextMixin, forms.Form):
-    reason = forms.CharField(label=_("更正内容和理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             error_messages={"required": _("请说明需要更正的内容和理由。")})
+    reason = forms.CharField(
+        label=_("更正内容和理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": _("请说明需要更正的内容和理由。")},
+    )
 
 
 class CommissionWithdrawForm(CleanTextMixin, forms.Form):
-    reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500,
-                             error_messages={"required": _("请填写撤回理由。")})
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        error_messages={"required": _("请填写撤回理由。")},
+    )
 
 
 class SchemeForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = EvaluationScheme
-        fields = ["weight_attainment", "weight_breakthrough", "weight_replicability", "weight_satisfaction",
-                  "cut_excellent", "cut_good", "cut_pass"]
+        fields = [
+            "weight_attainment",
+            "weight_breakthrough",
+            "weight_replicability",
+            "weight_satisfaction",
+            "cut_excellent",
+            "cut_good",
+            "cut_pass",
+        ]
 
 
 class OutcomeForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Outcome
         fields = ["title", "summary", "problem_solved", "how_to_replicate", "applicable_scope"]
-        widgets = {name: forms.Textarea(attrs={"rows": 4})
-                   for name in ("summary", "problem_solved", "how_to_replicate", "applicable_scope")}
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in ("summary", "problem_solved", "how_to_replicate", "applicable_scope")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit_length(self, dict.fromkeys(("summary", "problem_solved", "how_to_replicate", "applicable_scope"), 5000))
+        limit_length(
+            self, dict.fromkeys(("summary", "problem_solved", "how_to_replicate", "applicable_scope"), 5000)
+        )
 
     def clean(self):
         data = super().clean()
@@ -122,22 +169,33 @@ class OutcomeForm(CleanTextMixin, forms.ModelForm):
 
 class IncentiveForm(CleanTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("激励方式"), choices=IncentiveKind.choices)
-    region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.filter(active=True), required=False)
+    region = forms.ModelChoiceField(
+        label=_("地区"), queryset=Region.objects.filter(active=True), required=False
+    )
     organization = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False)
-    tasks = TaskChoiceField(label=_("相关任务"), queryset=None, required=False,
-                            widget=forms.CheckboxSelectMultiple)
-    reason = forms.CharField(label=_("激励理由"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
-                             error_messages={"required": _("请填写激励理由。")})
+    tasks = TaskChoiceField(
+        label=_("相关任务"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(
+        label=_("激励理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": _("请填写激励理由。")},
+    )
 
     def __init__(self, *args, cycle, **kwargs):
         super().__init__(*args, **kwargs)
         from bidding.models import Task
         from reform_portal.models import Organization
 
-        self.fields["organization"].queryset = Organization.objects.exclude(kind__in=["national_ndrc",
-                                                                                      "national_most"])
-        self.fields["tasks"].queryset = Task.objects.filter(cycle=cycle).select_related(
-            "region", "entry").order_by("region__code", "entry__position")
+        self.fields["organization"].queryset = Organization.objects.exclude(
+            kind__in=["national_ndrc", "national_most"]
+        )
+        self.fields["tasks"].queryset = (
+            Task.objects.filter(cycle=cycle)
+            .select_related("region", "entry")
+            .order_by("region__code", "entry__position")
+        )
 
     def clean(self):
         data = super().clean()
@@ -146,14 +204,16 @@ class IncentiveForm(CleanTextMixin, forms.Form):
         return data
 
 
-class LibrarySearchForm(forms.Form):
+class LibrarySearchForm(CleanTextMixin, forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=50)
-    area = forms.ChoiceField(label=_("改革任务领域"), required=False,
-                             choices=[("", _("全部"))] + list(ReformArea.choices))
+    area = forms.ChoiceField(
+        label=_("改革任务领域"), required=False, choices=[("", _("全部"))] + list(ReformArea.choices)
+    )
     region = forms.ChoiceField(label=_("地区"), required=False)
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("全部"))] + [
-            (r.code, r.name) for r in Region.objects.order_by("code")]
+            (r.code, r.name) for r in Region.objects.order_by("code")
+        ]

@@ -3,30 +3,45 @@ page can say why not.
 
 Evaluators reach a task only through a commission to their agency: ``VIEW_COMMISSION`` is granted
 (django-guardian) to the agency's organization group when the commission is made."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, TypeGuard
 
 from django.utils.translation import gettext as _
 
-from bidding.enums import TaskState
+from bidding.transitions import TASK
 from reform_portal.enums import OrgKind, Role
 
-from .enums import AssessmentState, CommissionState, Grade
+from .enums import AssessmentState, Grade
+from .transitions import ASSESSMENT, COMMISSION
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from bidding.models import Target, Task
+    from reform_portal.models import Organization, User
+
+    from .models import Assessment, Commission, EvaluationScheme
 
 VIEW_COMMISSION = "evaluation.view_commission"
 TWO_PLACES = Decimal("0.01")
 
 
-def is_reviewer(user) -> bool:
+def is_reviewer(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_role(Role.NATIONAL_REVIEWER)
 
 
-def is_evaluator(user) -> bool:
+def is_evaluator(user: User | AnonymousUser) -> TypeGuard[User]:
     return user.is_authenticated and user.has_role(Role.EVALUATOR) and user.organization_id is not None
 
 
 # ---- independence (委托第三方机构评估) --------------------------------------------------------------
 
-def independence(agency, task) -> tuple[bool, str]:
+
+def independence(agency: Organization, task: Task) -> tuple[bool, str]:
     """An agency may evaluate a task only if it is not one of the task's implementing entities and is
     not based in the task's region (our reading of 第三方: independent of the evaluated side)."""
     if agency.kind != OrgKind.EVALUATOR:
@@ -35,11 +50,13 @@ def independence(agency, task) -> tuple[bool, str]:
         return False, _("“%(a)s”是该任务的实施主体，不能评估自己承担的任务。") % {"a": agency}
     if agency.region_id is not None and agency.region_id == task.region_id:
         return False, _("“%(a)s”位于任务所在地区（%(r)s），不能评估本地区的任务。") % {
-            "a": agency, "r": task.region}
+            "a": agency,
+            "r": task.region,
+        }
     return True, ""
 
 
-def conflicts(agency, tasks) -> list[tuple[object, str]]:
+def conflicts(agency: Organization, tasks: Iterable[Task]) -> list[tuple[Task, str]]:
     """(task, reason) for every task the agency may not evaluate."""
     out = []
     for task in tasks:
@@ -49,20 +66,23 @@ def conflicts(agency, tasks) -> list[tuple[object, str]]:
     return out
 
 
-def can_commission(user, task) -> tuple[bool, str]:
+def can_commission(user: User | AnonymousUser, task: Task) -> tuple[bool, str]:
     if not is_reviewer(user):
         return False, _("只有国家审核人员可以委托第三方评估。")
-    if task.state != TaskState.PENDING_EVALUATION:
-        return False, _("任务“%(t)s”不在“待评估”状态（当前：%(s)s）。") % {"t": task, "s": task.get_state_display()}
+    if not TASK.allows(task.state, "commission"):
+        return False, _("任务“%(t)s”不在“待评估”状态（当前：%(s)s）。") % {
+            "t": task,
+            "s": task.get_state_display(),
+        }
     return True, ""
 
 
-def can_withdraw_commission(user, commission) -> tuple[bool, str]:
+def can_withdraw_commission(user: User | AnonymousUser, commission: Commission) -> tuple[bool, str]:
     """撤回委托: before the agency has saved any assessment, so none of its work is thrown away."""
     if not is_reviewer(user):
         return False, _("只有国家审核人员可以撤回委托。")
-    if commission.state != CommissionState.ACTIVE:
-        return False, _("只有评估中的委托可以撤回。")
+    if not COMMISSION.allows(commission.state, "withdraw"):
+        return False, COMMISSION.refusal(commission.state, "withdraw")
     if commission.assessments.exists():
         return False, _("评估机构已开始填写评估报告，不能撤回委托。")
     return True, ""
@@ -70,59 +90,69 @@ def can_withdraw_commission(user, commission) -> tuple[bool, str]:
 
 # ---- assessments -------------------------------------------------------------------------------
 
-def is_commissioned_evaluator(user, commission) -> bool:
-    return is_evaluator(user) and user.organization_id == commission.agency_id and user.has_perm(
-        VIEW_COMMISSION, commission)
+
+def is_commissioned_evaluator(user: User | AnonymousUser, commission: Commission) -> bool:
+    return (
+        is_evaluator(user)
+        and user.organization_id == commission.agency_id
+        and user.has_perm(VIEW_COMMISSION, commission)
+    )
 
 
-def can_edit_assessment(user, commission, assessment=None) -> tuple[bool, str]:
+def can_edit_assessment(
+    user: User | AnonymousUser, commission: Commission, assessment: Assessment | None = None
+) -> tuple[bool, str]:
     if not is_commissioned_evaluator(user, commission):
         return False, _("只有受托评估机构的人员可以填写评估报告。")
-    if assessment is not None and assessment.state != AssessmentState.DRAFT:
-        return False, _("评估报告已提交并锁定；如需更正，请申请更正并经国家审核人员同意。")
+    if assessment is not None and not ASSESSMENT.allows(assessment.state, "save"):
+        return False, ASSESSMENT.refusal(assessment.state, "save")
     return True, ""
 
 
-def can_request_reopen(user, assessment) -> tuple[bool, str]:
+def can_request_reopen(user: User | AnonymousUser, assessment: Assessment) -> tuple[bool, str]:
     if not is_commissioned_evaluator(user, assessment.commission):
         return False, _("只有受托评估机构的人员可以申请更正。")
-    if assessment.state != AssessmentState.SUBMITTED:
-        return False, _("只有已提交的评估报告可以申请更正。")
+    if not ASSESSMENT.allows(assessment.state, "request_reopen"):
+        return False, ASSESSMENT.refusal(assessment.state, "request_reopen")
     return True, ""
 
 
-def can_decide_reopen(user, assessment) -> tuple[bool, str]:
+def can_decide_reopen(user: User | AnonymousUser, assessment: Assessment) -> tuple[bool, str]:
     if not is_reviewer(user):
         return False, _("只有国家审核人员可以同意更正。")
-    if assessment.state != AssessmentState.REOPEN_REQUESTED:
-        return False, _("该评估报告没有待处理的更正申请。")
+    if not ASSESSMENT.allows(assessment.state, "approve_reopen"):
+        return False, ASSESSMENT.refusal(assessment.state, "approve_reopen")
     return True, ""
 
 
 # ---- scoring -----------------------------------------------------------------------------------
 
-def target_attainment(targets) -> Decimal | None:
+
+def target_attainment(targets: Iterable[Target]) -> Decimal | None:
     """Mean share of the planned change achieved over the task's targets, ×100 (two places).
     A target with no reported actual counts as 0; a task without targets has no value."""
     targets = list(targets)
     if not targets:
         return None
-    total = sum(Decimal(str(t.attainment)) if t.attainment is not None else Decimal(0) for t in targets)
+    total = sum(
+        (Decimal(str(t.attainment)) if t.attainment is not None else Decimal(0) for t in targets), Decimal(0)
+    )
     return (total * 100 / len(targets)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def weighted_score(scores: dict, weights: dict) -> Decimal | None:
+def weighted_score(scores: Mapping[str, Decimal | None], weights: Mapping[str, Decimal]) -> Decimal | None:
     """Σ score×weight / Σ weight, two places (half up); None until every indicator is scored."""
-    if any(scores.get(k) is None for k in weights):
+    given = {k: v for k, v in scores.items() if v is not None}
+    if any(k not in given for k in weights):
         return None
     total_weight = sum(weights.values())
     if not total_weight:
         return None
-    value = sum(Decimal(scores[k]) * Decimal(w) for k, w in weights.items()) / Decimal(total_weight)
+    value = sum(Decimal(given[k]) * Decimal(w) for k, w in weights.items()) / Decimal(total_weight)
     return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def grade_for(score: Decimal | None, scheme) -> str:
+def grade_for(score: Decimal | None, scheme: EvaluationScheme) -> str:
     if score is None:
         return ""
     if score >= scheme.cut_excellent:
@@ -136,7 +166,8 @@ def grade_for(score: Decimal | None, scheme) -> str:
 
 # ---- outcomes ----------------------------------------------------------------------------------
 
-def can_create_outcome(user, task) -> tuple[bool, str]:
+
+def can_create_outcome(user: User | AnonymousUser, task: Task) -> tuple[bool, str]:
     if not is_reviewer(user):
         return False, _("只有国家审核人员可以遴选可复制推广的改革成果。")
     assessment = getattr(task, "assessment", None)

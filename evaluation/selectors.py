@@ -1,84 +1,116 @@
 """Read querysets of stage 4, already filtered by permission."""
-from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from bidding.enums import TaskState
 from bidding.models import Milestone, ProgressReport, ReportAttachment, Target, Task
 from reform_portal.enums import OrgKind
-from reform_portal.models import Organization, Region
+from reform_portal.models import Organization, ReformCycle, Region, User
 
 from . import rules
 from .enums import GRADE_POINTS, AssessmentState, CommissionState, Grade, OutcomeState
 from .models import Assessment, Commission, Incentive, Outcome
 
+if TYPE_CHECKING:
+    # The through model Django creates for Commission.tasks (django-stubs gives it the same name).
+    from .models import Commission_tasks
+
 SUBMITTED = [AssessmentState.SUBMITTED, AssessmentState.REOPEN_REQUESTED]
 
 
-def evaluation_agencies():
+def evaluation_agencies() -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrgKind.EVALUATOR).select_related("region").order_by("name")
 
 
-def pending_tasks(cycle):
+def pending_tasks(cycle: ReformCycle) -> QuerySet[Task]:
     """Tasks in 待评估 with what the independence check needs."""
-    return (Task.objects.filter(cycle=cycle, state=TaskState.PENDING_EVALUATION)
-            .select_related("region", "entry").prefetch_related("entities")
-            .order_by("region__code", "entry__position"))
+    return (
+        Task.objects.filter(cycle=cycle, state=TaskState.PENDING_EVALUATION)
+        .select_related("region", "entry")
+        .prefetch_related("entities")
+        .order_by("region__code", "entry__position")
+    )
 
 
-def commissions_visible_to(user):
+def commissions_visible_to(user: User) -> QuerySet[Commission]:
     """Reviewers: every commission. Evaluators: those granted to their agency's group. Others: none."""
     if rules.is_reviewer(user):
         qs = Commission.objects.all()
     elif rules.is_evaluator(user):
-        qs = get_objects_for_user(user, rules.VIEW_COMMISSION, klass=Commission, accept_global_perms=False).filter(
-            agency_id=user.organization_id).exclude(state=CommissionState.WITHDRAWN)
+        qs = (
+            get_objects_for_user(user, rules.VIEW_COMMISSION, klass=Commission, accept_global_perms=False)
+            .filter(agency_id=user.organization_id)
+            .exclude(state=CommissionState.WITHDRAWN)
+        )
     else:
         return Commission.objects.none()
     return qs
 
 
-def commission_list(user, cycle):
-    tasks = Task.objects.select_related("region", "entry", "assessment").order_by("region__code",
-                                                                                 "entry__position")
-    return (commissions_visible_to(user).filter(cycle=cycle).select_related("agency", "created_by")
-            .prefetch_related(Prefetch("tasks", queryset=tasks))
-            .annotate(n_tasks=Count("tasks", distinct=True),
-                      n_done=Count("assessments", filter=Q(assessments__state__in=SUBMITTED), distinct=True)))
+def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
+    tasks = Task.objects.select_related("region", "entry", "assessment").order_by(
+        "region__code", "entry__position"
+    )
+    return (
+        commissions_visible_to(user)
+        .filter(cycle=cycle)
+        .select_related("agency", "created_by")
+        .prefetch_related(Prefetch("tasks", queryset=tasks))
+        .annotate(
+            n_tasks=Count("tasks", distinct=True),
+            n_done=Count("assessments", filter=Q(assessments__state__in=SUBMITTED), distinct=True),
+        )
+    )
 
 
-def commission_detail(user, pk):
+def commission_detail(user: User, pk: int) -> Commission | None:
     return commission_list_all(user).filter(pk=pk).first()
 
 
-def commission_list_all(user):
-    tasks = Task.objects.select_related("region", "entry", "assessment").order_by("region__code",
-                                                                                 "entry__position")
-    return (commissions_visible_to(user).select_related("agency", "created_by", "cycle")
-            .prefetch_related(Prefetch("tasks", queryset=tasks)))
+def commission_list_all(user: User) -> QuerySet[Commission]:
+    tasks = Task.objects.select_related("region", "entry", "assessment").order_by(
+        "region__code", "entry__position"
+    )
+    return (
+        commissions_visible_to(user)
+        .select_related("agency", "created_by", "cycle")
+        .prefetch_related(Prefetch("tasks", queryset=tasks))
+    )
 
 
-def tasks_visible_to(user):
+def tasks_visible_to(user: User) -> QuerySet[Task]:
     """Tasks the user may read in this app: reviewers every commissioned or pending task; evaluators
     only tasks in a commission to their agency."""
     if rules.is_reviewer(user):
-        return Task.objects.filter(state__in=[TaskState.PENDING_EVALUATION, TaskState.EVALUATING,
-                                              TaskState.EVALUATED])
+        return Task.objects.filter(
+            state__in=[TaskState.PENDING_EVALUATION, TaskState.EVALUATING, TaskState.EVALUATED]
+        )
     if rules.is_evaluator(user):
         return Task.objects.filter(commissions__in=commissions_visible_to(user)).distinct()
     return Task.objects.none()
 
 
-def assignments(user, cycle=None):
+def assignments(user: User, cycle: ReformCycle | None = None) -> list[dict[str, Any]]:
     """The evaluator's tasks, one row per (commission, task), with the assessment if any."""
     commissions = commissions_visible_to(user)
     if cycle is not None:
         commissions = commissions.filter(cycle=cycle)
     commissions = commissions.select_related("agency").prefetch_related(
-        Prefetch("tasks", queryset=Task.objects.select_related("region", "entry", "assessment")
-                 .order_by("region__code", "entry__position")))
+        Prefetch(
+            "tasks",
+            queryset=Task.objects.select_related("region", "entry", "assessment").order_by(
+                "region__code", "entry__position"
+            ),
+        )
+    )
     rows = []
     for commission in commissions.order_by("due_date", "pk"):
         for task in commission.tasks.all():
@@ -87,43 +119,72 @@ def assignments(user, cycle=None):
     return rows
 
 
-def assignment_links(user):
+def assignment_links(user: User) -> QuerySet[Commission_tasks]:
     """The evaluator's tasks as (commission, task) links with the assessment if any: a queryset to page through,
     ordered like ``assignments``."""
-    return (Commission.tasks.through.objects.filter(commission__in=commissions_visible_to(user))
-            .select_related("commission__agency", "task__region", "task__entry", "task__assessment")
-            .order_by("commission__due_date", "commission_id", "task__region__code", "task__entry__position", "pk"))
+    return (
+        Commission.tasks.through.objects.filter(commission__in=commissions_visible_to(user))
+        .select_related("commission__agency", "task__region", "task__entry", "task__assessment")
+        .order_by(
+            "commission__due_date", "commission_id", "task__region__code", "task__entry__position", "pk"
+        )
+    )
 
 
-def assignment_rows(links) -> list[dict]:
+def open_links(links: QuerySet[Commission_tasks]) -> QuerySet[Commission_tasks]:
+    """Of ``links`` (see ``assignment_links``), those whose assessment is still to be written or finished (no
+    assessment yet, or 填写中): the evaluator's 待提交."""
+    return links.filter(Q(task__assessment__isnull=True) | Q(task__assessment__state=AssessmentState.DRAFT))
+
+
+def assignment_rows(links: Iterable[Commission_tasks]) -> list[dict[str, Any]]:
     """Rows of the assignments page for ``links`` (one page of ``assignment_links``)."""
-    return [{"commission": link.commission, "task": link.task, "assessment": getattr(link.task, "assessment", None)}
-            for link in links]
+    return [
+        {
+            "commission": link.commission,
+            "task": link.task,
+            "assessment": getattr(link.task, "assessment", None),
+        }
+        for link in links
+    ]
 
 
-def task_dossier(user, pk):
+def task_dossier(user: User, pk: int) -> Task | None:
     """The task with its plan, targets, reports (with attachments) and summary, or None if not visible."""
     reports = ProgressReport.objects.select_related("submitted_by").prefetch_related(
         Prefetch("attachments", queryset=ReportAttachment.objects.order_by("pk")),
-        "actuals__target", "milestone_updates__milestone")
-    return (tasks_visible_to(user).select_related("region", "entry", "cycle", "awarded_by")
-            .prefetch_related("entities", Prefetch("milestones", queryset=Milestone.objects.order_by("due_date")),
-                              Prefetch("targets", queryset=Target.objects.order_by("pk")),
-                              Prefetch("reports", queryset=reports), "commissions__agency")
-            .filter(pk=pk).first())
+        "actuals__target",
+        "milestone_updates__milestone",
+    )
+    return (
+        tasks_visible_to(user)
+        .select_related("region", "entry", "cycle", "awarded_by")
+        .prefetch_related(
+            "entities",
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date")),
+            Prefetch("targets", queryset=Target.objects.order_by("pk")),
+            Prefetch("reports", queryset=reports),
+            "commissions__agency",
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
-def commission_of(user, task):
+def commission_of(user: User, task: Task) -> Commission | None:
     """The commission through which ``user`` reaches ``task`` (evaluators), else the task's latest one."""
     return commissions_visible_to(user).filter(tasks=task).select_related("agency").order_by("-pk").first()
 
 
-def report_attachment_for(user, pk):
-    return (ReportAttachment.objects.select_related("report__task")
-            .filter(report__task__in=tasks_visible_to(user), pk=pk).first())
+def report_attachment_for(user: User, pk: int) -> ReportAttachment | None:
+    return (
+        ReportAttachment.objects.select_related("report__task")
+        .filter(report__task__in=tasks_visible_to(user), pk=pk)
+        .first()
+    )
 
 
-def assessments_visible_to(user):
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
     if rules.is_reviewer(user):
         return Assessment.objects.all()
     if rules.is_evaluator(user):
@@ -131,15 +192,30 @@ def assessments_visible_to(user):
     return Assessment.objects.none()
 
 
-def assessment_detail(user, pk):
-    return (assessments_visible_to(user).select_related(
-        "task__region", "task__entry", "task__cycle", "commission__agency", "submitted_by", "reopen_requested_by")
-        .filter(pk=pk).first())
+def assessment_detail(user: User, pk: int) -> Assessment | None:
+    return (
+        assessments_visible_to(user)
+        .select_related(
+            "task__region",
+            "task__entry",
+            "task__cycle",
+            "commission__agency",
+            "submitted_by",
+            "reopen_requested_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
-def assessment_list(cycle, *, grade="", recommended=""):
-    qs = (Assessment.objects.filter(task__cycle=cycle)
-          .select_related("task__region", "task__entry", "commission__agency", "task__outcome"))
+def assessment_list(
+    cycle: ReformCycle, *, grade: str = "", recommended: str = "", state: str = ""
+) -> QuerySet[Assessment]:
+    qs = Assessment.objects.filter(task__cycle=cycle).select_related(
+        "task__region", "task__entry", "commission__agency", "task__outcome"
+    )
+    if state:
+        qs = qs.filter(state=state)
     if grade:
         qs = qs.filter(grade=grade)
     if recommended == "1":
@@ -149,11 +225,18 @@ def assessment_list(cycle, *, grade="", recommended=""):
 
 # ---- outcomes ----------------------------------------------------------------------------------
 
-def published_outcomes(*, q="", area="", region="", year=""):
+
+def published_outcomes(
+    *, q: str = "", area: str = "", region: str = "", year: int | str = ""
+) -> QuerySet[Outcome]:
     qs = Outcome.objects.filter(state=OutcomeState.PUBLISHED).select_related("region", "cycle")
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(problem_solved__icontains=q)
-                       | Q(how_to_replicate__icontains=q))
+        qs = qs.filter(
+            Q(title__icontains=q)
+            | Q(summary__icontains=q)
+            | Q(problem_solved__icontains=q)
+            | Q(how_to_replicate__icontains=q)
+        )
     if area:
         qs = qs.filter(area=area)
     if region:
@@ -163,20 +246,32 @@ def published_outcomes(*, q="", area="", region="", year=""):
     return qs.order_by("-published_at", "-pk")
 
 
-def outcome_list(cycle):
+def outcome_list(cycle: ReformCycle) -> QuerySet[Outcome]:
     return Outcome.objects.filter(cycle=cycle).select_related("region", "task__entry", "published_by")
 
 
-def outcome_candidates(cycle):
-    """Tasks whose submitted assessment recommends promotion and that have no outcome yet."""
-    return (Task.objects.filter(cycle=cycle, assessment__state__in=SUBMITTED,
-                                assessment__recommend_promotion=True, outcome__isnull=True)
-            .select_related("region", "entry", "assessment").order_by("region__code", "entry__position"))
+def outcome_candidates(cycle: ReformCycle | None) -> QuerySet[Task]:
+    """Tasks (of ``cycle``; of every year when None) whose submitted assessment recommends promotion and that have
+    no outcome yet: 待整理."""
+    tasks = Task.objects.all() if cycle is None else Task.objects.filter(cycle=cycle)
+    return (
+        tasks.filter(
+            assessment__state__in=SUBMITTED,
+            assessment__recommend_promotion=True,
+            outcome__isnull=True,
+        )
+        .select_related("region", "entry", "assessment")
+        .order_by("region__code", "entry__position")
+    )
 
 
-def incentive_list(cycle):
-    return (Incentive.objects.filter(cycle=cycle).order_by("-granted_at", "-pk").select_related("region", "organization", "granted_by")
-            .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("region", "entry"))))
+def incentive_list(cycle: ReformCycle) -> QuerySet[Incentive]:
+    return (
+        Incentive.objects.filter(cycle=cycle)
+        .order_by("-granted_at", "-pk")
+        .select_related("region", "organization", "granted_by")
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("region", "entry")))
+    )
 
 
 # ---- yearly results ----------------------------------------------------------------------------
@@ -184,16 +279,27 @@ def incentive_list(cycle):
 COMPLETED_GRADES = [Grade.EXCELLENT, Grade.GOOD, Grade.PASS]
 
 
-def ranking(cycle):
+def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
     """One row per region with tasks in the cycle:
     - tasks: tasks awarded; completed: tasks whose submitted assessment is 合格 or better;
     - evaluated: tasks with a submitted assessment; average grade over those (优秀=4 … 不合格=1);
     - outcomes: published outcomes from the region's tasks of this cycle.
     Ordered by completed, then average grade, then outcomes (all descending), then region code."""
-    per_region = defaultdict(lambda: {"tasks": 0, "completed": 0, "evaluated": 0, "points": 0, "outcomes": 0,
-                                      "grades": dict.fromkeys(Grade.values, 0)})
-    rows = (Task.objects.filter(cycle=cycle).values("region_id", "assessment__state", "assessment__grade")
-            .order_by())
+    per_region: defaultdict[int, dict[str, Any]] = defaultdict(
+        lambda: {
+            "tasks": 0,
+            "completed": 0,
+            "evaluated": 0,
+            "points": 0,
+            "outcomes": 0,
+            "grades": dict.fromkeys(Grade.values, 0),
+        }
+    )
+    rows = (
+        Task.objects.filter(cycle=cycle)
+        .values("region_id", "assessment__state", "assessment__grade")
+        .order_by()
+    )
     for row in rows:
         r = per_region[row["region_id"]]
         r["tasks"] += 1
@@ -204,24 +310,47 @@ def ranking(cycle):
             r["grades"][grade] += 1
             if grade in COMPLETED_GRADES:
                 r["completed"] += 1
-    for region_id, n in (Outcome.objects.filter(cycle=cycle, state=OutcomeState.PUBLISHED)
-                         .values_list("region_id").annotate(n=Count("pk")).order_by()):
+    for region_id, n in (
+        Outcome.objects.filter(cycle=cycle, state=OutcomeState.PUBLISHED)
+        .values_list("region_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         per_region[region_id]["outcomes"] = n
     regions = Region.objects.in_bulk(list(per_region))
     out = []
     for region_id, r in per_region.items():
-        avg = (Decimal(r["points"]) / r["evaluated"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if (
-            r["evaluated"]) else None
-        out.append({"region": regions[region_id], "tasks": r["tasks"], "completed": r["completed"],
-                    "evaluated": r["evaluated"], "average_grade": avg, "outcomes": r["outcomes"],
-                    "grades": r["grades"]})
+        avg = (
+            (Decimal(r["points"]) / r["evaluated"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if (r["evaluated"])
+            else None
+        )
+        out.append(
+            {
+                "region": regions[region_id],
+                "tasks": r["tasks"],
+                "completed": r["completed"],
+                "evaluated": r["evaluated"],
+                "average_grade": avg,
+                "outcomes": r["outcomes"],
+                "grades": r["grades"],
+            }
+        )
     out.sort(key=lambda x: (-x["completed"], -(x["average_grade"] or 0), -x["outcomes"], x["region"].code))
-    for i, row in enumerate(out, start=1):
-        row["rank"] = i
+    for i, placed in enumerate(out, start=1):
+        placed["rank"] = i
     return out
 
 
-def bar_chart(rows, *, key, label_width=90, bar_height=22, gap=6, width=560):
+def bar_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    label_width: int = 90,
+    bar_height: int = 22,
+    gap: int = 6,
+    width: int = 560,
+) -> dict[str, Any]:
     """A horizontal bar chart as plain numbers for an inline SVG (no JavaScript, no CDN)."""
     values = [float(row[key] or 0) for row in rows]
     top = max(values) if values and max(values) > 0 else 1
@@ -230,7 +359,21 @@ def bar_chart(rows, *, key, label_width=90, bar_height=22, gap=6, width=560):
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = i * (bar_height + gap)
         w = round(plot * value / top, 1)
-        bars.append({"label": row["region"].name, "value": row[key] if row[key] is not None else "—",
-                     "y": y, "text_y": y + bar_height * 0.7, "width": w, "value_x": label_width + w + 6})
-    return {"bars": bars, "width": width, "height": max(len(rows), 1) * (bar_height + gap),
-            "label_width": label_width, "label_x": label_width - 6, "bar_height": bar_height}
+        bars.append(
+            {
+                "label": row["region"].name,
+                "value": row[key] if row[key] is not None else "—",
+                "y": y,
+                "text_y": y + bar_height * 0.7,
+                "width": w,
+                "value_x": label_width + w + 6,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "height": max(len(rows), 1) * (bar_height + gap),
+        "label_width": label_width,
+        "label_x": label_width - 6,
+        "bar_height": bar_height,
+    }

@@ -16,8 +16,14 @@ urlpatterns = [
     path("assessments/", views.assessments, name="assessments"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/report/", views.assessment_report, name="assessment_report"),
-    path("assessments/<int:pk>/request-reopen/", views.assessment_request_reopen, name="assessment_request_reopen"),
-    path("assessments/<int:pk>/decide-reopen/", views.assessment_decide_reopen, name="assessment_decide_reopen"),
+    path(
+        "assessments/<int:pk>/request-reopen/",
+        views.assessment_request_reopen,
+        name="assessment_request_reopen",
+    ),
+    path(
+        "assessments/<int:pk>/decide-reopen/", views.assessment_decide_reopen, name="assessment_decide_reopen"
+    ),
     path("scheme/", views.scheme, name="scheme"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("outcomes/new/<int:task_pk>/", views.outcome_new, name="outcome_new"),

@@ -1,24 +1,29 @@
 """Pages of stage 4. Thin: look up through a permission-filtered selector (404 when not visible), check
 the rule, call a service, render. Reviewer-only pages answer 403 to other roles."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bidding.models import Task
+from reform_portal.actions import attempt, errors_onto_form
 from reform_portal.enums import Role
-from reform_portal.forms import add_revision_field, parse_id
+from reform_portal.exports import xlsx_response
+from reform_portal.forms import add_revision_field
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
-from reform_portal.services import current_cycle
 from reform_portal.uploads import clean_display_name
+from reform_portal.years import cycle_or_404, parse_year, selected_cycle, show_switch, with_year
 
 from . import exports, rules, selectors, services
-from .enums import INDICATORS, Grade, OutcomeState
+from . import open_items as oi
+from .enums import INDICATORS, AssessmentState, Grade, OutcomeState
 from .forms import (
     AssessmentForm,
     CommissionForm,
@@ -31,33 +36,25 @@ from .forms import (
 )
 from .models import Outcome
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+def _task_cycles():
+    """The years with tasks: the only ones this stage has anything to show for."""
+    return ReformCycle.objects.filter(pk__in=Task.objects.values("cycle"))
 
 
-def _cycle_or_404():
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
-    return cycle
+def _cycle_or_404(request, kinds=oi.REVIEWER_KINDS):
+    """The page's year: ``?year=``, else the earliest year with open items of ``kinds``, else the latest year with
+    tasks (else the latest year). A form posted without its year acts on the latest year, as before."""
+    cycle = selected_cycle(request, kinds=kinds, cycles=None if request.method == "POST" else _task_cycles())
+    return cycle or cycle_or_404(request, kinds=())
 
 
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                for message in error.messages:
-                    form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def _messages(request, exc):
-    for message in exc.messages:
-        messages.error(request, message)
+def _url(name, cycle, *args):
+    return with_year(reverse(name, args=args), cycle.year)
 
 
 # ---- commissions (reviewer) --------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -65,14 +62,20 @@ def commissions(request):
     """Reviewers: every commission of the cycle. Evaluators are sent to their own list."""
     if not rules.is_reviewer(request.user):
         if rules.is_evaluator(request.user):
-            return redirect("evaluation:assignments")
+            year = parse_year(request.GET.get("year"))
+            url = reverse("evaluation:assignments")
+            return redirect(with_year(url, year) if year else url)
         raise PermissionDenied
-    cycle = _cycle_or_404()
-    return render(request, "evaluation/commissions.html", {
-        "cycle": cycle,
-        "commissions": list(selectors.commission_list(request.user, cycle)),
-        "n_pending": selectors.pending_tasks(cycle).count(),
-    })
+    cycle = _cycle_or_404(request, (oi.COMMISSION,))
+    return render(
+        request,
+        "evaluation/commissions.html",
+        {
+            "cycle": cycle,
+            "commissions": list(selectors.commission_list(request.user, cycle)),
+            "n_pending": selectors.pending_tasks(cycle).count(),
+        },
+    )
 
 
 def _independence_matrix(tasks, agencies):
@@ -90,27 +93,40 @@ def _independence_matrix(tasks, agencies):
 
 @role_required(Role.NATIONAL_REVIEWER)
 def commission_new(request):
-    cycle = _cycle_or_404()
+    cycle = _cycle_or_404(request, (oi.COMMISSION,))
     form = CommissionForm(request.POST or None, cycle=cycle)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            commission = services.commission_create(cycle=cycle, agency=data["agency"], tasks=list(data["tasks"]),
-                                                    due_date=data["due_date"], terms=data["terms"], by=request.user)
+            commission = services.commission_create(
+                cycle=cycle,
+                agency=data["agency"],
+                tasks=list(data["tasks"]),
+                due_date=data["due_date"],
+                terms=data["terms"],
+                by=request.user,
+            )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto_form(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("已委托%(a)s评估%(n)s项任务。") % {
-                "a": commission.agency, "n": len(data["tasks"])})
+            messages.success(
+                request, _("已委托%(a)s评估%(n)s项任务。") % {"a": commission.agency, "n": len(data["tasks"])}
+            )
             return redirect("evaluation:commission_detail", pk=commission.pk)
     tasks = list(form.fields["tasks"].queryset)
     agencies = list(form.fields["agency"].queryset)
     rows = _independence_matrix(tasks, agencies)
     checkboxes = {str(cb.data["value"]): cb for cb in form["tasks"]}
-    rows = [dict(row, checkbox=checkboxes[str(row["task"].pk)]) for row in rows if str(row["task"].pk) in checkboxes]
-    return render(request, "evaluation/commission_form.html", {"cycle": cycle, "form": form, "task_rows": rows})
+    rows = [
+        dict(row, checkbox=checkboxes[str(row["task"].pk)])
+        for row in rows
+        if str(row["task"].pk) in checkboxes
+    ]
+    return render(
+        request, "evaluation/commission_form.html", {"cycle": cycle, "form": form, "task_rows": rows}
+    )
 
 
 @login_required
@@ -122,12 +138,25 @@ def commission_detail(request, pk):
     return _commission_page(request, commission, CommissionWithdrawForm())
 
 
+def _list_of(request):
+    """Where an object's year switch leads: the reviewers' commissions, the evaluator's assignments."""
+    return reverse("evaluation:commissions" if rules.is_reviewer(request.user) else "evaluation:assignments")
+
+
 def _commission_page(request, commission, withdraw_form, status=200):
-    return render(request, "evaluation/commission_detail.html", {
-        "commission": commission, "tasks": list(commission.tasks.all()),
-        "is_reviewer": rules.is_reviewer(request.user),
-        "can_withdraw": rules.can_withdraw_commission(request.user, commission)[0], "withdraw_form": withdraw_form,
-    }, status=status)
+    show_switch(request, commission.cycle, url=_list_of(request), cycles=_task_cycles())
+    return render(
+        request,
+        "evaluation/commission_detail.html",
+        {
+            "commission": commission,
+            "tasks": list(commission.tasks.all()),
+            "is_reviewer": rules.is_reviewer(request.user),
+            "can_withdraw": rules.can_withdraw_commission(request.user, commission)[0],
+            "withdraw_form": withdraw_form,
+        },
+        status=status,
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -141,30 +170,46 @@ def commission_withdraw(request, pk):
         raise PermissionDenied(reason)
     form = CommissionWithdrawForm(request.POST)
     if form.is_valid():
-        try:
-            services.commission_withdraw(commission=commission, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("已撤回委托，相关任务恢复为待评估，可重新委托。"))
+        ok, _commission = attempt(
+            request,
+            lambda: services.commission_withdraw(
+                commission=commission, reason=form.cleaned_data["reason"], by=request.user
+            ),
+            success=_("已撤回委托，相关任务恢复为待评估，可重新委托。"),
+            form=form,
+        )
+        if ok:
             return redirect("evaluation:commission_detail", pk=commission.pk)
     return _commission_page(request, commission, form)
 
 
 # ---- evaluator ---------------------------------------------------------------------------------
 
+
 @role_required(Role.EVALUATOR)
 @require_GET
 def assignments(request):
-    page, query = paginate(request, selectors.assignment_links(request.user))
-    return render(request, "evaluation/assignments.html", {
-        "page": page, "query": query, "rows": selectors.assignment_rows(page.object_list)})
+    cycle = _cycle_or_404(request, (oi.ASSESSMENT,))
+    links = selectors.assignment_links(request.user).filter(commission__cycle=cycle)
+    page, query = paginate(request, links)
+    return render(
+        request,
+        "evaluation/assignments.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "rows": selectors.assignment_rows(page.object_list),
+            "n_open": selectors.open_links(links).count(),
+        },
+    )
 
 
-def _task_or_404(user, pk):
-    task = selectors.task_dossier(user, pk)
+def _task_or_404(request, pk):
+    task = selectors.task_dossier(request.user, pk)
     if task is None:
         raise Http404
+    show_switch(request, task.cycle, url=_list_of(request), cycles=_task_cycles())
     return task
 
 
@@ -172,24 +217,32 @@ def _task_or_404(user, pk):
 @require_GET
 def task_detail(request, pk):
     """The dossier an evaluator works from: plan, targets, progress reports, summary, attachments."""
-    task = _task_or_404(request.user, pk)
+    task = _task_or_404(request, pk)
     targets = list(task.targets.all())
     assessment = getattr(task, "assessment", None)
     commission = selectors.commission_of(request.user, task)
     can_edit = commission is not None and rules.can_edit_assessment(request.user, commission, assessment)[0]
-    return render(request, "evaluation/task_detail.html", {
-        "task": task, "targets": targets, "attainment": rules.target_attainment(targets),
-        "assessment": assessment, "commission": commission, "can_edit": can_edit,
-    })
+    return render(
+        request,
+        "evaluation/task_detail.html",
+        {
+            "task": task,
+            "targets": targets,
+            "attainment": rules.target_attainment(targets),
+            "assessment": assessment,
+            "commission": commission,
+            "can_edit": can_edit,
+        },
+    )
 
 
 @login_required
 @require_GET
 def task_export(request, pk):
-    task = _task_or_404(request.user, pk)
-    response = HttpResponse(exports.task_workbook(task), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="task-{task.pk}.xlsx"'
-    return response
+    task = _task_or_404(request, pk)
+    return xlsx_response(
+        exports.task_workbook(task), f"揭榜任务{task.pk}评估档案.xlsx", fallback=f"task-{task.pk}.xlsx"
+    )
 
 
 @login_required
@@ -198,12 +251,14 @@ def report_attachment(request, pk):
     att = selectors.report_attachment_for(request.user, pk)
     if att is None:
         raise Http404
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name))
+    return FileResponse(
+        att.file.open("rb"), as_attachment=True, filename=clean_display_name(att.original_name)
+    )
 
 
 @login_required
 def assessment_edit(request, pk):
-    task = _task_or_404(request.user, pk)
+    task = _task_or_404(request, pk)
     commission = selectors.commission_of(request.user, task)
     assessment = getattr(task, "assessment", None)
     if commission is None:
@@ -218,14 +273,27 @@ def assessment_edit(request, pk):
     add_revision_field(form, assessment.revision if assessment else 0)
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in AssessmentForm.Meta.fields}
+        saved = None
         try:
-            saved = services.assessment_save(commission=commission, task=task, values=values,
-                                             upload=form.cleaned_data.get("report_file"), by=request.user,
-                                             revision=form.cleaned_data["revision"])
+            saved = services.assessment_save(
+                commission=commission,
+                task=task,
+                values=values,
+                upload=form.cleaned_data.get("report_file"),
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+            )
             if "submit" in request.POST:
                 services.assessment_submit(assessment=saved, by=request.user)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            if saved is not None:
+                # The draft was saved and only submitting it was refused: the page now edits the saved version
+                # (else her next save would be refused as someone else's change — her own).
+                assessment = saved
+                data = form.data.copy()
+                data["revision"] = str(saved.revision)
+                form.data = data
+            errors_onto_form(form, exc)
         else:
             if "submit" in request.POST:
                 messages.success(request, _("评估报告已提交。"))
@@ -233,57 +301,86 @@ def assessment_edit(request, pk):
             messages.success(request, _("评估报告已保存（尚未提交）。"))
             return redirect("evaluation:assessment_edit", pk=task.pk)
     scheme = services.scheme_for(task.cycle)
-    return render(request, "evaluation/assessment_form.html", {
-        "task": task, "form": form, "assessment": assessment, "computed": computed, "targets": targets,
-        "scheme": scheme, "commission": commission,
-        "problems": services.submission_problems(assessment) if assessment else [],
-    })
+    return render(
+        request,
+        "evaluation/assessment_form.html",
+        {
+            "task": task,
+            "form": form,
+            "assessment": assessment,
+            "computed": computed,
+            "targets": targets,
+            "scheme": scheme,
+            "commission": commission,
+            "problems": services.submission_problems(assessment) if assessment else [],
+        },
+    )
 
 
-def _assessment_or_404(user, pk):
-    assessment = selectors.assessment_detail(user, pk)
+def _assessment_or_404(request, pk):
+    assessment = selectors.assessment_detail(request.user, pk)
     if assessment is None:
         raise Http404
+    show_switch(
+        request,
+        assessment.task.cycle,
+        url=reverse("evaluation:assessments") if rules.is_reviewer(request.user) else _list_of(request),
+        cycles=_task_cycles(),
+    )
     return assessment
 
 
 @login_required
 @require_GET
 def assessment_detail(request, pk):
-    assessment = _assessment_or_404(request.user, pk)
+    assessment = _assessment_or_404(request, pk)
     scheme = services.scheme_for(assessment.task.cycle)
     weights = scheme.weights()
     scores = assessment.scores()
-    indicators = [{"key": k, "label": label, "score": scores[k], "weight": weights[k]} for k, label in INDICATORS]
+    indicators = [
+        {"key": k, "label": label, "score": scores[k], "weight": weights[k]} for k, label in INDICATORS
+    ]
     # One record per submitted version: written by ``assessment_submit`` (its change reason says so).
-    versions = (assessment.history.filter(history_change_reason__startswith="提交评估报告")
-                .select_related("history_user").order_by("-history_date"))
-    return render(request, "evaluation/assessment_detail.html", {
-        "assessment": assessment, "indicators": indicators, "scheme": scheme,
-        "versions": list(versions),
-        "history": assessment.history.select_related("history_user").order_by("-history_date")[:50],
-        "can_request_reopen": rules.can_request_reopen(request.user, assessment)[0],
-        "can_decide_reopen": rules.can_decide_reopen(request.user, assessment)[0],
-        "can_edit": rules.can_edit_assessment(request.user, assessment.commission, assessment)[0],
-        "can_promote": rules.can_create_outcome(request.user, assessment.task)[0],
-        "reopen_form": ReopenRequestForm(),
-    })
+    versions = (
+        assessment.history.filter(history_change_reason__startswith="提交评估报告")
+        .select_related("history_user")
+        .order_by("-history_date")
+    )
+    return render(
+        request,
+        "evaluation/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "indicators": indicators,
+            "scheme": scheme,
+            "versions": list(versions),
+            "history": assessment.history.select_related("history_user").order_by("-history_date")[:50],
+            "can_request_reopen": rules.can_request_reopen(request.user, assessment)[0],
+            "can_decide_reopen": rules.can_decide_reopen(request.user, assessment)[0],
+            "can_edit": rules.can_edit_assessment(request.user, assessment.commission, assessment)[0],
+            "can_promote": rules.can_create_outcome(request.user, assessment.task)[0],
+            "reopen_form": ReopenRequestForm(),
+        },
+    )
 
 
 @login_required
 @require_GET
 def assessment_report(request, pk):
-    assessment = _assessment_or_404(request.user, pk)
+    assessment = _assessment_or_404(request, pk)
     if not assessment.report:
         raise Http404
-    return FileResponse(assessment.report.open("rb"), as_attachment=True,
-                        filename=clean_display_name(assessment.report_name or "report.pdf"))
+    return FileResponse(
+        assessment.report.open("rb"),
+        as_attachment=True,
+        filename=clean_display_name(assessment.report_name or "report.pdf"),
+    )
 
 
 @login_required
 @require_POST
 def assessment_request_reopen(request, pk):
-    assessment = _assessment_or_404(request.user, pk)
+    assessment = _assessment_or_404(request, pk)
     if not rules.is_commissioned_evaluator(request.user, assessment.commission):
         # who may ask is checked before the form, so nobody else learns anything from its errors
         raise PermissionDenied(_("只有受托评估机构的人员可以申请更正。"))
@@ -292,20 +389,20 @@ def assessment_request_reopen(request, pk):
         for error in form.errors.get("reason", []):
             messages.error(request, error)
         return redirect("evaluation:assessment_detail", pk=assessment.pk)
-    try:
-        services.assessment_request_reopen(assessment=assessment, reason=form.cleaned_data["reason"],
-                                           by=request.user)
-    except ValidationError as exc:
-        _messages(request, exc)
-    else:
-        messages.success(request, _("更正申请已提交，待国家审核人员同意。"))
+    attempt(
+        request,
+        lambda: services.assessment_request_reopen(
+            assessment=assessment, reason=form.cleaned_data["reason"], by=request.user
+        ),
+        success=_("更正申请已提交，待国家审核人员同意。"),
+    )
     return redirect("evaluation:assessment_detail", pk=assessment.pk)
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_POST
 def assessment_decide_reopen(request, pk):
-    assessment = _assessment_or_404(request.user, pk)
+    assessment = _assessment_or_404(request, pk)
     approve = request.POST.get("decision") == "approve"
     services.assessment_decide_reopen(assessment=assessment, approve=approve, by=request.user)
     messages.success(request, _("已同意更正，评估机构可修改后重新提交。") if approve else _("已不同意更正。"))
@@ -314,93 +411,126 @@ def assessment_decide_reopen(request, pk):
 
 # ---- reviewer: assessments, scheme --------------------------------------------------------------
 
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def assessments(request):
-    cycle = _cycle_or_404()
+    cycle = _cycle_or_404(request, (oi.REOPEN, oi.OUTCOME))
     grade = request.GET.get("grade", "")
     grade = grade if grade in Grade.values else ""
     recommended = "1" if request.GET.get("recommended") == "1" else ""
-    page, query = paginate(request, selectors.assessment_list(cycle, grade=grade, recommended=recommended))
-    return render(request, "evaluation/assessments.html", {
-        "cycle": cycle, "page": page, "query": query, "assessments": page.object_list,
-        "grades": Grade.choices, "grade": grade, "recommended": recommended,
-    })
+    state = request.GET.get("state", "")
+    state = state if state in AssessmentState.values else ""
+    page, query = paginate(
+        request, selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state)
+    )
+    return render(
+        request,
+        "evaluation/assessments.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "query": query,
+            "assessments": page.object_list,
+            "grades": Grade.choices,
+            "grade": grade,
+            "recommended": recommended,
+            "state": state,
+            "states": AssessmentState.choices,
+            "n_reopen": selectors.assessment_list(cycle, state=AssessmentState.REOPEN_REQUESTED).count(),
+        },
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 def scheme(request):
-    cycle = _cycle_or_404()
+    cycle = _cycle_or_404(request)
     current = services.scheme_for(cycle)
     form = SchemeForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.scheme_update(cycle=cycle, values=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("评估权重和等次分数线已保存。"))
-            return redirect("evaluation:scheme")
+        ok, _scheme = attempt(
+            request,
+            lambda: services.scheme_update(cycle=cycle, values=form.cleaned_data, by=request.user),
+            success=_("评估权重和等次分数线已保存。"),
+            form=form,
+        )
+        if ok:
+            return redirect(_url("evaluation:scheme", cycle))
     return render(request, "evaluation/scheme.html", {"cycle": cycle, "form": form})
 
 
 # ---- outcomes ----------------------------------------------------------------------------------
 
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def outcomes(request):
-    cycle = _cycle_or_404()
-    return render(request, "evaluation/outcomes.html", {
-        "cycle": cycle, "outcomes": list(selectors.outcome_list(cycle)),
-        "candidates": list(selectors.outcome_candidates(cycle)),
-    })
+    cycle = _cycle_or_404(request, (oi.OUTCOME,))
+    return render(
+        request,
+        "evaluation/outcomes.html",
+        {
+            "cycle": cycle,
+            "outcomes": list(selectors.outcome_list(cycle)),
+            "candidates": list(selectors.outcome_candidates(cycle)),
+        },
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 def outcome_new(request, task_pk):
-    task = get_object_or_404(Task.objects.select_related("region", "entry", "cycle", "assessment"), pk=task_pk)
+    task = get_object_or_404(
+        Task.objects.select_related("region", "entry", "cycle", "assessment"), pk=task_pk
+    )
     allowed, reason = rules.can_create_outcome(request.user, task)
     if not allowed:
         raise PermissionDenied(reason)
+    show_switch(request, task.cycle, url=reverse("evaluation:outcomes"), cycles=_task_cycles())
     initial = {"title": task.entry.title, "summary": task.summary_replicable, "applicable_scope": ""}
     form = OutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         outcome = services.outcome_create(task=task, values=form.cleaned_data, by=request.user)
         messages.success(request, _("改革成果“%(t)s”已保存，尚未发布。") % {"t": outcome.title})
-        return redirect("evaluation:outcomes")
+        return redirect(_url("evaluation:outcomes", task.cycle))
     return render(request, "evaluation/outcome_form.html", {"task": task, "form": form, "outcome": None})
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 def outcome_edit(request, pk):
-    outcome = get_object_or_404(Outcome.objects.select_related("task__region", "task__entry", "task__assessment"),
-                                pk=pk)
+    outcome = get_object_or_404(
+        Outcome.objects.select_related("cycle", "task__region", "task__entry", "task__assessment"), pk=pk
+    )
+    show_switch(request, outcome.cycle, url=reverse("evaluation:outcomes"), cycles=_task_cycles())
     form = OutcomeForm(request.POST or None, instance=outcome)
     add_revision_field(form, outcome.revision)
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "revision"}
-        try:
-            services.outcome_update(outcome=outcome, values=values, by=request.user,
-                                    revision=form.cleaned_data["revision"])
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("改革成果已保存。"))
-            return redirect("evaluation:outcomes")
-    return render(request, "evaluation/outcome_form.html", {"task": outcome.task, "form": form, "outcome": outcome})
+        ok, _outcome = attempt(
+            request,
+            lambda: services.outcome_update(
+                outcome=outcome, values=values, by=request.user, revision=form.cleaned_data["revision"]
+            ),
+            success=_("改革成果已保存。"),
+            form=form,
+        )
+        if ok:
+            return redirect(_url("evaluation:outcomes", outcome.cycle))
+    return render(
+        request, "evaluation/outcome_form.html", {"task": outcome.task, "form": form, "outcome": outcome}
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_POST
 def outcome_publish(request, pk):
-    outcome = get_object_or_404(Outcome, pk=pk)
+    outcome = get_object_or_404(Outcome.objects.select_related("cycle"), pk=pk)
     if request.POST.get("action") == "unpublish":
         services.outcome_unpublish(outcome=outcome, by=request.user)
         messages.success(request, _("已从改革成果库撤回。"))
     else:
         services.outcome_publish(outcome=outcome, by=request.user)
         messages.success(request, _("已发布到改革成果库。"))
-    return redirect("evaluation:outcomes")
+    return redirect(_url("evaluation:outcomes", outcome.cycle))
 
 
 @require_GET
@@ -410,61 +540,92 @@ def library(request):
     filters = {}
     if form.is_valid():
         filters = {k: (v if v is not None else "") for k, v in form.cleaned_data.items()}
-    years = (ReformCycle.objects.filter(outcomes__state=OutcomeState.PUBLISHED).values_list("year", flat=True)
-             .distinct().order_by("-year"))
+    years = (
+        ReformCycle.objects.filter(outcomes__state=OutcomeState.PUBLISHED)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
     page, query = paginate(request, selectors.published_outcomes(**filters))
-    return render(request, "evaluation/library.html", {
-        "form": form, "page": page, "query": query, "outcomes": page.object_list, "years": list(years),
-    })
+    return render(
+        request,
+        "evaluation/library.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "outcomes": page.object_list,
+            "years": list(years),
+        },
+    )
 
 
 @require_GET
 def library_detail(request, pk):
-    outcome = get_object_or_404(Outcome.objects.select_related("region", "cycle", "task__entry"),
-                                pk=pk, state=OutcomeState.PUBLISHED)
+    outcome = get_object_or_404(
+        Outcome.objects.select_related("region", "cycle", "task__entry"), pk=pk, state=OutcomeState.PUBLISHED
+    )
     return render(request, "evaluation/library_detail.html", {"outcome": outcome})
 
 
 # ---- incentives --------------------------------------------------------------------------------
 
+
 @role_required(Role.NATIONAL_REVIEWER)
 def incentives(request):
-    cycle = _cycle_or_404()
+    cycle = _cycle_or_404(request, (oi.OUTCOME,))
     form = IncentiveForm(request.POST or None, cycle=cycle)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.incentive_create(cycle=cycle, kind=data["kind"], reason=data["reason"], region=data["region"],
-                                      organization=data["organization"], tasks=list(data["tasks"]),
-                                      by=request.user)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("激励已登记。"))
-            return redirect("evaluation:incentives")
+        ok, _incentive = attempt(
+            request,
+            lambda: services.incentive_create(
+                cycle=cycle,
+                kind=data["kind"],
+                reason=data["reason"],
+                region=data["region"],
+                organization=data["organization"],
+                tasks=list(data["tasks"]),
+                by=request.user,
+            ),
+            success=_("激励已登记。"),
+            form=form,
+        )
+        if ok:
+            return redirect(_url("evaluation:incentives", cycle))
     page, query = paginate(request, selectors.incentive_list(cycle))
-    return render(request, "evaluation/incentives.html", {
-        "cycle": cycle, "form": form, "page": page, "query": query, "incentives": page.object_list,
-    })
+    return render(
+        request,
+        "evaluation/incentives.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "page": page,
+            "query": query,
+            "incentives": page.object_list,
+        },
+    )
 
 
 # ---- yearly results ----------------------------------------------------------------------------
 
+
 def _results_cycle(request):
-    year = parse_id(request.GET.get("year"))
-    if year is not None:
-        return get_object_or_404(ReformCycle, year=year)
-    return _cycle_or_404()
+    """``?year=``, else the latest year with tasks (results are not anyone's open item)."""
+    return _cycle_or_404(request, ())
 
 
 def _results_context(cycle):
     rows = selectors.ranking(cycle)
     return {
-        "cycle": cycle, "rows": rows, "cycles": list(ReformCycle.objects.order_by("-year")),
+        "cycle": cycle,
+        "rows": rows,
         "charts": [
             {"title": _("完成任务数"), "chart": selectors.bar_chart(rows, key="completed")},
-            {"title": _("平均评估等次（优秀=4，良好=3，合格=2，不合格=1）"),
-             "chart": selectors.bar_chart(rows, key="average_grade")},
+            {
+                "title": _("平均评估等次（优秀=4，良好=3，合格=2，不合格=1）"),
+                "chart": selectors.bar_chart(rows, key="average_grade"),
+            },
             {"title": _("已推广改革成果数"), "chart": selectors.bar_chart(rows, key="outcomes")},
         ],
     }
@@ -480,9 +641,11 @@ def results(request):
 @require_GET
 def results_export(request):
     cycle = _results_cycle(request)
-    response = HttpResponse(exports.results_workbook(cycle, selectors.ranking(cycle)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="results-{cycle.year}.xlsx"'
-    return response
+    return xlsx_response(
+        exports.results_workbook(cycle, selectors.ranking(cycle)),
+        f"{cycle.year}年度评估结果.xlsx",
+        fallback=f"results-{cycle.year}.xlsx",
+    )
 
 
 @require_GET

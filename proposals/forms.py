@@ -2,16 +2,16 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from reform_portal.enums import OrgKind
 from reform_portal.forms import (
     CleanTextMixin,
     ModelMultipleChoiceField,
     validate_phone,
     validate_plausible_date,
 )
-from reform_portal.models import Organization
-from reform_portal.uploads import validate_upload
+from reform_portal.selectors import entity_library
+from reform_portal.uploads import ATTACHMENT_LABEL, validate_upload
 
 from .models import MeasureProposal, ProposalBook
 from .services import PROPOSAL_FIELDS
@@ -38,7 +38,9 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
         widgets = {
             "pain_points": forms.Textarea(attrs={"rows": 4}),
             "content": forms.Textarea(attrs={"rows": 6}),
-            "steps": forms.Textarea(attrs={"rows": 5, "placeholder": "例：2027年6月前出台实施办法；2027年12月前完成首批试点……"}),
+            "steps": forms.Textarea(
+                attrs={"rows": 5, "placeholder": "例：2027年6月前出台实施办法；2027年12月前完成首批试点……"}
+            ),
             "new_entities": forms.Textarea(attrs={"rows": 2}),
             "entities": forms.CheckboxSelectMultiple,
         }
@@ -46,9 +48,7 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entities"].queryset = Organization.objects.filter(
-            region=region, kind__in=OrgKind.implementing()
-        ).order_by("kind", "name")
+        self.fields["entities"].queryset = entity_library(region.pk if region is not None else None)
         self.fields["entities"].required = False
         self.fields["title"].help_text = _("不超过60个字")
         if self.instance.pk:
@@ -62,17 +62,21 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if (data.get("authority_level") == "national" and "coordination_departments" in data
-                and not data["coordination_departments"].strip()):
+        if (
+            data.get("authority_level") == "national"
+            and "coordination_departments" in data
+            and not data["coordination_departments"].strip()
+        ):
             self.add_error("coordination_departments", _("需国家层面协调的举措，请填写需协调的国家部门。"))
         return data
 
 
 class ResultForm(CleanTextMixin, forms.Form):
     indicator = forms.CharField(label=_("指标"), max_length=100, required=False)
-    unit = forms.CharField(label=_("单位"), max_length=20, required=False)
-    target = forms.DecimalField(label=_("目标值"), max_digits=14, decimal_places=2, required=False,
-                                min_value=Decimal("0"))
+    unit = forms.CharField(label=pgettext_lazy("计量", "单位"), max_length=20, required=False)
+    target = forms.DecimalField(
+        label=_("目标值"), max_digits=14, decimal_places=2, required=False, min_value=Decimal("0")
+    )
 
     def clean(self):
         data = super().clean()
@@ -90,7 +94,7 @@ def results_from(formset):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("附件（PDF、DOCX、XLSX、PNG、JPG）"))
+    file = forms.FileField(label=ATTACHMENT_LABEL)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -103,6 +107,9 @@ class ReturnForm(CleanTextMixin, forms.Form):
 
 
 class ExtensionForm(CleanTextMixin, forms.Form):
-    until = forms.DateField(label=_("延长至"), widget=forms.DateInput(attrs={"type": "date"}),
-                            validators=[validate_plausible_date])
+    until = forms.DateField(
+        label=_("延长至"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_plausible_date],
+    )
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)

@@ -1,4 +1,5 @@
 """Dashboard panel: the region's 建议书 at a glance; for reviewers, the reporting count."""
+
 from django.db.models import Count
 
 from reform_portal.enums import Role
@@ -9,13 +10,20 @@ from .models import ProposalBook
 
 def book_panel(*, user, cycle, stage):
     if user.has_role(Role.REGIONAL_STAFF) and user.region_id:
-        book = (ProposalBook.objects.filter(cycle=cycle, region_id=user.region_id)
-                .select_related("drc_signed_by", "std_signed_by", "cycle")
-                .annotate(n=Count("proposals")).first())
+        book = (
+            ProposalBook.objects.filter(cycle=cycle, region_id=user.region_id)
+            .select_related("drc_signed_by", "scitech_signed_by", "cycle")
+            .annotate(n=Count("proposals"))
+            .first()
+        )
         return {"template": "proposals/panel_region.html", "book": book, "cycle": cycle}
     if user.has_role(Role.NATIONAL_REVIEWER):
         counts = dict(ProposalBook.objects.filter(cycle=cycle).values_list("state").annotate(n=Count("pk")))
-        return {"template": "proposals/panel_reviewer.html", "cycle": cycle,
-                "submitted": counts.get(BookState.SUBMITTED, 0), "returned": counts.get(BookState.RETURNED, 0),
-                "draft": counts.get(BookState.DRAFT, 0)}
+        return {
+            "template": "proposals/panel_reviewer.html",
+            "cycle": cycle,
+            "submitted": counts.get(BookState.SUBMITTED, 0),
+            "returned": counts.get(BookState.RETURNED, 0),
+            "draft": counts.get(BookState.DRAFT, 0),
+        }
     return None

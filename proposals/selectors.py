@@ -1,16 +1,19 @@
 """Read querysets for 建议书, already filtered by permission."""
-from django.db.models import Count, Prefetch
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from reform_portal.enums import Role
-from reform_portal.models import Region
+from reform_portal.enums import Role, Stage
+from reform_portal.models import DeadlineExtension, ReformCycle, Region, User
 
 from . import rules
 from .enums import BookState
 from .models import MeasureProposal, ProposalBook
 
 
-def books_visible_to(user):
+def books_visible_to(user: User) -> QuerySet[ProposalBook]:
     """Regional staff: their region's books (guardian grants). National reviewers: every book once it
     has been submitted (a draft is the region's own work until it is reported)."""
     if user.has_role(Role.NATIONAL_REVIEWER):
@@ -18,21 +21,21 @@ def books_visible_to(user):
     return get_objects_for_user(user, rules.VIEW, klass=ProposalBook, accept_global_perms=False)
 
 
-def book_detail(user, pk):
+def book_detail(user: User, pk: int) -> ProposalBook | None:
     """The book with everything its page shows, or None when the user may not see it."""
     proposals = MeasureProposal.objects.prefetch_related("entities", "results", "attachments").order_by(
         "position", "pk"
     )
     return (
         books_visible_to(user)
-        .select_related("cycle", "region", "drc_signed_by", "std_signed_by", "submitted_by")
+        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
         .prefetch_related(Prefetch("proposals", queryset=proposals))
         .filter(pk=pk)
         .first()
     )
 
 
-def proposal_for(user, pk):
+def proposal_for(user: User, pk: int) -> MeasureProposal | None:
     """A proposal the user may see (through its book), or None."""
     return (
         MeasureProposal.objects.select_related("book__cycle", "book__region")
@@ -41,7 +44,7 @@ def proposal_for(user, pk):
     )
 
 
-def inbox_rows(cycle, *, state="", area=""):
+def inbox_rows(cycle: ReformCycle, *, state: str = "", area: str = "") -> list[dict[str, Any]]:
     """One row per active region: its book (or None) with counts; for national reviewers."""
     books = (
         ProposalBook.objects.filter(cycle=cycle)
@@ -51,6 +54,8 @@ def inbox_rows(cycle, *, state="", area=""):
     if area:
         books = books.filter(pk__in=MeasureProposal.objects.filter(area=area).values("book"))
     by_region = {b.region_id: b for b in books}
+    # The extensions granted for 建议书 (one query): the reviewers see who may still file after the deadline.
+    extensions = {e.region_id: e for e in DeadlineExtension.objects.filter(cycle=cycle, stage=Stage.PROPOSAL)}
     rows = []
     for region in Region.objects.filter(active=True).order_by("code"):
         book = by_region.get(region.pk)
@@ -59,5 +64,23 @@ def inbox_rows(cycle, *, state="", area=""):
             continue
         if area and book is None:
             continue
-        rows.append({"region": region, "book": book, "status": status})
+        rows.append(
+            {"region": region, "book": book, "status": status, "extension": extensions.get(region.pk)}
+        )
     return rows
+
+
+def typed_entity_names(region_id: int) -> list[tuple[str, str]]:
+    """The 新增实施主体 typed in the region's 建议书 (one name a line), with where: the library page offers them."""
+    rows = (
+        MeasureProposal.objects.filter(book__region_id=region_id)
+        .exclude(new_entities="")
+        .select_related("book__cycle")
+        .order_by("-book__cycle__year", "position", "pk")
+    )
+    return [
+        (line.strip(), f"{p.book.cycle.year}年度建议书：{p.title}")
+        for p in rows
+        for line in p.new_entities.splitlines()
+        if line.strip()
+    ]

@@ -1,19 +1,23 @@
 """Pages of stage 1. Thin: look up through a permission-filtered selector (404 when not visible),
 check the rule, call a service, render."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import Role, Stage
-from reform_portal.forms import parse_id
+from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.models import Region
 from reform_portal.permissions import role_required
-from reform_portal.services import current_cycle, days_left, deadline_for, extension_grant, last_day_of
+from reform_portal.services import days_left, deadline_for, extension_grant, is_before_deadline, last_day_of
 from reform_portal.uploads import clean_display_name
+from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 
 from . import rules, selectors, services
 from .enums import BookState, ReformArea
@@ -26,7 +30,8 @@ from .forms import (
     ReturnForm,
     results_from,
 )
-from .models import ProposalAttachment
+from .models import ProposalAttachment, ProposalBook
+from .open_items import OPEN_KINDS
 
 
 def _book_or_404(user, pk):
@@ -36,22 +41,23 @@ def _book_or_404(user, pk):
     return book
 
 
-def _errors(request, exc):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 @role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER)
 @require_GET
 def my_book(request):
-    """本年度建议书: the region's book for the current cycle, created on first visit."""
+    """本年度建议书: the region's book of the year (``?year=``; by default the earliest year in which it waits for the
+    region), created on the first visit while the region may still report."""
     if request.user.has_role(Role.NATIONAL_REVIEWER) and not request.user.has_role(Role.REGIONAL_STAFF):
-        return redirect("proposals:inbox")
-    cycle = current_cycle()
+        year = parse_year(request.GET.get("year"))
+        return redirect(with_year(reverse("proposals:inbox"), year) if year else reverse("proposals:inbox"))
     region = request.user.region
-    if cycle is None or region is None:
+    if region is None:
         raise Http404
-    book = services.book_get_or_create(cycle=cycle, region=region, by=request.user)
+    cycle = cycle_or_404(request, kinds=OPEN_KINDS)
+    book = ProposalBook.objects.filter(cycle=cycle, region=region).first()
+    if book is None:
+        if not is_before_deadline(cycle, region, Stage.PROPOSAL):
+            return render(request, "proposals/no_book.html", {"cycle": cycle, "region": region})
+        book = services.book_get_or_create(cycle=cycle, region=region, by=request.user)
     return redirect("proposals:book_detail", pk=book.pk)
 
 
@@ -60,15 +66,17 @@ def my_book(request):
 def book_detail(request, pk):
     book = _book_or_404(request.user, pk)
     user = request.user
+    reviewer = user.has_role(Role.NATIONAL_REVIEWER)
+    show_switch(request, book.cycle, url=reverse("proposals:inbox" if reviewer else "proposals:book"))
     deadline = deadline_for(book.cycle, book.region, Stage.PROPOSAL)
     proposals = list(book.proposals.all())
     for p in proposals:
         p.missing = services.proposal_missing(p)
+        # one upload form per proposal, each with ids of its own so that its label names its input
+        p.attachment_form = AttachmentForm(auto_id=f"id_p{p.pk}_%s")
     editable, edit_reason = rules.can_edit(user, book)
     sign_ok, sign_reason = rules.can_sign(user, book)
-    my_dept = rules.department_of(user, book)
-    already_signed = (my_dept == "regional_drc" and book.drc_signed_by_id) or (
-        my_dept == "regional_std" and book.std_signed_by_id)
+    already_signed = book.signed_by_department(rules.department_of(user, book))
     context = {
         "book": book,
         "proposals": proposals,
@@ -86,7 +94,6 @@ def book_detail(request, pk):
         "can_return": rules.can_return(user, book)[0],
         "is_reviewer": user.has_role(Role.NATIONAL_REVIEWER),
         "history": book.history.select_related("history_user").order_by("-history_date")[:100],
-        "attachment_form": AttachmentForm(),
         "extension_form": ExtensionForm(),
         "return_form": ReturnForm(),
     }
@@ -100,42 +107,60 @@ def book_cover(request, pk):
     if not allowed:
         raise PermissionDenied(reason)
     form = BookCoverForm(request.POST or None, instance=book)
+    add_revision_field(form, book.version)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.book_update_cover(book=book, by=request.user, **{
-                k: form.cleaned_data[k] for k in ("contact_name", "contact_phone", "summary")})
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("封面信息已保存。"))
+        ok, _book = attempt(
+            request,
+            lambda: services.book_update_cover(
+                book=book,
+                by=request.user,
+                revision=form.cleaned_data.get("revision"),
+                **{k: form.cleaned_data[k] for k in ("contact_name", "contact_phone", "summary")},
+            ),
+            success=_("封面信息已保存。"),
+            form=form,
+        )
+        if ok:
             return redirect("proposals:book_detail", pk=book.pk)
     return render(request, "proposals/cover_form.html", {"book": book, "form": form})
 
 
 def _proposal_form_page(request, book, proposal=None):
-    initial_results = [
-        {"indicator": r.indicator, "unit": r.unit, "target": r.target} for r in proposal.results.all()
-    ] if proposal else []
+    initial_results = (
+        [{"indicator": r.indicator, "unit": r.unit, "target": r.target} for r in proposal.results.all()]
+        if proposal
+        else []
+    )
     form = ProposalForm(request.POST or None, instance=proposal, region=book.region)
     formset = ResultFormSet(request.POST or None, initial=initial_results, prefix="results")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("entities", "revision")}
-        kwargs = {"fields": fields, "entities": list(form.cleaned_data["entities"]),
-                  "results": results_from(formset), "by": request.user}
-        try:
-            if proposal is None:
-                saved = services.proposal_create(book=book, **kwargs)
-            else:
-                saved = services.proposal_update(proposal=proposal, revision=form.cleaned_data["revision"],
-                                                 **kwargs)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("举措“%(t)s”已保存。") % {"t": saved.title})
+        kwargs = {
+            "fields": fields,
+            "entities": list(form.cleaned_data["entities"]),
+            "results": results_from(formset),
+            "by": request.user,
+        }
+        ok, saved = attempt(
+            request,
+            lambda: (
+                services.proposal_create(book=book, **kwargs)
+                if proposal is None
+                else services.proposal_update(
+                    proposal=proposal, revision=form.cleaned_data["revision"], **kwargs
+                )
+            ),
+            success=lambda saved: _("举措“%(t)s”已保存。") % {"t": saved.title},
+            form=form,
+            by_field=False,
+        )
+        if ok:
             return redirect(f"{book.get_absolute_url()}#proposal-{saved.pk}")
-    return render(request, "proposals/proposal_form.html",
-                  {"book": book, "proposal": proposal, "form": form, "formset": formset})
+    return render(
+        request,
+        "proposals/proposal_form.html",
+        {"book": book, "proposal": proposal, "form": form, "formset": formset},
+    )
 
 
 @login_required
@@ -145,7 +170,9 @@ def proposal_new(request, pk):
     if not allowed:
         raise PermissionDenied(reason)
     if request.method == "GET" and book.proposals.count() >= book.cycle.max_proposals:
-        messages.error(request, _("已有%(n)s项举措，达到上限，不能再新增。") % {"n": book.cycle.max_proposals})
+        messages.error(
+            request, _("已有%(n)s项举措，达到上限，不能再新增。") % {"n": book.cycle.max_proposals}
+        )
         return redirect("proposals:book_detail", pk=book.pk)
     return _proposal_form_page(request, book)
 
@@ -168,21 +195,16 @@ def proposal_edit(request, pk):
 
 def _post_action(request, pk, action, success):
     proposal = _proposal_or_404(request, pk)
-    try:
-        action(proposal)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        if success:
-            messages.success(request, success)
+    attempt(request, lambda: action(proposal), success=success or None)
     return redirect("proposals:book_detail", pk=proposal.book_id)
 
 
 @login_required
 @require_POST
 def proposal_delete(request, pk):
-    return _post_action(request, pk, lambda p: services.proposal_delete(proposal=p, by=request.user),
-                        _("举措已删除。"))
+    return _post_action(
+        request, pk, lambda p: services.proposal_delete(proposal=p, by=request.user), _("举措已删除。")
+    )
 
 
 @login_required
@@ -190,7 +212,8 @@ def proposal_delete(request, pk):
 def proposal_move(request, pk):
     direction = "up" if request.POST.get("direction") == "up" else "down"
     return _post_action(
-        request, pk, lambda p: services.proposal_move(proposal=p, direction=direction, by=request.user), None)
+        request, pk, lambda p: services.proposal_move(proposal=p, direction=direction, by=request.user), None
+    )
 
 
 @login_required
@@ -202,8 +225,11 @@ def attachment_upload(request, pk):
         raise PermissionDenied(reason)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        services.attachment_add(proposal=proposal, upload=form.cleaned_data["file"], by=request.user)
-        messages.success(request, _("附件已上传。"))
+        att = services.attachment_add(proposal=proposal, upload=form.cleaned_data["file"], by=request.user)
+        if getattr(att, "duplicate", False):
+            messages.info(request, _("附件“%(n)s”已上传，未重复保存。") % {"n": att.original_name})
+        else:
+            messages.success(request, _("附件已上传。"))
     else:
         for error in form.errors.get("file", []):
             messages.error(request, _("附件未上传：%(e)s") % {"e": error})
@@ -221,31 +247,28 @@ def _attachment_or_404(request, pk):
 @require_GET
 def attachment_download(request, pk):
     att = _attachment_or_404(request, pk)
-    return FileResponse(att.file.storage.open(att.file.name, "rb"), as_attachment=True,
-                        filename=clean_display_name(att.original_name))
+    return FileResponse(
+        att.file.storage.open(att.file.name, "rb"),
+        as_attachment=True,
+        filename=clean_display_name(att.original_name),
+    )
 
 
 @login_required
 @require_POST
 def attachment_delete(request, pk):
     att = _attachment_or_404(request, pk)
-    try:
-        services.attachment_delete(attachment=att, by=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("附件已删除。"))
+    attempt(
+        request,
+        lambda: services.attachment_delete(attachment=att, by=request.user),
+        success=_("附件已删除。"),
+    )
     return redirect("proposals:book_detail", pk=att.proposal.book_id)
 
 
 def _book_action(request, pk, action, success):
     book = _book_or_404(request.user, pk)
-    try:
-        action(book)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, success)
+    attempt(request, lambda: action(book), success=success)
     return redirect("proposals:book_detail", pk=book.pk)
 
 
@@ -253,22 +276,31 @@ def _book_action(request, pk, action, success):
 @require_POST
 def book_sign(request, pk):
     version = parse_id(request.POST.get("version"))  # the version the page showed; junk counts as unknown
-    return _book_action(request, pk, lambda b: services.book_sign(book=b, by=request.user, version=version),
-                        _("已确认联合报送。"))
+    return _book_action(
+        request,
+        pk,
+        lambda b: services.book_sign(book=b, by=request.user, version=version),
+        _("已确认联合报送。"),
+    )
 
 
 @login_required
 @require_POST
 def book_submit(request, pk):
-    return _book_action(request, pk, lambda b: services.book_submit(book=b, by=request.user),
-                        _("建议书已报送国家发展改革委、科技部。"))
+    return _book_action(
+        request,
+        pk,
+        lambda b: services.book_submit(book=b, by=request.user),
+        _("建议书已报送国家发展改革委、科技部。"),
+    )
 
 
 @login_required
 @require_POST
 def book_withdraw(request, pk):
-    return _book_action(request, pk, lambda b: services.book_withdraw(book=b, by=request.user),
-                        _("已撤回报送，可继续修改。"))
+    return _book_action(
+        request, pk, lambda b: services.book_withdraw(book=b, by=request.user), _("已撤回报送，可继续修改。")
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -280,8 +312,12 @@ def book_return(request, pk):
         for error in form.errors.get("reason", []):
             messages.error(request, _("退回理由：%(e)s") % {"e": error})
         return redirect("proposals:book_detail", pk=book.pk)
-    return _book_action(request, pk, lambda b: services.book_return(book=b, reason=form.cleaned_data["reason"],
-                                                                    by=request.user), _("已退回修改。"))
+    return _book_action(
+        request,
+        pk,
+        lambda b: services.book_return(book=b, reason=form.cleaned_data["reason"], by=request.user),
+        _("已退回修改。"),
+    )
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -290,42 +326,51 @@ def book_extend(request, pk):
     book = _book_or_404(request.user, pk)
     form = ExtensionForm(request.POST)
     if form.is_valid():
-        try:
-            extension_grant(cycle=book.cycle, region=book.region, stage=Stage.PROPOSAL, by=request.user,
-                            until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("已批准%(r)s延期至%(d)s。") % {"r": book.region, "d": form.cleaned_data["until"]})
+        attempt(
+            request,
+            lambda: extension_grant(
+                cycle=book.cycle,
+                region=book.region,
+                stage=Stage.PROPOSAL,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+            ),
+            success=_("已批准%(r)s延期至%(d)s。") % {"r": book.region, "d": form.cleaned_data["until"]},
+        )
     else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}：{error}")
+        form_errors_as_messages(request, form)
     return redirect("proposals:book_detail", pk=book.pk)
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 def region_extend(request, code):
     """批准延期 for a region from the inbox (its book may still be an unsubmitted draft)."""
-    cycle = current_cycle()
+    cycle = cycle_or_404(request, kinds=())  # ?year= of the inbox it was opened from, else the latest year
     region = get_object_or_404(Region, code=code, active=True)
-    if cycle is None:
-        raise Http404
     form = ExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            extension_grant(cycle=cycle, region=region, stage=Stage.PROPOSAL, by=request.user,
-                            until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, _("已批准%(r)s延期至%(d)s。") % {"r": region, "d": form.cleaned_data["until"]})
-            return redirect("proposals:inbox")
+        ok, _extension = attempt(
+            request,
+            lambda: extension_grant(
+                cycle=cycle,
+                region=region,
+                stage=Stage.PROPOSAL,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+            ),
+            success=_("已批准%(r)s延期至%(d)s。") % {"r": region, "d": form.cleaned_data["until"]},
+            form=form,
+        )
+        if ok:
+            return redirect(with_year(reverse("proposals:inbox"), cycle.year))
     deadline = deadline_for(cycle, region, Stage.PROPOSAL)
-    return render(request, "proposals/extend_form.html", {
-        "form": form, "region": region, "cycle": cycle, "deadline_last_day": last_day_of(deadline)})
+    return render(
+        request,
+        "proposals/extend_form.html",
+        {"form": form, "region": region, "cycle": cycle, "deadline_last_day": last_day_of(deadline)},
+    )
 
 
 @login_required
@@ -336,16 +381,14 @@ def book_pdf(request, pk):
 
     pdf = cached_book_pdf(book)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename=\"book-{book.region.code}-{book.cycle.year}.pdf\""
+    response["Content-Disposition"] = f'attachment; filename="book-{book.region.code}-{book.cycle.year}.pdf"'
     return response
 
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def inbox(request):
-    cycle = current_cycle()
-    if cycle is None:
-        raise Http404
+    cycle = cycle_or_404(request, kinds=())  # by default the latest year: the one collecting 建议书
     state = request.GET.get("state", "")
     area = request.GET.get("area", "")
     state = state if state in [*BookState.values, "none"] else ""
@@ -354,8 +397,18 @@ def inbox(request):
     rows = selectors.inbox_rows(cycle, state=state, area=area) if (state or area) else all_rows
     deadline = cycle.closes_at(Stage.PROPOSAL)
     counts = [(label, sum(1 for r in all_rows if r["status"] == value)) for value, label in BookState.choices]
-    return render(request, "proposals/inbox.html", {
-        "cycle": cycle, "rows": rows, "state": state, "area": area, "states": BookState.choices,
-        "areas": ReformArea.choices, "deadline_last_day": last_day_of(deadline), "days_left": days_left(deadline),
-        "counts": counts,
-    })
+    return render(
+        request,
+        "proposals/inbox.html",
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "state": state,
+            "area": area,
+            "states": BookState.choices,
+            "areas": ReformArea.choices,
+            "deadline_last_day": last_day_of(deadline),
+            "days_left": days_left(deadline),
+            "counts": counts,
+        },
+    )

@@ -3,7 +3,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DeadlineExtension, Notification, Organization, ReformCycle, Region, ReminderLog, User
+from .models import (
+    DeadlineExtension,
+    Invitation,
+    Notification,
+    Organization,
+    OutboxMessage,
+    ReformCycle,
+    Region,
+    ReminderLog,
+    User,
+)
 from .services import extension_grant
 
 
@@ -35,7 +45,16 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 @admin.register(ReformCycle)
 class ReformCycleAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "proposal_deadline", "bidding_opens", "bidding_deadline", "evaluation_due"]
+    list_display = [
+        "year",
+        "state",
+        "proposal_deadline",
+        "bidding_opens",
+        "bidding_deadline",
+        "evaluation_due",
+    ]
+    # The state moves only through the reviewers' stage actions (年度工作安排, the cycle's table).
+    readonly_fields = ["state"]
 
 
 @admin.register(DeadlineExtension)
@@ -46,8 +65,14 @@ class DeadlineExtensionAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the reviewer-only rule and date checks hold in the admin too.
-        granted = extension_grant(cycle=obj.cycle, region=obj.region, stage=obj.stage, until=obj.until,
-                                  reason=obj.reason, by=request.user)
+        granted = extension_grant(
+            cycle=obj.cycle,
+            region=obj.region,
+            stage=obj.stage,
+            until=obj.until,
+            reason=obj.reason,
+            by=request.user,
+        )
         obj.pk = granted.pk
 
 
@@ -76,4 +101,29 @@ class ReminderLogAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read only: what the relay and the workers did with the work recorded after each commit."""
+
+    list_display = ["pk", "task_name", "state", "attempts", "created_at", "dispatched_at", "finished_at"]
+    list_filter = ["state", "task_name"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    """Read-only: invitations are made and re-sent on the portal's 用户与邀请 page (services.user_invite)."""
+
+    list_display = ["user", "role", "invited_by", "created_at", "send_count", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__full_name", "user__email"]
+    list_select_related = ["user", "invited_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

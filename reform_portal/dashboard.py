@@ -1,5 +1,7 @@
 """What each role must do next, per stage. Stage apps add richer panels through ``register_panel``
 (called from their AppConfig.ready), so the kernel never imports upwards."""
+
+import datetime
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -8,36 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from .enums import Role, Stage
 from .services import days_left, deadline_for, last_day_of
 
-NEXT_ACTIONS = {
-    Role.REGIONAL_STAFF: {
-        Stage.PROPOSAL: (_("填报并联合报送本年度《全面创新改革举措建议书》（3—5项改革举措，发展改革委与科技厅共同确认）"), "proposals:book"),
-        Stage.REVIEW: (_("国家发展改革委、科技部正在汇总论证，可查看本地区建议书的采纳情况"), "proposals:book"),
-        Stage.BIDDING: (_("揭榜：认领年度举措清单中不少于规定数量的改革任务并联合报送"), "bidding:bids"),
-        Stage.IMPLEMENTATION: (_("组织实施：细化时间表、路线图、责任人，按期报送进展"), "bidding:tasks"),
-        Stage.EVALUATION: (_("配合第三方评估，总结凝练可复制推广的改革成果"), "bidding:tasks"),
-    },
-    Role.NATIONAL_REVIEWER: {
-        Stage.PROPOSAL: (_("跟踪各地建议书报送情况，必要时退回修改或批准延期"), "proposals:inbox"),
-        Stage.REVIEW: (_("汇总与合并同类项、组织专家论证、征求有关部门意见并公布举措清单"), "catalog:merge"),
-        Stage.BIDDING: (_("汇总揭榜结果，确认揭榜并下达揭榜任务通知书"), "bidding:matrix"),
-        Stage.IMPLEMENTATION: (_("跟踪各地任务进展，答复协调解决事项"), "bidding:progress"),
-        Stage.EVALUATION: (_("委托第三方机构评估，遴选可复制推广成果并实施激励"), "evaluation:commissions"),
-    },
-    Role.EXPERT: {
-        Stage.REVIEW: (_("对分配给您的改革举措进行专家论证并打分"), "catalog:my_reviews"),
-    },
-    Role.MINISTRY_LIAISON: {
-        Stage.REVIEW: (_("对征求意见的举措清单逐项反馈部门意见"), "catalog:consultations"),
-    },
-    Role.EVALUATOR: {
-        Stage.IMPLEMENTATION: (_("查看受托评估任务，准备评估工作"), "evaluation:assignments"),
-        Stage.EVALUATION: (_("对受托任务开展评估并上传评估报告"), "evaluation:assignments"),
-    },
-    Role.IMPLEMENTER: {
-        Stage.IMPLEMENTATION: (_("按时间表推进所承担的改革任务并报送进展"), "bidding:tasks"),
-        Stage.EVALUATION: (_("配合第三方评估"), "bidding:tasks"),
-    },
-}
+# (role, stage) -> (text, URL name); filled by the stage apps (``register_next_action``), so the kernel
+# names no stage.
+NEXT_ACTIONS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def register_next_action(role, stage, text, url_name):
+    """What ``role`` should do next while the cycle is in ``stage``, and the page where it is done."""
+    NEXT_ACTIONS[(str(role), str(stage))] = (text, url_name)
+
 
 IDLE = _("当前阶段暂无需要您办理的事项")
 
@@ -75,19 +56,22 @@ def safe_reverse(name):
 
 
 def next_action(role, stage):
-    text, url_name = NEXT_ACTIONS.get(role, {}).get(stage, (IDLE, None))
+    text, url_name = NEXT_ACTIONS.get((str(role), str(stage)), (IDLE, None))
     return NextAction(text=str(text), url=safe_reverse(url_name) if url_name else None)
 
 
 def next_deadline(user, cycle, stage):
     role = user.primary_role
     watched = WATCHED_STAGE.get(role) or stage
-    if watched == Stage.CLOSED:
+    if watched in (Stage.CLOSED, "planning"):
         return None
     region = user.region if role in (Role.REGIONAL_STAFF, Role.IMPLEMENTER) else None
     at = deadline_for(cycle, region, watched)
     return Deadline(
-        stage=Stage(watched), at=at, last_day=last_day_of(at), days_left=days_left(at),
+        stage=Stage(watched),
+        at=at,
+        last_day=last_day_of(at),
+        days_left=days_left(at),
         extended=at != cycle.closes_at(watched),
     )
 
@@ -108,3 +92,31 @@ def panels_for(user, cycle, stage):
         if panel:
             out.append(panel)
     return out
+
+
+def cycle_timeline(cycle, stage, today):
+    """The year's stages on one line, the current one marked and today's line (issue 18 §9)."""
+    from . import charts
+
+    ends = [
+        (Stage.PROPOSAL, cycle.proposal_deadline),
+        (Stage.REVIEW, cycle.bidding_opens),
+        (Stage.BIDDING, cycle.bidding_deadline),
+        (Stage.IMPLEMENTATION, cycle.implementation_end),
+        (Stage.EVALUATION, cycle.evaluation_due),
+    ]
+    order = [s for s, _d in ends]
+    # 筹备 (planning): every stage is still ahead; 本年度已结束: every stage is behind
+    now = order.index(stage) if stage in order else -1 if stage == "planning" else len(order)
+    start = min(datetime.date(cycle.year, 1, 1), cycle.proposal_deadline - datetime.timedelta(days=90))
+    return charts.timeline(
+        _("%(c)s 时间轴") % {"c": cycle},
+        start,
+        [
+            (str(s.label), last, "stage-past" if i < now else "stage-now" if i == now else "stage-next")
+            for i, (s, last) in enumerate(ends)
+        ],
+        today=today,
+        today_label=_("今天 %(d)s") % {"d": today},
+        desc=_("各阶段及其截止日期，当前阶段以红色标出。"),
+    )

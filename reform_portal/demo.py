@@ -4,6 +4,7 @@ Idempotent: everything is looked up by a natural key and created only when missi
 their own demo content in ``<app>/demo.py`` with a ``seed(cycle, stdout)`` function; the
 ``seed_demo`` command runs them in dependency order.
 """
+
 import datetime
 
 from django.contrib.auth.models import Group
@@ -14,16 +15,42 @@ from .models import Organization, ReformCycle, Region, User
 DEMO_PASSWORD = "Gaige-2027-demo"  # noqa: S105 - demo accounts only, printed by seed_demo
 
 SCIENCE_DEPT = {
-    "北京市": "北京市科委、中关村管委会", "天津市": "天津市科技局", "重庆市": "重庆市科技局",
+    "北京市": "北京市科委、中关村管委会",
+    "天津市": "天津市科技局",
+    "重庆市": "重庆市科技局",
     "上海市": "上海市科委",
 }
 PINYIN = {
-    "110000": "beijing", "120000": "tianjin", "130000": "hebei", "210000": "liaoning", "310000": "shanghai",
-    "320000": "jiangsu", "330000": "zhejiang", "340000": "anhui", "420000": "hubei", "440000": "guangdong",
-    "500000": "chongqing", "510000": "sichuan", "610000": "shaanxi",
+    "110000": "beijing",
+    "120000": "tianjin",
+    "130000": "hebei",
+    "210000": "liaoning",
+    "310000": "shanghai",
+    "320000": "jiangsu",
+    "330000": "zhejiang",
+    "340000": "anhui",
+    "420000": "hubei",
+    "440000": "guangdong",
+    "500000": "chongqing",
+    "510000": "sichuan",
+    "610000": "shaanxi",
 }
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯"
-GIVEN = ["建国", "海燕", "志强", "晓明", "丽华", "国栋", "文静", "永刚", "雪梅", "立新", "春燕", "振华", "思远"]
+GIVEN = [
+    "建国",
+    "海燕",
+    "志强",
+    "晓明",
+    "丽华",
+    "国栋",
+    "文静",
+    "永刚",
+    "雪梅",
+    "立新",
+    "春燕",
+    "振华",
+    "思远",
+]
 
 
 def demo_cycle_year(today=None):
@@ -42,8 +69,13 @@ def _org(name, kind, region=None, short=""):
 def _user(username, org, role, full_name, post, created_rows):
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"organization": org, "full_name": full_name, "post": post,
-                  "email": f"{username}@demo.reform.example.cn", "phone": "010-6850" + str(1000 + len(created_rows))},
+        defaults={
+            "organization": org,
+            "full_name": full_name,
+            "post": post,
+            "email": f"{username}@demo.reform.example.cn",
+            "phone": "010-6850" + str(1000 + len(created_rows)),
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -65,22 +97,73 @@ def seed_kernel(*, year=None):
     for i, region in enumerate(Region.objects.order_by("code")):
         py = PINYIN.get(region.code, region.code)
         drc = _org(f"{region.name}发展改革委", OrgKind.REGIONAL_DRC, region)
-        std = _org(SCIENCE_DEPT.get(region.name, f"{region.name}科技厅"), OrgKind.REGIONAL_STD, region)
+        scitech = _org(
+            SCIENCE_DEPT.get(region.name, f"{region.name}科技厅"), OrgKind.REGIONAL_SCITECH, region
+        )
         _user(f"{py}_fgw", drc, Role.REGIONAL_STAFF, SURNAMES[i] + GIVEN[i], "创新处干部", rows)
-        _user(f"{py}_kjt", std, Role.REGIONAL_STAFF, SURNAMES[i + 13] + GIVEN[(i + 5) % 13], "改革处干部", rows)
+        _user(
+            f"{py}_kjt",
+            scitech,
+            Role.REGIONAL_STAFF,
+            SURNAMES[i + 13] + GIVEN[(i + 5) % 13],
+            "改革处干部",
+            rows,
+        )
     bj, sh, sc, zj = (Region.objects.get(code=c) for c in ("110000", "310000", "510000", "330000"))
-    _user("expert_bj", _org("中国科学院科技战略咨询研究院", OrgKind.INSTITUTE, bj), Role.EXPERT,
-          "钱学文", "研究员", rows)
+    _user(
+        "expert_bj",
+        _org("中国科学院科技战略咨询研究院", OrgKind.INSTITUTE, bj),
+        Role.EXPERT,
+        "钱学文",
+        "研究员",
+        rows,
+    )
     _user("expert_sh", _org("复旦大学", OrgKind.UNIVERSITY, sh), Role.EXPERT, "孙立平", "教授", rows)
     _user("expert_sc", _org("四川大学", OrgKind.UNIVERSITY, sc), Role.EXPERT, "蒋志远", "教授", rows)
-    _user("liaison_miit", _org("工业和信息化部", OrgKind.MINISTRY), Role.MINISTRY_LIAISON, "周明", "调研员", rows)
+    _user(
+        "liaison_miit",
+        _org("工业和信息化部", OrgKind.MINISTRY),
+        Role.MINISTRY_LIAISON,
+        "周明",
+        "调研员",
+        rows,
+    )
     _user("liaison_mof", _org("财政部", OrgKind.MINISTRY), Role.MINISTRY_LIAISON, "吴倩", "调研员", rows)
-    _user("liaison_cnipa", _org("国家知识产权局", OrgKind.MINISTRY), Role.MINISTRY_LIAISON, "郑凯", "调研员", rows)
-    _user("evaluator_ciecc", _org("中国国际工程咨询有限公司", OrgKind.EVALUATOR, bj), Role.EVALUATOR,
-          "冯涛", "项目经理", rows)
-    _user("evaluator_ncste", _org("国家科技评估中心", OrgKind.EVALUATOR, bj), Role.EVALUATOR, "唐敏", "评估师", rows)
-    _user("impl_zju", _org("浙江大学", OrgKind.UNIVERSITY, zj), Role.IMPLEMENTER, "林晓", "科研院副院长", rows)
-    _user("impl_hangzhou", _org("杭州市人民政府", OrgKind.LOCAL_GOV, zj), Role.IMPLEMENTER, "何斌", "副秘书长", rows)
+    _user(
+        "liaison_cnipa",
+        _org("国家知识产权局", OrgKind.MINISTRY),
+        Role.MINISTRY_LIAISON,
+        "郑凯",
+        "调研员",
+        rows,
+    )
+    _user(
+        "evaluator_ciecc",
+        _org("中国国际工程咨询有限公司", OrgKind.EVALUATOR, bj),
+        Role.EVALUATOR,
+        "冯涛",
+        "项目经理",
+        rows,
+    )
+    _user(
+        "evaluator_ncste",
+        _org("国家科技评估中心", OrgKind.EVALUATOR, bj),
+        Role.EVALUATOR,
+        "唐敏",
+        "评估师",
+        rows,
+    )
+    _user(
+        "impl_zju", _org("浙江大学", OrgKind.UNIVERSITY, zj), Role.IMPLEMENTER, "林晓", "科研院副院长", rows
+    )
+    _user(
+        "impl_hangzhou",
+        _org("杭州市人民政府", OrgKind.LOCAL_GOV, zj),
+        Role.IMPLEMENTER,
+        "何斌",
+        "副秘书长",
+        rows,
+    )
     _org("浙江省经济和信息化厅", OrgKind.FUNCTIONAL_DEPT, zj)
     _org("之江实验室", OrgKind.INSTITUTE, zj)
     _org("杭州海康威视数字技术股份有限公司", OrgKind.ENTERPRISE, zj)

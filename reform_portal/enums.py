@@ -7,11 +7,13 @@ class OrgKind(models.TextChoices):
     NATIONAL_MOST = "national_most", _("科技部司局")
     MINISTRY = "ministry", _("有关部门")
     REGIONAL_DRC = "regional_drc", _("省级发展改革委")
-    REGIONAL_STD = "regional_std", _("省级科技厅（委、局）")
+    REGIONAL_SCITECH = "regional_scitech", _("省级科技厅（委、局）")
     EVALUATOR = "evaluator", _("第三方评估机构")
     FUNCTIONAL_DEPT = "functional_dept", _("同级职能部门")
     LOCAL_GOV = "local_gov", _("地方政府")
     ENTERPRISE = "enterprise", _("企业")
+    INNOVATIVE_ENTERPRISE = "innovative_enterprise", _("创新型企业")
+    INNOVATION_BASE = "innovation_base", _("双创示范基地")
     UNIVERSITY = "university", _("高等院校")
     INSTITUTE = "institute", _("科研院所")
     EXPERT_BODY = "expert_body", _("专家所在单位")
@@ -22,11 +24,28 @@ class OrgKind(models.TextChoices):
 
     @classmethod
     def regional_departments(cls):
-        return [cls.REGIONAL_DRC, cls.REGIONAL_STD]
+        return [cls.REGIONAL_DRC, cls.REGIONAL_SCITECH]
 
     @classmethod
     def implementing(cls):
-        return [cls.FUNCTIONAL_DEPT, cls.LOCAL_GOV, cls.ENTERPRISE, cls.UNIVERSITY, cls.INSTITUTE]
+        return [
+            cls.FUNCTIONAL_DEPT,
+            cls.LOCAL_GOV,
+            cls.ENTERPRISE,
+            cls.INNOVATIVE_ENTERPRISE,
+            cls.INNOVATION_BASE,
+            cls.UNIVERSITY,
+            cls.INSTITUTE,
+        ]
+
+
+class OrgLevel(models.TextChoices):
+    """分层推进 (notice 四): the tier a unit works at, set by the region's staff."""
+
+    PROVINCIAL = "provincial", _("省级")
+    KEY_CITY = "key_city", _("重点城市")
+    PILOT = "pilot", _("试点单位")
+    OTHER = "other", _("其他")
 
 
 class Role(models.TextChoices):
@@ -51,9 +70,47 @@ class Stage(models.TextChoices):
     CLOSED = "closed", _("本年度已结束")
 
 
+class CycleState(models.TextChoices):
+    """The state stored on a cycle (DECISIONS §14): 筹备, then the stages. Moved only by the reviewers' actions on
+    the 年度工作安排 page (the cycle's table in reform_portal.transitions); the dates stay deadlines."""
+
+    PLANNING = "planning", _("筹备")
+    PROPOSAL = Stage.PROPOSAL.value, Stage.PROPOSAL.label
+    REVIEW = Stage.REVIEW.value, Stage.REVIEW.label
+    BIDDING = Stage.BIDDING.value, Stage.BIDDING.label
+    IMPLEMENTATION = Stage.IMPLEMENTATION.value, Stage.IMPLEMENTATION.label
+    EVALUATION = Stage.EVALUATION.value, Stage.EVALUATION.label
+    CLOSED = Stage.CLOSED.value, Stage.CLOSED.label
+
+
 class ReminderStatus(models.TextChoices):
     """A reminder key's state: pending from the claiming INSERT until the mail leaves or gives up."""
 
     PENDING = "pending", _("待发送")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
+
+
+class MailStatus(models.TextChoices):
+    """The e-mail copy of one notification: queued for the worker, sent, or given up after the retries."""
+
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class OutboxState(models.TextChoices):
+    """An outbox message: written with the action, handed to Celery by the relay, finished by the worker."""
+
+    PENDING = "pending", _("待派发")
+    DISPATCHED = "dispatched", _("已派发")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class AccountState(models.TextChoices):
+    """Where an account stands: invited (the set-password link not used yet), active, or switched off."""
+
+    INVITED = "invited", _("已邀请")
+    ACTIVE = "active", _("已启用")
+    DISABLED = "disabled", _("已停用")

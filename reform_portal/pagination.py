@@ -1,4 +1,5 @@
 """One page of a list and the GET filters its links keep (templates: ``reform_portal/_pagination.html``)."""
+
 from django.core.paginator import Page, Paginator
 
 PAGE_SIZE = 50

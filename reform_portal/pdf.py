@@ -17,20 +17,30 @@ import math
 import mimetypes
 import posixpath
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils._os import safe_join
+
+from .text import break_points
 
 logger = logging.getLogger(__name__)
 
 # The origin that {% static %} URLs are resolved against. ".invalid" is reserved (RFC 2606): it can
 # never name a real host, and the fetcher below answers it from the local static files only.
 PDF_BASE_URL = "https://pdf.reform-portal.invalid/"
+
+# Documents are 公文: always Chinese, whatever language the reader's interface is in (issue 15 §1).
+DOCUMENT_LANGUAGE = "zh-hans"
+
+# The two departments that issue the cycle's documents jointly (版头 and 署名 of the 清单 and the 通知书).
+JOINT_ISSUERS = ["国家发展改革委", "科技部"]
 
 
 class PDFResourceRefused(ValueError):
@@ -72,16 +82,9 @@ _BREAK_AFTER = set("，、；：。！？）》」』”’") | {"的", "和", "
 _BREAK_BEFORE = set("（《「『“‘")
 _NO_LINE_START = set("，、；：。！？）》」』”’·…—")
 _NO_LINE_END = set("（《「『“‘")
-_PHRASE = "关于"  # break before 关于, never inside it or right after it
-# Two-character words of the portal's titles that a break must not split (no dictionary in Debian).
-_WORDS = frozenset(
-    """
-    改革 创新 全面 举措 清单 任务 通知 揭榜 承担 推进 深入 发展 科技 建议 年度 工作 印发 实施 方案 评估
-    成果 推广 复制 经验 加快 形成 国家 地区 区域 试点 示范 机制 体制 政策 支持 服务 管理 建设 产业 企业
-    高校 院所 转化 赋权 收益 分配 金融 人才 开放 合作 协同 平台 项目 资金 报告 总结 意见 办法 规定 要求
-    部署 落实 激励 考核 第三 三方 浙江 江苏 广东 四川 进展 情况 计划 目标 重点 领域 省级 市场 数据 知识 产权 技术 研究 科学 制度 组织
-""".split()
-)
+_PHRASE = "关于"  # break before 关于, never right after it
+# Words and place names come from the kernel's segmenter (text.break_points: jieba with the region names and the
+# reform vocabulary in its dictionary), not from a list here.
 
 
 def _width(text: str) -> float:
@@ -89,13 +92,13 @@ def _width(text: str) -> float:
     return sum(0.5 if ch.isascii() else 1.0 for ch in text)
 
 
-def _break_penalty(text: str, i: int) -> float:
+def _break_penalty(text: str, i: int, breaks: frozenset[int]) -> float:
     """Cost of breaking ``text`` before position i (lower is better; inf: never)."""
     inside_book_title = text.count("《", 0, i) > text.count("》", 0, i)
-    return _pair_penalty(text, i) + (30.0 if inside_book_title else 0.0)
+    return _pair_penalty(text, i, breaks) + (30.0 if inside_book_title else 0.0)
 
 
-def _pair_penalty(text: str, i: int) -> float:
+def _pair_penalty(text: str, i: int, breaks: frozenset[int]) -> float:
     prev, nxt = text[i - 1], text[i]
     if prev == " " or nxt == " ":
         return 0.0 if nxt == " " else math.inf  # break at a space (dropped); not just after it
@@ -103,25 +106,26 @@ def _pair_penalty(text: str, i: int) -> float:
         return math.inf
     if prev.isascii() and nxt.isascii():
         return 300.0  # inside a number or a Latin word: only when nothing else fits
+    if i not in breaks:
+        return 1000.0  # inside a word, a place name, or a number and its unit: only when nothing else fits
     if text.startswith(_PHRASE, i):
         return -8.0  # the usual shape: issuing authorities, then 关于… on the next line
-    if text.startswith(_PHRASE, i - 1) or text.endswith(_PHRASE, 0, i):
+    if text.endswith(_PHRASE, 0, i):
         return 200.0
     if prev in _BREAK_AFTER or nxt in _BREAK_BEFORE:
         return 0.5
     if prev.isascii() != nxt.isascii():
         return 4.0  # between a number and a Han character
-    if prev + nxt in _WORDS:
-        return 200.0  # inside a known word: only when nothing else fits
-    # Between two other Han characters we cannot tell a word boundary without a dictionary.
-    return 15.0
+    return 15.0  # between two words
 
 
 def gongwen_title_lines(title: str, max_chars: int = 20) -> list[str]:
     """Break a title (标题, 2号 小标宋) into as few lines as fit ``max_chars`` full-width characters
     each (digits and Latin letters count half), balanced in length so the block reads as a trapezoid
     or a diamond. Breaks are preferred at spaces and punctuation, before 关于 and 《, after 的/和/与;
-    never before closing punctuation or inside a number; between two Han characters only at a cost.
+    never before closing punctuation; between two words only at a cost, and inside a word, a place name
+    (内蒙古自治区, 广西壮族自治区) or a number with its unit (2027年度) only when nothing else fits
+    (``text.break_points``).
 
     ``max_chars`` defaults to 20: 22 pt characters across the 156 mm 版心.
     """
@@ -130,7 +134,8 @@ def gongwen_title_lines(title: str, max_chars: int = 20) -> list[str]:
         return [text] if text else []
     fewest = math.ceil(_width(text) / max_chars)
     # One more line than the fewest is considered too; an extra line has to pay for itself.
-    candidates = [_balanced_split(text, n, max_chars) for n in (fewest, fewest + 1)]
+    breaks = frozenset(break_points(text))
+    candidates = [_balanced_split(text, n, max_chars, breaks) for n in (fewest, fewest + 1)]
     candidates = [c for c in candidates if c is not None]
     if candidates:
         return min(candidates, key=lambda c: c[0] + 20.0 * len(c[1]))[1]
@@ -138,14 +143,16 @@ def gongwen_title_lines(title: str, max_chars: int = 20) -> list[str]:
     return [text[k : k + step] for k in range(0, len(text), step)]
 
 
-def _balanced_split(text: str, lines: int, max_chars: int) -> tuple[float, list[str]] | None:
+def _balanced_split(
+    text: str, lines: int, max_chars: int, breaks: frozenset[int]
+) -> tuple[float, list[str]] | None:
     """Least-cost split into exactly ``lines`` lines (dynamic programming over break positions)."""
     size = len(text)
     prefix = [0.0]
     for ch in text:
         prefix.append(prefix[-1] + (0.5 if ch.isascii() else 1.0))
     ideal = _width(text.replace(" ", "")) / lines
-    penalties = [0.0] + [_break_penalty(text, i) for i in range(1, size)] + [0.0]
+    penalties = [0.0] + [_break_penalty(text, i, breaks) for i in range(1, size)] + [0.0]
     reach = 2 * int(max_chars) + 2  # a line holds at most 2 × max_chars half-width characters
     # best[k][i]: least cost of putting text[:i] on k lines; back[k][i]: where line k starts.
     best = [[math.inf] * (size + 1) for _ in range(lines + 1)]
@@ -188,6 +195,35 @@ def spread_names(names) -> list[dict]:
         spacing = (width - len(name)) / gaps if gaps else 0
         rows.append({"name": name, "head": name[:-1], "last": name[-1], "spacing": f"{spacing:.4f}em"})
     return rows
+
+
+def region_department_names(region) -> list[str]:
+    """The region's 发展改革委 and 科技厅（委、局） as they are called (the reference data of 单位管理: 北京市发展改革委,
+    北京市科委、中关村管委会 …), the 发展改革委 first; each name's own 、-separated parts kept. Falls back to the
+    usual names when the region has none recorded."""
+    from .enums import OrgKind
+    from .models import Organization
+
+    names = list(
+        Organization.objects.filter(region=region, kind__in=OrgKind.regional_departments())
+        .order_by("kind", "pk")
+        .values_list("name", flat=True)
+    ) or [f"{region.name}发展改革委", f"{region.name}科技厅"]
+    parts = [part.strip() for name in names for part in name.split("、")]
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def record_height(cc: str) -> float:
+    """The room (pt) a 版记 takes at the foot of the last page (templates/pdf/record_inline.html): 4号 on 24 pt
+    lines, 抄送 wrapping after about 29 characters of the 156 mm 版心, the 印发 line, rules, and the blank line
+    GB/T 9704 leaves above it."""
+    cc_lines = math.ceil((len(cc) + 4) / 29) if cc else 0
+    return (cc_lines + 1) * 24 + 8 + 28.9
+
+
+def split_lines(text: str) -> list[str]:
+    """A typed text's paragraphs: one per line, blank lines and surrounding spaces dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 # --- resources -----------------------------------------------------------------------------------
@@ -267,9 +303,50 @@ def _weasyprint_fetcher():
 # --- rendering -----------------------------------------------------------------------------------
 
 
+@contextmanager
+def document_language() -> Iterator[None]:
+    """Everything inside renders in the documents' language (Chinese): choice labels (``get_area_display``),
+    gettext strings, dates. Wrap every rendering of a document and everything stored from it."""
+    with translation.override(DOCUMENT_LANGUAGE):
+        yield
+
+
 def render_html(template_name: str, context: dict) -> str:
-    """The HTML a PDF is made from (useful for debugging a template in a browser)."""
-    return render_to_string(template_name, context)
+    """The HTML a PDF is made from (useful for debugging a template in a browser), always in Chinese."""
+    with document_language():
+        return render_to_string(template_name, context)
+
+
+def english_labels(choices: Iterable[type]) -> set[str]:
+    """The English labels of ``choices`` (TextChoices classes) that differ from their Chinese ones: what a
+    document rendered under an English interface printed where the Chinese label belongs."""
+    labels: set[str] = set()
+    for enum in choices:
+        for value in enum:  # type: ignore[attr-defined]
+            with translation.override(DOCUMENT_LANGUAGE):
+                chinese = str(value.label)
+            with translation.override("en"):
+                english = str(value.label)
+            if english != chinese:
+                labels.add(english)
+    return labels
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a PDF (pypdf), every page, whitespace removed (line joins do not matter)."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+
+
+def rendered_in_english(data: bytes, choices: Iterable[type]) -> bool:
+    """Whether a stored PDF was made under an English interface: its text holds the English label of one of
+    the ``choices`` it prints (compared without whitespace, so a label wrapped over two lines is found)."""
+    text = pdf_text(data)
+    return any(re.sub(r"\s+", "", label) in text for label in english_labels(choices))
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:

@@ -1,25 +1,38 @@
 """Role checks shared by every app. Object checks go through guardian (``user.has_perm(perm, obj)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from .enums import OrgKind, Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest, HttpResponseBase
 
-def has_role(user, *roles) -> bool:
+    from .models import User
+
+    View = Callable[..., HttpResponseBase]
+
+
+def has_role(user: User | AnonymousUser, *roles: str) -> bool:
     if not user.is_authenticated:
         return False
     return any(user.has_role(r) for r in roles)
 
 
-def role_required(*roles):
+def role_required(*roles: str) -> Callable[[View], View]:
     """View decorator: login first, then one of ``roles`` or 403."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not has_role(request.user, *roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -29,13 +42,15 @@ def role_required(*roles):
     return decorator
 
 
-def is_national(user) -> bool:
+def is_national(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.NATIONAL_REVIEWER)
 
 
-def department_of(user, region_id):
-    """REGIONAL_DRC / REGIONAL_STD when ``user`` signs for one of the region's two departments, else None."""
-    org = user.organization if user.is_authenticated else None
+def department_of(user: User | AnonymousUser, region_id: int | None) -> str | None:
+    """REGIONAL_DRC / REGIONAL_SCITECH when ``user`` signs for one of the region's two departments, else None."""
+    if not user.is_authenticated:
+        return None
+    org = user.organization
     if org is None or org.region_id != region_id or not user.has_role(Role.REGIONAL_STAFF):
         return None
     return org.kind if org.kind in OrgKind.regional_departments() else None

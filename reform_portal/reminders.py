@@ -17,9 +17,10 @@ Stage apps register a *source* from their ``AppConfig.ready``::
 The hourly ``reminders.scan`` task calls every source for every cycle still running and queues one
 ``reminders.send`` per :attr:`Due.key`. ``reminders.send`` INSERTs a :class:`ReminderLog` with that
 unique key before any mail leaves; a second INSERT of the same key fails, so a beat that fires
-twice, two scans running at once, or a retried task never mail twice (DESIGN.md, cross-cutting rules).
+twice, two scans running at once, or a retried task never mail twice (docs/design.md, cross-cutting rules).
 Delivery is at most once: a send that died half-way stays ``pending`` in the log, it is not re-sent.
 """
+
 import datetime
 import logging
 from collections.abc import Callable, Iterable
@@ -32,7 +33,7 @@ from django.utils.dateparse import parse_datetime
 
 from .enums import ReminderStatus
 from .models import Notification, ReformCycle, ReminderLog, User
-from .notifications import absolute_url, build_email
+from .notifications import absolute_url, build_email, deliveries_queue
 from .services import days_left, deadline_for, last_day_of, local_today
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def reminder_sources() -> tuple[Source, ...]:
 
 # --- when ----------------------------------------------------------------------------------------
 
+
 def due_offsets(deadline: datetime.datetime, offsets: Iterable[int], *, now=None) -> list[int]:
     """The entries of ``offsets`` due today (Asia/Shanghai) for ``deadline``.
 
@@ -134,6 +136,7 @@ def reminder_cycles(now=None) -> list[ReformCycle]:
 
 # --- scan ----------------------------------------------------------------------------------------
 
+
 def due_payload(due: Due, cycle: ReformCycle | None) -> dict:
     """The JSON-safe keyword arguments of one ``reminders.send`` task."""
     return {
@@ -169,13 +172,16 @@ def reminders_due(*, now=None) -> list[dict]:
     keys = list(found)
     logged = set()
     for i in range(0, len(keys), 500):
-        logged.update(ReminderLog.objects.filter(key__in=keys[i:i + 500]).values_list("key", flat=True))
+        logged.update(ReminderLog.objects.filter(key__in=keys[i : i + 500]).values_list("key", flat=True))
     return [payload for key, payload in found.items() if key not in logged]
 
 
 # --- send ----------------------------------------------------------------------------------------
 
-class Outcome:
+
+class SendResult:
+    """What one reminder send did (a value of the Celery task's result; not 改革成果, evaluation.Outcome)."""
+
     DUPLICATE = "duplicate"  # someone else owns the key
     SKIPPED = "skipped"  # already sent or failed
     SENT = "sent"
@@ -184,8 +190,19 @@ class Outcome:
     FAILED = "failed"
 
 
-def reminder_claim(*, key: str, kind: str, cycle_id, obj_label: str, recipient_id, offset_days: int,
-                   due_at, title: str, body: str = "", url: str = "") -> ReminderLog | None:
+def reminder_claim(
+    *,
+    key: str,
+    kind: str,
+    cycle_id,
+    obj_label: str,
+    recipient_id,
+    offset_days: int,
+    due_at,
+    title: str,
+    body: str = "",
+    url: str = "",
+) -> ReminderLog | None:
     """INSERT the key (pending) and the in-app notification in one transaction of their own.
 
     Returns the new log, or None when the key exists already (another scan or task owns it)."""
@@ -194,11 +211,21 @@ def reminder_claim(*, key: str, kind: str, cycle_id, obj_label: str, recipient_i
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                recipient_id=recipient_id, kind=kind, title=title[:200], body=body, url=url)
-            return ReminderLog.objects.create(
-                key=key, kind=kind, cycle_id=cycle_id, object_label=obj_label[:200],
-                recipient_id=recipient_id, offset_days=offset_days, due_at=due_at,
-                status=ReminderStatus.PENDING, notification=notification)
+                recipient_id=recipient_id, kind=kind, title=title[:200], body=body, url=url
+            )
+            log = ReminderLog.objects.create(
+                key=key,
+                kind=kind,
+                cycle_id=cycle_id,
+                object_label=obj_label[:200],
+                recipient_id=recipient_id,
+                offset_days=offset_days,
+                due_at=due_at,
+                status=ReminderStatus.PENDING,
+                notification=notification,
+            )
+            deliveries_queue([notification])  # 短信 / 政务IM for those who opted in (reform_portal.channels)
+            return log
     except IntegrityError:
         if ReminderLog.objects.filter(key=key).exists():
             return None
@@ -210,9 +237,14 @@ def reminder_email(log: ReminderLog):
     return build_email(
         to=log.recipient.email,
         template="reminder",
-        context={"log": log, "notification": log.notification, "recipient": log.recipient,
-                 "last_day": last_day, "overdue_days": -log.offset_days,
-                 "link": absolute_url(log.notification.url)},
+        context={
+            "log": log,
+            "notification": log.notification,
+            "recipient": log.recipient,
+            "last_day": last_day,
+            "overdue_days": -log.offset_days,
+            "link": absolute_url(log.notification.url),
+        },
     )
 
 
@@ -223,20 +255,23 @@ def reminder_deliver(*, log_id: int, max_attempts: int) -> str:
     outcome is recorded, so only a ``pending`` row is ever mailed and never by two workers at once.
     A failure stores the error; after ``max_attempts`` tries the row is ``failed``."""
     with transaction.atomic():
-        log = (ReminderLog.objects.select_for_update(of=("self",))
-               .select_related("recipient", "notification").get(pk=log_id))
+        log = (
+            ReminderLog.objects.select_for_update(of=("self",))
+            .select_related("recipient", "notification")
+            .get(pk=log_id)
+        )
         if log.status != ReminderStatus.PENDING:
-            return Outcome.SKIPPED
+            return SendResult.SKIPPED
         now = timezone.now()
         if not log.recipient.email:
             log.status, log.sent_at = ReminderStatus.SENT, now
             log._change_reason = "无电子邮箱，仅站内通知"
             log.save()
-            return Outcome.NO_EMAIL
+            return SendResult.NO_EMAIL
         if log.notification is None:
             log.status, log.error = ReminderStatus.FAILED, "站内通知已被删除"
             log.save()
-            return Outcome.FAILED
+            return SendResult.FAILED
         log.attempts += 1
         try:
             reminder_email(log).send()
@@ -244,10 +279,10 @@ def reminder_deliver(*, log_id: int, max_attempts: int) -> str:
             log.error = f"{exc.__class__.__name__}: {exc}"[:2000]
             log.status = ReminderStatus.FAILED if log.attempts >= max_attempts else ReminderStatus.PENDING
             log.save()
-            return Outcome.FAILED if log.status == ReminderStatus.FAILED else Outcome.RETRY
+            return SendResult.FAILED if log.status == ReminderStatus.FAILED else SendResult.RETRY
         log.status, log.sent_at = ReminderStatus.SENT, timezone.now()
         log.save()
-        return Outcome.SENT
+        return SendResult.SENT
 
 
 def max_attempts() -> int:
@@ -256,7 +291,7 @@ def max_attempts() -> int:
 
 def retry_countdown(retries: int) -> int:
     """Exponential back-off: base, 2×base, 4×base … seconds (base is PORTAL_REMINDER_RETRY_BACKOFF)."""
-    return settings.PORTAL_REMINDER_RETRY_BACKOFF * 2 ** retries
+    return settings.PORTAL_REMINDER_RETRY_BACKOFF * 2**retries
 
 
 def reminder_counts(cycle: ReformCycle | None) -> dict:
@@ -271,14 +306,21 @@ def reminder_counts(cycle: ReformCycle | None) -> dict:
 
 # --- helpers for the stage apps' sources ------------------------------------------------------------
 
+
 def regional_staff_by_region(region_ids=None) -> dict:
     """Active regional staff of each region's 发展改革委 and 科技厅, in one query: {region_id: [User, ...]}."""
     from .enums import OrgKind, Role
 
-    users = User.objects.filter(
-        is_active=True, groups__name=Role.REGIONAL_STAFF,
-        organization__kind__in=OrgKind.regional_departments(),
-    ).select_related("organization").order_by("pk").distinct()
+    users = (
+        User.objects.filter(
+            is_active=True,
+            groups__name=Role.REGIONAL_STAFF,
+            organization__kind__in=OrgKind.regional_departments(),
+        )
+        .select_related("organization")
+        .order_by("pk")
+        .distinct()
+    )
     if region_ids is not None:
         users = users.filter(organization__region_id__in=list(region_ids))
     out: dict = {}

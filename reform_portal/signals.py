@@ -1,5 +1,6 @@
 """Kernel-internal signal: a user's organization membership is mirrored to that organization's group,
 so object permissions granted to an organization (django-guardian group permissions) reach its users."""
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 

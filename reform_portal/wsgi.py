@@ -1,6 +1,1 @@
-import os
-
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reform_portal.settings")
-application = get_wsgi_application()
+from config.wsgi import application  # noqa: F401  (moved to config/; kept for `gunicorn reform_portal.wsgi`)

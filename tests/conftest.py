@@ -1,14 +1,18 @@
 import pytest
 
+from reform_portal import pagination
 from reform_portal.enums import OrgKind, Role
+from reform_portal.models import ReformCycle
 
 from . import factories as f
+from .catalog import scenarios as fc
+from .evaluation import scenarios as fe
 
 
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run inline unless a test starts a real worker (see the celery_worker tests)."""
-    from reform_portal.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -20,10 +24,13 @@ def _eager_celery(settings):
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests (live server, Celery workers) start after another one's flush, which empties
-    every table, including the regions and role groups of the data migration: load them again."""
+    every table, including the regions, role groups, reference organisations and merge synonyms of the data
+    migrations: load them again."""
     marker = request.node.get_closest_marker("django_db")
-    if not ({"transactional_db", "live_server"} & set(request.fixturenames)
-            or (marker and marker.kwargs.get("transaction"))):
+    if not (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    ):
         return
     request.getfixturevalue("transactional_db")
     import importlib
@@ -31,6 +38,8 @@ def _reference_data(request):
     from django.apps import apps
 
     importlib.import_module("reform_portal.migrations.0002_regions_and_roles").forwards(apps, None)
+    importlib.import_module("reform_portal.migrations.0008_reference_organizations").forwards(apps, None)
+    importlib.import_module("catalog.migrations.0005_seed_synonyms").forwards(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -49,15 +58,21 @@ def cycle(db):
 
 
 @pytest.fixture
+def cycle2027(db):
+    """2027's cycle with the default calendar (proposals close at the end of 2027-04-30, Beijing)."""
+    return ReformCycle.objects.create(year=2027, **ReformCycle.defaults_for(2027))
+
+
+@pytest.fixture
 def region_a_drc(db):
     """浙江省发展改革委 staff."""
     return f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zj_drc")
 
 
 @pytest.fixture
-def region_a_std(db):
+def region_a_scitech(db):
     """浙江省科技厅 staff."""
-    return f.regional_user("330000", OrgKind.REGIONAL_STD, username="zj_std")
+    return f.regional_user("330000", OrgKind.REGIONAL_SCITECH, username="zj_scitech")
 
 
 @pytest.fixture
@@ -105,3 +120,33 @@ def role_users(region_a_drc, reviewer, expert, liaison, evaluator, implementer):
         Role.EVALUATOR: evaluator,
         Role.IMPLEMENTER: implementer,
     }
+
+
+# ---- the paginated list pages of every stage (tests/pagination_scenarios.py, tests/<app>/test_views.py) ----
+
+
+@pytest.fixture
+def small_pages(monkeypatch, page):
+    monkeypatch.setattr(pagination, "PAGE_SIZE", page.size)
+
+
+@pytest.fixture
+def cast(reviewer):
+    return {
+        "reviewer": reviewer,
+        "expert": fc.expert_in("110000", username="expert_b"),
+        "evaluator": fe.evaluator_user(fe.agency("第三方评估机构"), username="ev_b"),
+        "anonymous": None,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request in an English session activates English in this thread (LocaleMiddleware) and nothing switches
+    back; every test starts in the portal's language, whatever the test before it did."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)

@@ -1,4 +1,7 @@
-"""factory_boy factories for the standard cast and the cycle."""
+"""factory_boy factories for the standard cast and the cycle, and the kernel's test helpers. The stages'
+scenario helpers (books, lists, bids, tasks, assessments made through the services) are in
+tests/<app>/scenarios.py."""
+
 import datetime
 
 import factory
@@ -51,14 +54,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def regional_department(region_code, kind):
+    """The region's department of ``kind``: the reference row (北京市科委、中关村管委会 …) when there is one."""
     reg = region(region_code)
+    existing = Organization.objects.filter(region=reg, kind=kind).order_by("pk").first()
+    if existing is not None:
+        return existing
     name = f"{reg.name}{'发展改革委' if kind == OrgKind.REGIONAL_DRC else '科技厅'}"
     org, _ = Organization.objects.get_or_create(name=name, defaults={"kind": kind, "region": reg})
     return org
 
 
 def regional_user(region_code="330000", kind=OrgKind.REGIONAL_DRC, **kwargs):
-    return UserFactory(organization=regional_department(region_code, kind), role=Role.REGIONAL_STAFF, **kwargs)
+    return UserFactory(
+        organization=regional_department(region_code, kind), role=Role.REGIONAL_STAFF, **kwargs
+    )
 
 
 def national_user(**kwargs):
@@ -79,8 +88,14 @@ def cycle_dates(stage=Stage.PROPOSAL, today=None):
         Stage.IMPLEMENTATION: (-200, -150, -149, -120, 100, 200),
         Stage.EVALUATION: (-500, -450, -449, -420, -10, 60),
     }[Stage(stage)]
-    names = ["proposal_deadline", "review_deadline", "bidding_opens", "bidding_deadline",
-             "implementation_end", "evaluation_due"]
+    names = [
+        "proposal_deadline",
+        "review_deadline",
+        "bidding_opens",
+        "bidding_deadline",
+        "implementation_end",
+        "evaluation_due",
+    ]
     return {n: today + d(days=o) for n, o in zip(names, offsets, strict=True)}
 
 
@@ -101,59 +116,9 @@ class CycleFactory(factory.django.DjangoModelFactory):
     evaluation_due = factory.LazyAttribute(lambda o: cycle_dates(o.stage)["evaluation_due"])
 
 
-# ---- stage 1: 建议书 -------------------------------------------------------------------------
-
-def proposal_fields(n=1, **overrides):
-    fields = {
-        "title": f"科技成果赋权改革试点{n}",
-        "area": "tech_market",
-        "keywords": "赋权, 成果转化",
-        "pain_points": "科研人员职务科技成果权属不清，转化动力不足。",
-        "content": "赋予科研人员职务科技成果所有权或长期使用权，建立尽职免责机制。",
-        "steps": "2027年6月前出台办法；2027年12月前完成首批试点。",
-        "new_entities": "某市科技局",
-        "authority_level": "provincial",
-        "coordination_departments": "",
-        "consulted_bases": "杭州未来科技城双创示范基地",
-        "consulted_enterprises": "",
-        "consulted_universities": "浙江大学",
-        "consulted_institutes": "",
-        "consulted_departments": "省财政厅、省教育厅",
-    }
-    fields.update(overrides)
-    return fields
-
-
-RESULTS = [{"indicator": "赋权成果数", "unit": "项", "target": 100}]
-
-
-def make_book(cycle, user, n=3, complete=True):
-    """A book of ``user``'s region with ``n`` proposals, through the services."""
-    from proposals import services
-
-    book = services.book_get_or_create(cycle=cycle, region=user.region, by=user)
-    if complete:
-        book = services.book_update_cover(book=book, contact_name="王建国", contact_phone="0571-87051234",
-                                          summary="围绕科技成果转化提出改革举措。", by=user)
-    for i in range(n):
-        services.proposal_create(book=book, fields=proposal_fields(i + 1), results=RESULTS if complete else [],
-                                 by=user)
-    book.refresh_from_db()
-    return book
-
-
-def signed_book(cycle, drc, std, n=3):
-    from proposals import services
-
-    book = make_book(cycle, drc, n=n)
-    services.book_sign(book=book, by=drc)
-    services.book_sign(book=book, by=std)
-    book.refresh_from_db()
-    return book
-
-
-def submitted_book(cycle, drc, std, n=3):
-    from proposals import services
-
-    book = signed_book(cycle, drc, std, n=n)
-    return services.book_submit(book=book, by=drc)
+def ended_proposals(cycle):
+    """The reviewers pressed 结束征集 on the year page: the year is in 制定清单 (a list can be published). The books
+    are left as they are (the service ``cycle_act`` would close the submitted ones; tests of lists need not)."""
+    ReformCycle.objects.filter(pk=cycle.pk, state__in=["planning", "proposal"]).update(state="review")
+    cycle.refresh_from_db(fields=["state"])
+    return cycle

@@ -1,6 +1,7 @@
 """Stage 3 in the browser: 浙江 claims three entries and submits with both departments' confirmation; the
 national reviewer awards them and issues the letters; 浙江 downloads its letter, fills the plan of a task
 and files a progress report."""
+
 import datetime
 
 import pdfplumber
@@ -9,7 +10,7 @@ from django.utils import timezone
 from reform_portal.enums import OrgKind
 
 from .. import factories as f
-from .. import factories_bidding as fb
+from ..bidding import scenarios as fb
 from .conftest import login, logout
 
 
@@ -29,7 +30,7 @@ def test_region_bids_reviewer_awards_and_issues_region_plans_and_reports(page, t
     cycle = fb.bidding_cycle()
     entries = fb.publish_list(cycle, n=4)
     f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zhejiang_fgw", full_name="王建国")
-    f.regional_user("330000", OrgKind.REGIONAL_STD, username="zhejiang_kjt", full_name="陈海燕")
+    f.regional_user("330000", OrgKind.REGIONAL_SCITECH, username="zhejiang_kjt", full_name="陈海燕")
     f.national_user(username="ndrc_reviewer", full_name="于智锋")
 
     login(page, "zhejiang_fgw", f.PASSWORD)
@@ -41,7 +42,10 @@ def test_region_bids_reviewer_awards_and_issues_region_plans_and_reports(page, t
     page.click("text=确认联合报送")
     assert "王建国" in page.get_by_test_id("bid-signoffs").inner_text()
     page.click("main button:text-is('报送揭榜申报')")
-    assert "须经本地区发展改革委和科技厅（委、局）双方确认联合报送后方可报送。" in page.locator(".messages").inner_text()
+    assert (
+        "须经本地区发展改革委和科技厅（委、局）双方确认联合报送后方可报送。"
+        in page.locator(".messages").inner_text()
+    )
     logout(page)
 
     login(page, "zhejiang_kjt", f.PASSWORD)

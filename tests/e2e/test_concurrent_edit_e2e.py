@@ -1,12 +1,14 @@
 """Two browsers on one proposal: 浙江's 发展改革委 and 科技厅 open the same edit form; the first save wins, the
 second is refused with the Chinese conflict message and keeps the typed text; after reloading the form the
 second user saves. The database holds the first user's text until then."""
+
 from django.utils import timezone
 
 from proposals.models import MeasureProposal
 from reform_portal.enums import OrgKind
 
 from .. import factories as f
+from ..proposals import scenarios as fp
 from .conftest import login
 
 FIRST = "赋予科研人员职务科技成果所有权，赋权成果单列管理，不纳入国有资产保值增值考核。"
@@ -22,8 +24,8 @@ def open_editor(page, proposal):
 def test_the_second_save_is_refused_until_the_form_is_reloaded(browser, live_server, page, transactional_db):
     cycle = f.CycleFactory()
     drc = f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zhejiang_fgw", full_name="王建国")
-    f.regional_user("330000", OrgKind.REGIONAL_STD, username="zhejiang_kjt", full_name="陈海燕")
-    proposal = f.make_book(cycle, drc, n=3).proposals.get(position=1)
+    f.regional_user("330000", OrgKind.REGIONAL_SCITECH, username="zhejiang_kjt", full_name="陈海燕")
+    proposal = fp.make_book(cycle, drc, n=3).proposals.get(position=1)
     original = proposal.content
 
     context = browser.new_context(locale="zh-CN", base_url=live_server.url)

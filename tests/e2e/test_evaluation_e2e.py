@@ -1,11 +1,12 @@
 """Stage 4 in the browser: the reviewer commissions an agency, the evaluator uploads a report and scores,
 the reviewer promotes an outcome, and an anonymous visitor finds it in the public library."""
+
 import pytest
 
 from reform_portal.enums import Stage
 
 from .. import factories as f
-from .. import factories_evaluation as fe
+from ..evaluation import scenarios as fe
 from .conftest import login, logout
 
 
@@ -24,8 +25,10 @@ def test_commission_assess_promote_and_find_in_the_library(page, tmp_path):
     login(page, "ndrc_reviewer", f.PASSWORD)
     page.click("header a:text-is('评估激励')")
     page.click("text=委托第三方评估")
-    assert "“浙江省科技评估中心”位于任务所在地区（浙江省），不能评估本地区的任务。" in page.get_by_test_id(
-        "independence").inner_text()
+    assert (
+        "“浙江省科技评估中心”位于任务所在地区（浙江省），不能评估本地区的任务。"
+        in page.get_by_test_id("independence").inner_text()
+    )
     page.select_option("#id_agency", str(org.pk))
     page.check(f"input[name=tasks][value='{task.pk}']")
     page.fill("#id_due_date", f"{cycle.year + 1}-09-30")
@@ -68,7 +71,8 @@ def test_commission_assess_promote_and_find_in_the_library(page, tmp_path):
     page.goto("/")
     page.get_by_test_id("library-link").click()
     page.select_option("#id_region", "330000")
-    page.click("text=检索")
+    page.click("main button:text-is('检索')")  # the header also links to 检索 (site search)
+    page.wait_for_url("**region=330000**")
     assert page.get_by_test_id("outcome-title").all_inner_texts() == ["职务科技成果赋权改革的浙江经验"]
     page.click("text=职务科技成果赋权改革的浙江经验")
     assert page.get_by_test_id("outcome-heading").inner_text() == "职务科技成果赋权改革的浙江经验"

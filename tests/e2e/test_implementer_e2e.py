@@ -2,14 +2,15 @@
 reads its milestones and targets, files a progress report with an attachment and raises a coordination
 request; the reviewer answers it and 浙江大学 reads the answer. It cannot change the plan, and 杭州市人民政府
 (named on another task) sees only its own task."""
+
 from django.utils import timezone
 
 from bidding import services as bs
 from reform_portal.enums import OrgKind, Role
 
 from .. import factories as f
-from .. import factories_bidding as fb
-from .. import factories_evaluation as fe
+from ..bidding import scenarios as fb
+from ..evaluation import scenarios as fe
 from .conftest import login, logout
 
 ANSWER = "已商财政部，赋权成果可不纳入国有资产保值增值考核，正式复函近期印发。"
@@ -19,8 +20,8 @@ def test_implementer_reports_progress_and_raises_a_coordination_request(page, tr
     cycle = fb.bidding_cycle()
     entries = fb.publish_list(cycle, n=3)
     reviewer = f.national_user(username="ndrc_reviewer", full_name="于智锋")
-    drc, std = fb.region_pair("330000")
-    ours, theirs, _other = fb.allocated(cycle, reviewer, drc, std, entries)
+    drc, scitech = fb.region_pair("330000")
+    ours, theirs, _other = fb.allocated(cycle, reviewer, drc, scitech, entries)
     zju = f.OrganizationFactory(name="浙江大学", kind=OrgKind.UNIVERSITY, region=f.region("330000"))
     hz = f.OrganizationFactory(name="杭州市人民政府", kind=OrgKind.LOCAL_GOV, region=f.region("330000"))
     bs.plan_set_entities(task=ours, organizations=[zju, hz], by=drc)
@@ -46,8 +47,19 @@ def test_implementer_reports_progress_and_raises_a_coordination_request(page, tr
     assert page.get_by_test_id("task-state").inner_text() == "实施中"
     assert page.get_by_test_id("task-entities").inner_text() == "浙江大学"
     assert page.get_by_test_id("milestone").locator("td").all_inner_texts()[:5] == [
-        "节点1", f"{milestone.due_date:%Y-%m-%d}", "省政府办公厅印发实施办法", "李明（处长，0571-87050000）", "未开始"]
-    assert page.get_by_test_id("target").locator("td").all_inner_texts()[:5] == ["赋权成果数", "项", "0.00", "100.00", "—"]
+        "节点1",
+        f"{milestone.due_date:%Y-%m-%d}",
+        "省政府办公厅印发实施办法",
+        "李明（处长，0571-87050000）",
+        "未开始",
+    ]
+    assert page.get_by_test_id("target").locator("td").all_inner_texts()[:5] == [
+        "赋权成果数",
+        "项",
+        "0.00",
+        "100.00",
+        "—",
+    ]
     # The plan is the region's: no plan forms, no 完成总结 for an implementing entity.
     for button in ("保存实施主体", "添加里程碑", "添加目标", "确认实施方案", "删除"):
         assert page.get_by_role("button", name=button).count() == 0

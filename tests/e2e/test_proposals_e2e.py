@@ -1,5 +1,6 @@
 """Stage 1 in the browser: 发改委 drafts three proposals, both departments confirm, the book is submitted,
 the national reviewer finds it in the inbox and downloads the PDF."""
+
 from reform_portal.enums import OrgKind
 
 from .. import factories as f
@@ -28,7 +29,7 @@ def add_proposal(page, n):
 def test_region_files_and_reviewer_downloads_the_book(page, transactional_db, tmp_path):
     cycle = f.CycleFactory()
     f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zhejiang_fgw", full_name="王建国")
-    f.regional_user("330000", OrgKind.REGIONAL_STD, username="zhejiang_kjt", full_name="陈海燕")
+    f.regional_user("330000", OrgKind.REGIONAL_SCITECH, username="zhejiang_kjt", full_name="陈海燕")
     f.national_user(username="ndrc_reviewer", full_name="于智锋")
 
     login(page, "zhejiang_fgw", f.PASSWORD)
@@ -43,11 +44,17 @@ def test_region_files_and_reviewer_downloads_the_book(page, transactional_db, tm
         add_proposal(page, n)
     assert page.get_by_test_id("book-count").inner_text() == "3 项（要求 3—5 项）"
     assert page.get_by_test_id("proposal-title").all_inner_texts() == [
-        "科技成果赋权改革试点1", "科技成果赋权改革试点2", "科技成果赋权改革试点3"]
+        "科技成果赋权改革试点1",
+        "科技成果赋权改革试点2",
+        "科技成果赋权改革试点3",
+    ]
     page.click("text=确认联合报送")
     assert "王建国" in page.get_by_test_id("book-signoffs").inner_text()
     page.click("main button:has-text('报送')")
-    assert "须经本地区发展改革委和科技厅（委、局）双方确认联合报送后方可报送。" in page.locator(".messages").inner_text()
+    assert (
+        "须经本地区发展改革委和科技厅（委、局）双方确认联合报送后方可报送。"
+        in page.locator(".messages").inner_text()
+    )
     logout(page)
 
     login(page, "zhejiang_kjt", f.PASSWORD)

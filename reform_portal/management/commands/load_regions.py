@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Adds all 31 provincial-level regions (GB/T 2260) so the reform can cover every province."
 
     def add_arguments(self, parser):
-        parser.add_argument("--all", action="store_true", required=True, help="add every provincial-level region")
+        parser.add_argument(
+            "--all", action="store_true", required=True, help="add every provincial-level region"
+        )
 
     def handle(self, *args, **options):
         created = 0

@@ -1,13 +1,14 @@
 """Run the reminder scan once, synchronously: for cron in the embedded mode (no Redis, no beat).
 
-    5 * * * *  cd /srv/portal && .venv/bin/python manage.py send_reminders
+5 * * * *  cd /srv/portal && .venv/bin/python manage.py send_reminders
 """
+
 from collections import Counter
 
+from celery import current_app as app
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from reform_portal.celery import app
 from reform_portal.models import ReminderLog
 
 

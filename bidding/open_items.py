@@ -1,0 +1,177 @@
+"""The 工作台's open items of stage 3 (``reform_portal.years.register_open_items``), each counted as its page lists it:
+
+- regional staff: the year's bids while the window is open for the region and the bid set is not reported (揭榜);
+  tasks whose plan waits (细化方案中) and tasks being implemented (实施中: progress reports, then the summary) —
+  揭榜任务 ``?state=``;
+- implementers: the tasks naming their organisation that are being implemented;
+- reviewers: regions whose reported bids wait for 确认揭榜 after the window closed, regions whose 通知书 is not
+  issued (汇总揭榜结果), coordination requests not answered (任务进展)."""
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from catalog.enums import ListState
+from catalog.models import MeasureList
+from reform_portal.enums import Role, Stage
+from reform_portal.models import DeadlineExtension, ReformCycle, User
+from reform_portal.services import local_today
+from reform_portal.years import OpenItem, with_year
+
+from . import selectors
+from .enums import BidSetState, TaskState
+from .models import BidSet, CoordinationRequest, Task, TaskNotice
+
+BID_SET = "bid_set"
+TASK_PLAN = "task_plan"
+TASK_REPORT = "task_report"
+AWARD = "award"
+NOTICE = "notice"
+COORDINATION = "coordination"
+REGION_KINDS = (BID_SET, TASK_PLAN, TASK_REPORT)
+REVIEWER_KINDS = (AWARD, NOTICE, COORDINATION)
+
+
+def _tasks_url(year: int, state: str) -> str:
+    return with_year(reverse("bidding:tasks"), year) + f"&state={state}"
+
+
+def _task_items(user: User, states: tuple[str, ...]) -> list[OpenItem]:
+    """The user's tasks in ``states``, per (year, state): one query."""
+    rows = (
+        selectors.tasks_visible_to(user)
+        .filter(state__in=states)
+        .values("cycle__year", "cycle__implementation_end", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    items = []
+    for row in rows:
+        year = row["cycle__year"]
+        if row["state"] == TaskState.PLANNING:
+            items.append(
+                OpenItem(
+                    year=year,
+                    kind=TASK_PLAN,
+                    title=_("细化揭榜任务的实施方案（时间表、路线图、责任人）并确认"),
+                    url=_tasks_url(year, TaskState.PLANNING),
+                    count=row["n"],
+                )
+            )
+        else:
+            items.append(
+                OpenItem(
+                    year=year,
+                    kind=TASK_REPORT,
+                    title=_("推进揭榜任务实施，按期报送进展；里程碑全部完成后报送完成总结"),
+                    url=_tasks_url(year, TaskState.IN_PROGRESS),
+                    due=row["cycle__implementation_end"],
+                    count=row["n"],
+                )
+            )
+    return items
+
+
+def region_items(user: User) -> list[OpenItem]:
+    if not user.region_id:
+        return []
+    today = local_today()
+    extension = DeadlineExtension.objects.filter(
+        cycle=OuterRef("pk"), region_id=user.region_id, stage=Stage.BIDDING
+    ).values("until")[:1]
+    reported = BidSet.objects.filter(
+        cycle=OuterRef("pk"), region_id=user.region_id, state=BidSetState.SUBMITTED
+    )
+    published = MeasureList.objects.filter(cycle=OuterRef("pk"), state=ListState.PUBLISHED)
+    cycles = (
+        ReformCycle.objects.annotate(until=Subquery(extension))
+        .filter(Exists(published), ~Exists(reported), bidding_opens__lte=today)
+        .filter(Q(bidding_deadline__gte=today) | Q(until__gte=today))
+        .order_by("year")
+    )
+    items = [
+        OpenItem(
+            year=cycle.year,
+            kind=BID_SET,
+            title=_("揭榜：认领%(y)s年度举措清单中不少于%(n)s项改革任务并联合报送")
+            % {"y": cycle.year, "n": cycle.min_bids},
+            url=with_year(reverse("bidding:bids"), cycle.year),
+            due=max(cycle.bidding_deadline, cycle.until or cycle.bidding_deadline),
+        )
+        for cycle in cycles
+    ]
+    return items + _task_items(user, (TaskState.PLANNING, TaskState.IN_PROGRESS))
+
+
+def implementer_items(user: User) -> list[OpenItem]:
+    return _task_items(user, (TaskState.IN_PROGRESS,))
+
+
+def reviewer_items(user: User) -> list[OpenItem]:
+    today = local_today()
+    latest_extension = (
+        DeadlineExtension.objects.filter(cycle=OuterRef("pk"), stage=Stage.BIDDING)
+        .order_by()
+        .values("cycle")
+        .annotate(until=Max("until"))
+        .values("until")
+    )
+    awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
+    waiting = dict(
+        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True)
+        .exclude(Exists(awarded))
+        .values_list("cycle")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    items = []
+    if waiting:
+        for cycle in ReformCycle.objects.filter(pk__in=waiting).annotate(until=Subquery(latest_extension)):
+            closed = max(cycle.bidding_deadline, cycle.until or cycle.bidding_deadline) < today
+            if closed:
+                items.append(
+                    OpenItem(
+                        year=cycle.year,
+                        kind=AWARD,
+                        title=_("确认揭榜结果：已报送揭榜申报、尚未确认揭榜的地区"),
+                        url=with_year(reverse("bidding:matrix"), cycle.year),
+                        count=waiting[cycle.pk],
+                    )
+                )
+    stored = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(pdf="")
+    for row in (
+        Task.objects.exclude(Exists(stored))
+        .values("cycle__year")
+        .annotate(n=Count("region", distinct=True))
+        .order_by()
+    ):
+        items.append(
+            OpenItem(
+                year=row["cycle__year"],
+                kind=NOTICE,
+                title=_("下达揭榜任务通知书：已确认揭榜、尚未下达通知书的地区"),
+                url=with_year(reverse("bidding:matrix"), row["cycle__year"]),
+                count=row["n"],
+            )
+        )
+    items += [
+        OpenItem(
+            year=row["task__cycle__year"],
+            kind=COORDINATION,
+            title=_("答复各地提出的协调解决事项"),
+            url=with_year(reverse("bidding:progress"), row["task__cycle__year"]),
+            count=row["n"],
+        )
+        for row in CoordinationRequest.objects.filter(answered_at__isnull=True)
+        .values("task__cycle__year")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    return items
+
+
+ROLES = {
+    Role.REGIONAL_STAFF: (region_items, REGION_KINDS),
+    Role.IMPLEMENTER: (implementer_items, (TASK_REPORT,)),
+    Role.NATIONAL_REVIEWER: (reviewer_items, REVIEWER_KINDS),
+}

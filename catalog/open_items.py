@@ -1,0 +1,135 @@
+"""The 工作台's open items of stage 2 (``reform_portal.years.register_open_items``), each counted as its page lists
+it: proposals waiting to be merged or set aside (reviewers, 汇总与合并 ?status=open), ministries' opinions not yet
+answered (reviewers, the list version's page), expert reviews not yet submitted (experts, 专家论证) and
+consultations a ministry has not answered on every measure (liaisons, 征求意见)."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, Min, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proposals.models import MeasureProposal
+from reform_portal.models import User
+from reform_portal.navigation import ArchiveLink
+from reform_portal.years import OpenItem, with_year
+
+from .enums import ListState
+from .models import DepartmentOpinion, ExpertReview, MeasureList
+from .selectors import consultations_waiting
+from .services import OPEN_BOOK_STATES
+
+MERGE = "merge"
+OPINION_RESPONSE = "opinion_response"
+EXPERT_REVIEW = "expert_review"
+CONSULTATION = "consultation"
+REVIEWER_KINDS = (MERGE, OPINION_RESPONSE)
+
+
+def reviewer_items(user: User) -> list[OpenItem]:
+    """Per year without a published list: its open proposals; per list version: its unanswered opinions."""
+    published = MeasureList.objects.filter(cycle=OuterRef("book__cycle"), state=ListState.PUBLISHED)
+    open_proposals = (
+        MeasureProposal.objects.filter(
+            book__state__in=OPEN_BOOK_STATES, measure_source__isnull=True, rejection__isnull=True
+        )
+        .exclude(Exists(published))
+        .values("book__cycle__year", "book__cycle__review_deadline")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    items = [
+        OpenItem(
+            year=row["book__cycle__year"],
+            kind=MERGE,
+            title=_("汇总合并各地建议：待处理的建议"),
+            url=with_year(reverse("catalog:merge"), row["book__cycle__year"]) + "&status=open",
+            due=row["book__cycle__review_deadline"],
+            count=row["n"],
+        )
+        for row in open_proposals
+    ]
+    opinions = (
+        DepartmentOpinion.objects.filter(responded_at__isnull=True)
+        .exclude(consultation__measure_list__state=ListState.PUBLISHED)
+        .exclude(measure__inclusion__included=False)
+        .values(
+            "consultation__measure_list",
+            "consultation__measure_list__version",
+            "consultation__measure_list__cycle__year",
+            "consultation__measure_list__cycle__review_deadline",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    items += [
+        OpenItem(
+            year=row["consultation__measure_list__cycle__year"],
+            kind=OPINION_RESPONSE,
+            title=_("答复有关部门意见（清单第%(v)s版）") % {"v": row["consultation__measure_list__version"]},
+            url=reverse("catalog:list_manage", args=[row["consultation__measure_list"]]),
+            due=row["consultation__measure_list__cycle__review_deadline"],
+            count=row["n"],
+        )
+        for row in opinions
+    ]
+    return items
+
+
+def expert_items(user: User) -> list[OpenItem]:
+    """The expert's reviews not yet submitted, per year (the 专家论证 page's 待论证)."""
+    rows = (
+        ExpertReview.objects.filter(expert=user, submitted_at__isnull=True)
+        .values("measure__cycle__year")
+        .annotate(n=Count("pk"), due=Min("measure__cycle__review_deadline"))
+        .order_by()
+    )
+    return [
+        OpenItem(
+            year=row["measure__cycle__year"],
+            kind=EXPERT_REVIEW,
+            title=_("对分配给您的改革举措进行专家论证并打分"),
+            url=with_year(reverse("catalog:my_reviews"), row["measure__cycle__year"]),
+            due=row["due"],
+            count=row["n"],
+        )
+        for row in rows
+    ]
+
+
+def liaison_items(user: User) -> list[OpenItem]:
+    """Consultations of the liaison's ministry still waiting for an opinion on some measure, per year."""
+    per_year: dict[int, list] = defaultdict(list)
+    for consultation in consultations_waiting(user):
+        per_year[consultation.measure_list.cycle.year].append(consultation)
+    return [
+        OpenItem(
+            year=year,
+            kind=CONSULTATION,
+            title=_("对征求意见的举措清单逐项反馈部门意见"),
+            url=with_year(reverse("catalog:consultations"), year),
+            due=min(c.measure_list.cycle.review_deadline for c in waiting),
+            count=len(waiting),
+        )
+        for year, waiting in sorted(per_year.items())
+    ]
+
+
+def archive_links() -> list[ArchiveLink]:
+    """Every published version of every year's list, for the public archive (one query)."""
+    return [
+        ArchiveLink(
+            year=measure_list.cycle.year,
+            label=_("《%(t)s》第%(v)s版") % {"t": measure_list.title, "v": measure_list.version},
+            url=reverse("catalog:public_list", args=[measure_list.pk]),
+            order=10 + measure_list.version,
+            note=_("%(d)s公布") % {"d": f"{timezone.localtime(measure_list.published_at):%Y-%m-%d}"}
+            if measure_list.published_at
+            else "",
+            testid="archive-list",
+        )
+        for measure_list in MeasureList.objects.filter(state=ListState.PUBLISHED)
+        .select_related("cycle")
+        .order_by("cycle__year", "version")
+    ]

@@ -1,0 +1,173 @@
+"""Server-rendered SVG charts (issue 18 §9): the geometry is computed here, the templates in
+templates/reform_portal/charts/ draw it with SVG attributes and classes only (the CSP forbids ``style=""``;
+colours are in portal.css). No JavaScript: the charts print and work without it. Each chart has a <title> and a
+<desc>; the table beside it stays the accessible record of the same numbers."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Segment:
+    x: float
+    width: float
+    css: str
+    title: str
+
+
+@dataclass
+class Bar:
+    label: str
+    y: float
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class BarChart:
+    title: str
+    desc: str
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    bars: list[Bar]
+    legend: list[tuple[str, str]]
+
+
+def stacked_bars(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[tuple[int, str, str]]]],
+    *,
+    legend: Sequence[tuple[str, str]],
+    desc: str = "",
+    width: int = 560,
+    label_width: int = 150,
+    bar_height: int = 16,
+    gap: int = 8,
+) -> BarChart:
+    """One horizontal bar per row, its parts stacked left to right: ``rows`` = [(label, [(value, css class,
+    tooltip), …]), …]. Bars share one scale (the largest total fills the plot width)."""
+    value_width = 70
+    plot = width - label_width - value_width
+    largest = max((sum(v for v, _c, _t in parts) for _l, parts in rows), default=0) or 1
+    bars = []
+    for i, (label, parts) in enumerate(rows):
+        y = 24 + i * (bar_height + gap)
+        x = float(label_width)
+        bar = Bar(label=label, y=y, text=" / ".join(str(v) for v, _c, _t in parts))
+        for value, css, tooltip in parts:
+            w = plot * value / largest
+            if w > 0:
+                bar.segments.append(Segment(x=round(x, 1), width=round(w, 1), css=css, title=tooltip))
+            x += w
+        bars.append(bar)
+    height = 24 + len(rows) * (bar_height + gap) + 4
+    return BarChart(title, desc, width, height, label_width, bar_height, bars, list(legend))
+
+
+@dataclass
+class Cell:
+    x: int
+    y: int
+    css: str
+    title: str
+
+
+@dataclass
+class HeatMap:
+    title: str
+    desc: str
+    width: int
+    height: int
+    size: int
+    label_width: int
+    top: int
+    row_labels: list[tuple[int, str]]
+    column_labels: list[tuple[int, str]]
+    cells: list[Cell]
+    legend: list[tuple[str, str]]
+
+
+def heat_map(
+    title: str,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    cells: Sequence[Sequence[tuple[str, str]]],
+    *,
+    legend: Sequence[tuple[str, str]],
+    desc: str = "",
+    size: int = 22,
+    label_width: int = 90,
+) -> HeatMap:
+    """A grid: ``cells[r][c]`` = (css class, tooltip) of row r, column c."""
+    top = 40
+    out = [
+        Cell(x=label_width + c * size, y=top + r * size, css=css, title=tooltip)
+        for r, row in enumerate(cells)
+        for c, (css, tooltip) in enumerate(row)
+    ]
+    return HeatMap(
+        title,
+        desc,
+        width=label_width + max(len(column_labels), 1) * size + 4,
+        height=top + len(row_labels) * size + 4,
+        size=size,
+        label_width=label_width,
+        top=top,
+        row_labels=[(top + r * size + size - 5, label) for r, label in enumerate(row_labels)],
+        column_labels=[(label_width + c * size + size // 2, label) for c, label in enumerate(column_labels)],
+        cells=out,
+        legend=list(legend),
+    )
+
+
+@dataclass
+class Span:
+    x: float
+    width: float
+    css: str
+    label: str
+    end: str
+    label_y: int  # labels alternate between two lanes so that short stages' labels do not overlap
+
+
+@dataclass
+class Timeline:
+    title: str
+    desc: str
+    width: int
+    height: int
+    spans: list[Span]
+    today_x: float | None
+    today_label: str
+
+
+def timeline(
+    title: str,
+    start: datetime.date,
+    stages: Sequence[tuple[str, datetime.date, str]],
+    *,
+    today: datetime.date,
+    today_label: str,
+    desc: str = "",
+    width: int = 720,
+) -> Timeline:
+    """Consecutive stages from ``start``: ``stages`` = [(label, last day, css class), …] in order; a line marks
+    today when it falls inside."""
+    end = stages[-1][1] if stages else start
+    days = max((end - start).days, 1)
+
+    def x_of(day: datetime.date) -> float:
+        return round(4 + (width - 8) * (day - start).days / days, 1)
+
+    spans, left = [], start
+    for i, (label, last, css) in enumerate(stages):
+        width_ = max(x_of(last) - x_of(left), 1)
+        spans.append(
+            Span(x=x_of(left), width=width_, css=css, label=label, end=str(last), label_y=42 + 30 * (i % 2))
+        )
+        left = last
+    inside = start <= today <= end
+    return Timeline(title, desc, width, 92, spans, x_of(today) if inside else None, today_label)

@@ -1,0 +1,142 @@
+"""A region never sees other regions' bids before the window closes (then only per-entry counts), nor other
+regions' tasks and letters ever; an implementer sees only the tasks naming its organization."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from bidding import selectors, services
+from reform_portal.enums import OrgKind, Role, Stage
+from reform_portal.services import extension_grant
+
+from .. import factories as f
+from . import scenarios as fb
+
+pytestmark = pytest.mark.django_db
+
+
+def _close_window(cycle):
+    cycle.bidding_deadline = datetime.date.today() - datetime.timedelta(days=1)
+    cycle.save()
+
+
+def test_bids_page_shows_own_claims_only_and_no_counts_while_open(
+    client, bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc
+):
+    js_scitech = f.regional_user("320000", OrgKind.REGIONAL_SCITECH)
+    fb.submitted_bid_set(bcycle, region_b_drc, js_scitech, four_entries[:3])
+    services.bid_save(
+        bid_set=services.bid_set_get_or_create(cycle=bcycle, region=region_a_drc.region, by=region_a_drc),
+        entry=four_entries[3],
+        fields=fb.bid_fields(approach="浙江的思路"),
+        by=region_a_drc,
+    )
+    client.force_login(region_a_drc)
+    page = client.get(reverse("bidding:bids"))
+    assert page.context["show_counts"] is False
+    assert [(r["entry"].number, r["bid"] is not None) for r in page.context["rows"]] == [
+        (e.number, e == four_entries[3]) for e in four_entries
+    ]
+    html = page.content.decode()
+    assert "浙江的思路" in html and "在杭州、宁波先行试点" not in html  # 江苏's approach is not shown
+    assert 'data-testid="entry-count"' not in html
+
+
+def test_counts_per_entry_appear_once_the_window_has_closed(
+    client, bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc
+):
+    js_scitech = f.regional_user("320000", OrgKind.REGIONAL_SCITECH)
+    fb.submitted_bid_set(bcycle, region_a_drc, region_a_scitech, four_entries[:3])
+    fb.submitted_bid_set(bcycle, region_b_drc, js_scitech, four_entries[1:4])
+    _close_window(bcycle)
+    client.force_login(region_a_drc)
+    page = client.get(reverse("bidding:bids"))
+    assert page.context["show_counts"] is True
+    assert [r["count"] for r in page.context["rows"]] == [1, 2, 2, 1]
+
+
+def test_counts_stay_hidden_while_any_region_still_has_an_extension(
+    client, bcycle, four_entries, region_a_drc, reviewer
+):
+    _close_window(bcycle)
+    extension_grant(
+        cycle=bcycle,
+        region=f.region("320000"),
+        stage=Stage.BIDDING,
+        until=datetime.date.today() + datetime.timedelta(days=3),
+        reason="延期",
+        by=reviewer,
+    )
+    client.force_login(region_a_drc)
+    assert client.get(reverse("bidding:bids")).context["show_counts"] is False
+
+
+def test_reviewers_see_only_submitted_bid_sets(
+    bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc, reviewer
+):
+    js_scitech = f.regional_user("320000", OrgKind.REGIONAL_SCITECH)
+    zj = fb.submitted_bid_set(bcycle, region_a_drc, region_a_scitech, four_entries[:3])
+    fb.make_bid_set(bcycle, region_b_drc, four_entries[:3])
+    assert list(selectors.bid_sets_visible_to(reviewer)) == [zj]
+    assert js_scitech.region.code == "320000"
+    assert list(selectors.bid_sets_visible_to(js_scitech).values_list("region__code", flat=True)) == [
+        "320000"
+    ]
+
+
+def _two_regions_with_letters(bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc, reviewer):
+    js_scitech = f.regional_user("320000", OrgKind.REGIONAL_SCITECH)
+    zj_tasks = fb.allocated(bcycle, reviewer, region_a_drc, region_a_scitech, four_entries[:3])
+    js_tasks = fb.allocated(bcycle, reviewer, region_b_drc, js_scitech, four_entries[1:4])
+    return zj_tasks, js_tasks
+
+
+def test_other_regions_tasks_and_letters_answer_404(
+    client, bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc, reviewer
+):
+    zj_tasks, js_tasks = _two_regions_with_letters(
+        bcycle, four_entries, region_a_drc, region_a_scitech, region_b_drc, reviewer
+    )
+    client.force_login(region_a_drc)
+    page = client.get(reverse("bidding:tasks"))
+    assert [t.pk for t in page.context["tasks"]] == [t.pk for t in zj_tasks]
+    for task in js_tasks:
+        assert client.get(reverse("bidding:task_detail", args=[task.pk])).status_code == 404
+    from bidding.models import TaskNotice
+
+    js_notice = TaskNotice.objects.get(region=region_b_drc.region)
+    assert client.get(reverse("bidding:notice_download", args=[js_notice.pk])).status_code == 404
+    assert list(selectors.notices_visible_to(region_a_drc).values_list("region__code", flat=True)) == [
+        "330000"
+    ]
+
+
+def test_an_implementer_sees_only_tasks_naming_its_organization(
+    client, bcycle, four_entries, region_a_drc, region_a_scitech, reviewer, implementer
+):
+    tasks = fb.allocated(bcycle, reviewer, region_a_drc, region_a_scitech, four_entries[:3])
+    other = f.OrganizationFactory(name="杭州市人民政府", kind=OrgKind.LOCAL_GOV)
+    services.plan_set_entities(task=tasks[0], organizations=[implementer.organization], by=region_a_drc)
+    services.plan_set_entities(task=tasks[1], organizations=[other], by=region_a_drc)
+    client.force_login(implementer)
+    page = client.get(reverse("bidding:tasks"))
+    assert [t.pk for t in page.context["tasks"]] == [tasks[0].pk]
+    assert client.get(reverse("bidding:task_detail", args=[tasks[0].pk])).status_code == 200
+    assert client.get(reverse("bidding:task_detail", args=[tasks[1].pk])).status_code == 404
+    # Removing the organization from the plan takes the task away again.
+    services.plan_set_entities(task=tasks[0], organizations=[other], by=region_a_drc)
+    assert list(selectors.tasks_visible_to(implementer)) == []
+
+
+def test_an_implementer_of_another_organization_sees_nothing(
+    bcycle, four_entries, region_a_drc, region_a_scitech, reviewer
+):
+    tasks = fb.allocated(bcycle, reviewer, region_a_drc, region_a_scitech, four_entries[:3])
+    zju = f.OrganizationFactory(name="浙江大学", kind=OrgKind.UNIVERSITY)
+    services.plan_set_entities(task=tasks[0], organizations=[zju], by=region_a_drc)
+    stranger = f.UserFactory(
+        organization=f.OrganizationFactory(name="之江实验室", kind=OrgKind.INSTITUTE), role=Role.IMPLEMENTER
+    )
+    assert list(selectors.tasks_visible_to(stranger)) == []
+    assert list(selectors.notices_visible_to(stranger)) == []

@@ -1,0 +1,114 @@
+"""The published 清单's documents are Chinese whatever the interface language (issue 15 §1)."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from catalog.documents import list_xlsx
+from proposals.enums import ReformArea
+
+from . import scenarios as fc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request from an English session leaves English active in this thread: the next test starts in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def pdf_text(data):
+    """Every page's text (pypdf), whitespace removed."""
+    import re
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages))
+
+
+def chinese(label):
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def english(label):
+    with translation.override("en"):
+        return str(label)
+
+
+@pytest.fixture
+def published(cycle, reviewer, measure):
+    return fc.published_list(cycle, reviewer)
+
+
+def test_english_labels_exist_so_the_tests_below_can_fail():
+    assert english(ReformArea.RESEARCH_SYSTEM.label) != "构建高效运行的科研体系"
+
+
+def test_a_list_published_and_first_downloaded_from_an_english_session_is_stored_in_chinese(
+    client, published, reviewer
+):
+    client.force_login(reviewer)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("catalog:public_pdf", args=[published.pk]))
+    assert response.status_code == 200
+    text = pdf_text(b"".join(response.streaming_content) if response.streaming else response.content)
+    label = ReformArea(published.entries.first().area).label
+    assert chinese(label) in text
+    assert english(label).replace(" ", "") not in text
+    published.refresh_from_db()
+    with published.pdf.open("rb") as fh:
+        stored = pdf_text(fh.read())
+    assert chinese(label) in stored
+
+
+def test_the_list_workbook_is_chinese_under_english(published):
+    from openpyxl import load_workbook
+
+    entry = published.entries.first()
+    with translation.override("en"):
+        data = list_xlsx(published, list(published.entries.order_by("position"))).to_bytes()
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert chinese(ReformArea(entry.area).label) in values
+    assert english(ReformArea(entry.area).label) not in values
+
+
+def test_the_list_is_a_numbered_notice_the_checker_accepts(published, tmp_path):
+    """--head --no-draft: the 通知 of the list holds every check that applies (24 on a multi-page document)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from catalog.services import list_pdf_bytes
+
+    published.cycle.notice_cc = "财政部、教育部"
+    published.cycle.save()
+    data = list_pdf_bytes(measure_list=published)
+    path = tmp_path / "list.pdf"
+    path.write_bytes(data)
+    checker = Path(settings.BASE_DIR) / "tests" / "tools" / "gongwen_check.py"
+    run = subprocess.run(
+        [sys.executable, str(checker), str(path), "--json", "--head", "--no-draft"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    rows = {row["check"]: row for row in json.loads(run.stdout)["rows"]}
+    failing = {k: r["got"] for k, r in rows.items() if not r["ok"]}
+    assert failing == {}
+    assert len(rows) in (22, 24)  # one page: no page-number checks
+    text = pdf_text(data)
+    assert published.number.text in text
+    assert "北京市、天津市" in text and "抄送：财政部、教育部。" in text

@@ -1,0 +1,82 @@
+"""SVG charts (issue 18 §9): the geometry matches the numbers, and the pages draw them without style="" (CSP)."""
+
+import datetime
+
+from reform_portal import charts
+
+
+def test_stacked_bars_share_one_scale_and_stack_left_to_right():
+    chart = charts.stacked_bars(
+        "t",
+        [
+            ("浙江", [(3, "done", ""), (1, "overdue", ""), (0, "open", "")]),
+            ("江苏", [(2, "done", ""), (6, "open", "")]),
+        ],
+        legend=[],
+        width=560,
+        label_width=150,
+    )
+    plot = 560 - 150 - 70
+    zj, js = chart.bars
+    assert [s.css for s in zj.segments] == ["done", "overdue"]  # a zero part draws nothing
+    assert zj.segments[0].x == 150 and zj.segments[0].width == round(plot * 3 / 8, 1)
+    assert zj.segments[1].x == round(150 + plot * 3 / 8, 1)
+    assert sum(s.width for s in js.segments) == plot  # the largest total fills the plot
+    assert zj.text == "3 / 1 / 0" and js.y > zj.y
+
+
+def test_heat_map_places_row_r_column_c():
+    chart = charts.heat_map(
+        "t",
+        ["a", "b"],
+        ["1", "2", "3"],
+        [[("none", "")] * 3, [("bid", ""), ("awarded", ""), ("none", "")]],
+        legend=[],
+    )
+    cell = chart.cells[3 + 1]  # row 1, column 1
+    assert (cell.css, cell.x, cell.y) == ("awarded", chart.label_width + chart.size, chart.top + chart.size)
+    assert len(chart.cells) == 6
+
+
+def test_timeline_marks_today_inside_the_year_only():
+    stages = [
+        ("一", datetime.date(2027, 4, 30), "stage-past"),
+        ("二", datetime.date(2027, 12, 31), "stage-now"),
+    ]
+    start = datetime.date(2027, 1, 1)
+    inside = charts.timeline("t", start, stages, today=datetime.date(2027, 7, 2), today_label="")
+    assert inside.spans[0].x == 4 and inside.spans[1].x == inside.spans[0].x + inside.spans[0].width
+    assert 4 < inside.today_x < inside.width - 4
+    assert (
+        charts.timeline("t", start, stages, today=datetime.date(2029, 1, 1), today_label="").today_x is None
+    )
+
+
+def test_the_dashboard_draws_the_years_stages_with_the_current_one_marked(client, reviewer):
+    import re
+
+    from django.urls import reverse
+
+    from reform_portal.services import local_today
+
+    from .. import factories as f
+
+    cycle = f.CycleFactory()
+    client.force_login(reviewer)
+    html = client.get(reverse("dashboard"), {"year": cycle.year}).content.decode()
+    svg = re.search(r'<svg[^>]*data-testid="chart-timeline".*?</svg>', html, re.S).group(0)
+    assert "style=" not in svg
+    spans = re.findall(r'<g class="span" data-end="([\d-]+)">\s*<rect [^>]*class="(stage-\w+)"', svg)
+    assert [end for end, _css in spans] == [
+        str(d)
+        for d in (
+            cycle.proposal_deadline,
+            cycle.bidding_opens,
+            cycle.bidding_deadline,
+            cycle.implementation_end,
+            cycle.evaluation_due,
+        )
+    ]
+    stage = cycle.stage_on(local_today())
+    now = [i for i, (_e, css) in enumerate(spans) if css == "stage-now"]
+    assert len(now) == (0 if stage == "closed" else 1)

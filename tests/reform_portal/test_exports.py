@@ -1,0 +1,118 @@
+"""The export helper (reform_portal/exports.py): user text as text cells, numbers and dates typed, CSV with an
+apostrophe, Chinese file names."""
+
+import datetime
+import io
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from openpyxl import load_workbook
+
+from reform_portal import exports
+
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-1+1",
+    "@SUM(1)",
+    "\t=1",
+    "\r=1",
+]
+
+
+def _read(book):
+    return load_workbook(io.BytesIO(book.to_bytes()))
+
+
+def test_hostile_text_is_a_string_cell_that_reads_back_exactly():
+    book = exports.Workbook()
+    sheet = book.sheet("里程碑")
+    for text in HOSTILE:
+        sheet.row([text])
+    ws = _read(book).active
+    cells = [row[0] for row in ws.iter_rows()]
+    assert [c.value for c in cells] == HOSTILE
+    assert {c.data_type for c in cells} == {"s"}
+    assert all(c.quotePrefix for c in cells)  # Excel keeps them text when someone edits the cell
+
+
+def test_plain_text_numbers_and_dates_keep_their_types():
+    book = exports.Workbook()
+    sheet = book.sheet("量化目标")
+    sheet.row(["研发投入强度", 3, 2.5, Decimal("80.50"), datetime.date(2027, 6, 30), None, "-"])
+    row = next(_read(book).active.iter_rows())
+    assert [c.value for c in row] == [
+        "研发投入强度",
+        3,
+        2.5,
+        80.5,
+        datetime.datetime(2027, 6, 30),
+        None,
+        "-",
+    ]
+    assert [c.data_type for c in row] == ["s", "n", "n", "n", "d", "n", "s"]
+    assert row[0].quotePrefix is False
+    assert row[4].number_format == "yyyy-mm-dd"
+
+
+def test_an_aware_datetime_is_written_in_beijing_time():
+    book = exports.Workbook()
+    book.sheet("x").row([datetime.datetime(2027, 4, 30, 16, 0, tzinfo=datetime.UTC)])
+    assert next(_read(book).active.iter_rows())[0].value == datetime.datetime(2027, 5, 1, 0, 0)
+
+
+def test_characters_xml_cannot_hold_are_dropped_not_a_500():
+    book = exports.Workbook()
+    book.sheet("x").row(["试点\x00\x07方案\x1f"])
+    assert next(_read(book).active.iter_rows())[0].value == "试点方案"
+
+
+def test_sheet_titles_are_made_valid():
+    book = exports.Workbook()
+    book.sheet("2027/2028年度[清单]:*?" + "长" * 40)
+    assert _read(book).sheetnames == ["20272028年度清单" + "长" * 19]  # 31 characters at most
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ('=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'),
+        ("+1", "'+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", '"\'\r=1"'),
+        ("普通文本", "普通文本"),
+        (-1, "-1"),  # a number stays a number
+        (Decimal("2.50"), "2.50"),
+        (None, '""'),  # the csv module quotes a row that is one empty field
+        (datetime.date(2027, 4, 30), "2027-04-30"),
+    ],
+)
+def test_csv_prefixes_formula_like_text_with_an_apostrophe(value, field):
+    data = exports.csv_bytes([[value]])
+    assert data == ("\ufeff" + field + "\r\n").encode("utf-8")
+
+
+def test_responses_carry_the_chinese_name_and_an_ascii_fallback():
+    book = exports.Workbook()
+    book.sheet("x").row(["a"])
+    response = exports.xlsx_response(book, "2027年度揭榜结果汇总.xlsx", fallback="bidding-matrix-2027.xlsx")
+    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"bidding-matrix-2027.xlsx\"; filename*=UTF-8''"
+        + quote("2027年度揭榜结果汇总.xlsx")
+    )
+    csv = exports.csv_response([["编号"], ["=1"]], "清单.csv", fallback="list.csv")
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv.content == "\ufeff编号\r\n'=1\r\n".encode()
+    assert csv["Content-Disposition"] == "attachment; filename=\"list.csv\"; filename*=UTF-8''" + quote(
+        "清单.csv"
+    )
+
+
+def test_a_quote_or_slash_in_the_name_cannot_break_the_header():
+    header = exports.content_disposition('报告"/\\\r\n.xlsx', fallback='r"e\\port.xlsx')
+    assert header == "attachment; filename=\"report.xlsx\"; filename*=UTF-8''" + quote("报告.xlsx")
