@@ -88,6 +88,18 @@ def test_old_project_module_names_still_work_for_existing_deployments():
     assert run.stdout.strip().splitlines()[-1] == "True True config.urls"
 
 
+def test_each_server_process_loads_the_word_segmenter_before_its_first_request():
+    """config.wsgi loads jieba's dictionary when a server process imports it (a first publish in a cold gunicorn
+    worker took 2.6 s, most of it loading jieba) and leaves no database connection open for a fork to share."""
+    script = (
+        "import config.wsgi; from reform_portal import text; from django.db import connections; "
+        "print(text._SEGMENTER.jieba is not None, connections['default'].connection is None)"
+    )
+    run = _manage(["shell", "-c", script])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "True True"
+
+
 # ------------------------------------------------------------------------------------------------------------
 # django-axes and django-csp
 
