@@ -14,7 +14,7 @@ from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
 from reform_portal import exports
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
-from reform_portal.enums import Role
+from reform_portal.enums import CycleState, Role
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.models import Region, User
 from reform_portal.pagination import paginate
@@ -622,6 +622,12 @@ def send(request, pk):
 @require_POST
 def publish(request, pk):
     measure_list = _list_or_404(pk)
+    if measure_list.cycle.state == CycleState.REVIEW:
+        # The year's first publication starts 揭榜 (the cycle's 公布清单): it goes through the year page's
+        # confirmation, which lists what is still outstanding and asks for a reason to go over it; a form
+        # posted here directly must not skip it (nor leave the year in 制定清单 with a published list).
+        messages.info(request, _("首次公布本年度清单即开始揭榜，请核对未办结事项后确认公布。"))
+        return redirect("cycle_action", year=measure_list.cycle.year, action="publish_list")
     try:
         attempt(
             request,

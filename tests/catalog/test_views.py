@@ -406,3 +406,32 @@ def test_queries_do_not_grow_with_pages(client, small_pages, cycle, cast, page):
     three, response = _queries(client, url, params)
     assert response.context["page"].paginator.num_pages == 3
     assert one == three
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The year's first publication starts 揭榜: it goes through the year page's confirmation, never around it.
+
+
+def test_a_first_version_posted_directly_to_publish_goes_to_the_years_confirmation(client, cycle, reviewer):
+    from catalog.models import MeasureList
+    from reform_portal.models import ReformCycle
+
+    books = fc.two_region_books(cycle)
+    fc.measure_from(cycle, reviewer, [books["330000"][0].proposals.order_by("position").first()])
+    ended_proposals(cycle)  # 结束征集: the year is in 制定清单
+    draft = services.list_draft(cycle=cycle, by=reviewer)
+    client.force_login(reviewer)
+
+    response = client.post(reverse("catalog:publish", args=[draft.pk]), follow=True)
+
+    confirm = reverse("cycle_action", args=[cycle.year, "publish_list"])
+    assert response.redirect_chain == [(confirm, 302)]
+    assert "首次公布本年度清单即开始揭榜，请核对未办结事项后确认公布。" in response.content.decode()
+    assert not MeasureList.objects.get(pk=draft.pk).is_published
+    assert ReformCycle.objects.get(pk=cycle.pk).state == "review"
+
+    # The confirmation publishes it and the year moves to 悬榜揭榜; a later version is published from its page.
+    response = client.post(confirm, {"reason": "已核对", "confirmed": "True"})
+    assert response.status_code == 302
+    assert MeasureList.objects.get(pk=draft.pk).is_published
+    assert ReformCycle.objects.get(pk=cycle.pk).state == "bidding"
