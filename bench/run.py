@@ -1,12 +1,20 @@
-"""Page benchmark on PostgreSQL: server time and SQL queries of every main page, at two dataset sizes.
+"""Page benchmark on PostgreSQL: server time and SQL queries of every main page, at two or three dataset sizes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/reform_bench /work/main/.venv/bin/python bench/run.py
+    … bench/run.py --reuse --x10            # add the third size, generate_dataset --scale 10
+    … bench/run.py --reuse --explain 3      # also print the 3 slowest query plans of every page (full size)
 
-Creates (or with --reuse keeps) two databases named after DATABASE_URL's: <name>_full (generate_dataset at
---scale 1.0) and <name>_small (--scale 0.1, ≈10× fewer region-cycles), then measures each page with
-django.test.Client in a child process per database and prints one table. The floor is a bare view returning a
-constant response, served through the same middleware in the same process; the ratio is page p95 / floor p95.
-Flags: QUERIES when a page's query count differs between the sizes, SLOW when its p95 is over 10× the floor's.
+Creates (or with --reuse keeps) databases named after DATABASE_URL's: <name>_small (generate_dataset at
+--scale 0.1, ≈10× fewer region-cycles), <name>_full (--scale 1.0) and with --x10 <name>_x10 (--scale 10). Each
+page is measured with django.test.Client in child processes, one per database and round; the rounds alternate
+the sizes (small, full, x10, small, full, …) so machine noise falls on every size alike, and the timed requests
+of all rounds are pooled.
+
+Two floors, served through the same middleware in the same process: a bare view returning a constant response,
+and the *layout floor* — a logged-in page that renders the portal's layout (session, user, cycle, unread count,
+navigation) with nothing in it. A page's ratio is its median over the layout floor's median, both at full size.
+Flags: QUERIES when a page's query count differs between sizes, SLOW when its ratio is over 4, GROWS when its
+full-size median is over 1.25× its small-size median, STATUS when a page does not answer 200.
 """
 
 import argparse
@@ -22,7 +30,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SLOW_FACTOR = 10
+SLOW_FACTOR = 4  # a page may cost 4× the layout floor
+GROWTH_FACTOR = 1.25  # small → full
 
 
 # ---- parent: databases, children, the table ---------------------------------------------------------
@@ -89,94 +98,99 @@ def _generate(url, name, scale, args):
     )
 
 
-def _measure(url, name, args):
+def _measure(url, name, args, repeat, pdf_repeat, explain=0, render_notice=False):
     env = {
         **os.environ,
         "DATABASE_URL": _db_url(url, name),
         "MEDIA_ROOT": str(ROOT / "var" / "bench-media" / name),
     }
-    out = subprocess.run(
-        [
-            PYTHON,
-            str(Path(__file__).resolve()),
-            "--child",
-            "--repeat",
-            str(args.repeat),  # noqa: S603
-            "--pdf-repeat",
-            str(args.pdf_repeat),
-        ],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-    )
+    argv = [PYTHON, str(Path(__file__).resolve()), "--child", "--repeat", str(repeat)]
+    argv += ["--pdf-repeat", str(pdf_repeat), "--explain", str(explain)]
+    argv += ["--render-notice"] if render_notice else []
+    out = subprocess.run(argv, cwd=ROOT, env=env, check=False, capture_output=True, text=True)  # noqa: S603
     sys.stderr.write(out.stderr)
     if out.returncode != 0:  # the child's traceback is in the stderr written above
         raise SystemExit(f"measuring {name} failed (exit {out.returncode})")
     return json.loads(out.stdout)
 
 
-def _table(small, full):
-    floor = full["floor"]
-    rows = [
-        (
-            "page",
-            "status",
-            "queries (small)",
-            "queries (full)",
-            "median ms (small)",
-            "median ms",
-            "p95 ms",
-            "ratio",
-            "flags",
-        )
-    ]
-    rows.append(
-        (
-            "[floor] bare view",
-            "200",
-            str(small["floor"]["queries"]),
-            str(floor["queries"]),
-            f"{small['floor']['median']:.1f}",
-            f"{floor['median']:.1f}",
-            f"{floor['p95']:.1f}",
-            "1.0",
-            "",
-        )
-    )
+def percentile(times, q):
+    """The q-quantile of a list of times (nearest rank)."""
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def summarize(times):
+    """Median, p95 and the spread (interquartile range) of the pooled timed requests, in ms."""
+    return {
+        "median": statistics.median(times),
+        "p95": percentile(times, 0.95),
+        "iqr": percentile(times, 0.75) - percentile(times, 0.25),
+        "n": len(times),
+    }
+
+
+def pool(rounds):
+    """One size's child results of every round → {"floor", "layout", "pages": [...]} with pooled times."""
+    first = rounds[0]
+    rendered = [r["notice_render_ms"] for r in rounds if r.get("notice_render_ms") is not None]
+    merged = {"dataset": first["dataset"], "notice_render_ms": rendered[0] if rendered else None}
+    for key in ("floor", "layout"):
+        times = [t for r in rounds for t in r[key]["times"]]
+        merged[key] = {"queries": first[key]["queries"], "status": first[key]["status"], **summarize(times)}
+    pages = []
+    for index, page in enumerate(first["pages"]):
+        times = [t for r in rounds for t in r["pages"][index]["times"]]
+        row = {k: v for k, v in page.items() if k != "times"}
+        pages.append({**row, **summarize(times)})
+    merged["pages"] = pages
+    merged["plans"] = [p for r in rounds for p in r.get("plans", [])]
+    return merged
+
+
+def judge(page, small, layout_median, x10=None):
+    """(ratio to the layout floor, growth small → full, growth full → x10, flags) of one page at full size."""
+    ratio = page["median"] / layout_median if layout_median else float("inf")
+    growth = page["median"] / small["median"] if small and small.get("median") else None
+    growth10 = x10["median"] / page["median"] if x10 and page["median"] else None
+    flags = []
+    if small.get("queries") != page["queries"] or (x10 and x10.get("queries") != page["queries"]):
+        flags.append("QUERIES")
+    if ratio > SLOW_FACTOR:
+        flags.append("SLOW")
+    if growth is not None and growth > GROWTH_FACTOR:
+        flags.append("GROWS")
+    if page["status"] != 200 or small.get("status") != 200 or (x10 and x10.get("status") != 200):
+        flags.append("STATUS")
+    return ratio, growth, growth10, flags
+
+
+def _table(small, full, x10=None):
+    layout = full["layout"]["median"]
+    header = ["page", "status", "queries S/F" + ("/X" if x10 else ""), "median ms S", "median ms F"]
+    header += ["median ms X"] if x10 else []
+    header += ["p95 ms F", "IQR ms F", "× layout", "F/S"] + (["X/F"] if x10 else []) + ["flags"]
+    rows = [tuple(header)]
     small_pages = {p["page"]: p for p in small["pages"]}
+    x10_pages = {p["page"]: p for p in x10["pages"]} if x10 else {}
+    floors = [("[floor] bare view", "floor"), ("[floor] layout (logged in)", "layout")]
+    entries = [(label, small[key], full[key], x10[key] if x10 else None) for label, key in floors]
+    entries += [
+        (p["page"], small_pages.get(p["page"], {}), p, x10_pages.get(p["page"])) for p in full["pages"]
+    ]
     flagged = []
-    for page in full["pages"]:
-        other = small_pages.get(page["page"], {})
-        ratio = page["p95"] / floor["p95"] if floor["p95"] else float("inf")
-        flags = []
-        if other.get("queries") != page["queries"]:
-            flags.append("QUERIES")
-        if ratio > SLOW_FACTOR:
-            flags.append("SLOW")
-        if page["status"] != 200 or other.get("status") != 200:
-            flags.append("STATUS")
-        if flags:
-            flagged.append(page["page"])
-        status = (
-            str(page["status"])
-            if other.get("status") == page["status"]
-            else f"{other.get('status')}/{page['status']}"
-        )
-        rows.append(
-            (
-                page["page"],
-                status,
-                str(other.get("queries", "-")),
-                str(page["queries"]),
-                f"{other['median']:.1f}" if other else "-",
-                f"{page['median']:.1f}",
-                f"{page['p95']:.1f}",
-                f"{ratio:.1f}",
-                " ".join(flags),
-            )
-        )
+    for label, s, f, x in entries:
+        ratio, growth, growth10, flags = judge(f, s, layout, x)
+        if label.startswith("[floor]"):
+            flags = [flag for flag in flags if flag == "STATUS"]
+        elif flags:
+            flagged.append(label)
+        queries = f"{s.get('queries', '-')}/{f['queries']}" + (f"/{x.get('queries', '-')}" if x10 else "")
+        row = [label, str(f["status"]), queries, f"{s['median']:.1f}" if s else "-", f"{f['median']:.1f}"]
+        row += [f"{x['median']:.1f}" if x else "-"] if x10 else []
+        row += [f"{f['p95']:.1f}", f"{f['iqr']:.1f}", f"{ratio:.1f}", f"{growth:.2f}" if growth else "-"]
+        row += [f"{growth10:.2f}" if growth10 else "-"] if x10 else []
+        rows.append((*row, " ".join(flags)))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
@@ -198,16 +212,22 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--reuse", action="store_true", help="keep existing <name>_full / <name>_small databases"
+        "--reuse", action="store_true", help="keep existing <name>_small/_full/_x10 databases"
     )
-    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
-    parser.add_argument("--pdf-repeat", type=int, default=5, help="timed requests per PDF (default 5)")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per page in all (default 30)")
+    parser.add_argument("--pdf-repeat", type=int, default=6, help="timed requests per PDF in all (default 6)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the sizes (default 3)")
     parser.add_argument("--regions", type=int, default=31)
     parser.add_argument("--cycles", type=int, default=10)
     parser.add_argument(
         "--full-scale", type=float, default=1.0, help="scale of the 'full' dataset (default 1.0)"
     )
+    parser.add_argument("--x10", action="store_true", help="a third size at 10× the full scale")
+    parser.add_argument(
+        "--explain", type=int, default=0, metavar="N", help="print the N slowest query plans of every page"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--render-notice", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
@@ -218,18 +238,30 @@ def main():
         )
     base = urlparse(url).path.lstrip("/")
     sizes = [("small", f"{base}_small", args.full_scale / 10), ("full", f"{base}_full", args.full_scale)]
-    results = {}
-    for label, name, scale in sizes:
+    if args.x10:
+        sizes.append(("x10", f"{base}_x10", args.full_scale * 10))
+    for _label, name, scale in sizes:
         if not (args.reuse and _exists(url, name)):
             _generate(url, name, scale, args)
-        print(f"measuring {label} dataset ({name}) …", flush=True)
-        results[label] = _measure(url, name, args)
-    table, flagged = _table(results["small"], results["full"])
+    rounds = max(1, args.rounds)
+    repeat, pdf_repeat = max(1, args.repeat // rounds), max(1, args.pdf_repeat // rounds)
+    collected = {label: [] for label, _name, _scale in sizes}
+    for n in range(rounds):
+        for label, name, _scale in sizes:
+            print(f"round {n + 1}/{rounds}: measuring {label} ({name}) …", flush=True)
+            explain = args.explain if (label == "full" and n == rounds - 1) else 0
+            render = label == "full" and n == 0  # the letter's render time, once
+            collected[label].append(_measure(url, name, args, repeat, pdf_repeat, explain, render))
+    results = {label: pool(runs) for label, runs in collected.items()}
+    table, flagged = _table(results["small"], results["full"], results.get("x10"))
     print()
-    print(f"datasets: small = {results['small']['dataset']}; full = {results['full']['dataset']}")
+    for label, _name, _scale in sizes:
+        print(f"{label}: {results[label]['dataset']}")
     print(
-        f"repeats: {args.repeat} per page, {args.pdf_repeat} per PDF; times from the full dataset unless "
-        f"marked (small); ratio = p95 / floor p95"
+        f"{rounds} alternating rounds; {repeat * rounds} timed requests per page ({pdf_repeat * rounds} per PDF) "
+        f"per size; medians in ms; × layout = full-size median / layout floor median "
+        f"({results['full']['layout']['median']:.1f} ms); F/S = full / small median"
+        + ("; X/F = x10 / full median" if "x10" in results else "")
     )
     print(table)
     notice = results["full"].get("notice_render_ms")
@@ -237,7 +269,9 @@ def main():
         print(
             f"\n揭榜任务通知书 render (render_notice_pdf, median of 3, full dataset): {notice:.0f} ms (target < 1000 ms)"
         )
-    print(f"\nflagged: {len(flagged)} of {len(results['full']['pages'])} pages")
+    print(f"\nflagged: {len(flagged)} of {len(results['full']['pages'])} pages: {', '.join(flagged) or '-'}")
+    for plan in results["full"]["plans"]:
+        print(f"\n--- {plan['page']}: {plan['ms']:.1f} ms\n{plan['sql']}\n{plan['plan']}")
     return 0
 
 
@@ -246,13 +280,24 @@ def main():
 
 def _floor_urlconf():
     from django.http import HttpResponse
+    from django.template import engines
     from django.urls import include, path
+
+    layout = engines["django"].from_string('{% extends "base.html" %}')
 
     def bare(request):
         return HttpResponse(b"ok", content_type="text/plain")
 
+    def layout_only(request):
+        # the portal's layout for a logged-in user (session, user, cycle, unread count, navigation), nothing else
+        return HttpResponse(layout.render({}, request))
+
     module = types.ModuleType("bench_floor_urls")
-    module.urlpatterns = [path("__bench_floor__/", bare), path("", include("config.urls"))]
+    module.urlpatterns = [
+        path("__bench_floor__/", bare),
+        path("__bench_layout__/", layout_only),
+        path("", include("config.urls")),
+    ]
     sys.modules["bench_floor_urls"] = module
     return "bench_floor_urls"
 
@@ -261,9 +306,8 @@ def _timed(client, url, repeat):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(2):  # warm-up (template loading, caches)
-        response = client.get(url)
-        _drain(response)
+    response = client.get(url)  # warm-up (template loading, caches)
+    _drain(response)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -273,14 +317,27 @@ def _timed(client, url, repeat):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
         _drain(response)
-    times.sort()
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-    return {
-        "status": response.status_code,
-        "queries": len(ctx.captured_queries),
-        "median": statistics.median(times),
-        "p95": p95,
-    }
+    return {"status": response.status_code, "queries": len(ctx.captured_queries), "times": times}
+
+
+def _plans(client, url, page, count):
+    """EXPLAIN (ANALYZE, BUFFERS) of the `count` slowest SELECTs one request of the page runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        _drain(client.get(url))
+    selects = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    selects.sort(key=lambda q: float(q["time"]), reverse=True)
+    plans = []
+    with connection.cursor() as cursor:
+        for query in selects[:count]:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])  # nosec B608 - the page's own SQL
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            plans.append(
+                {"page": page, "ms": float(query["time"]) * 1000, "sql": query["sql"][:600], "plan": plan}
+            )
+    return plans
 
 
 def _drain(response):
@@ -345,11 +402,13 @@ def child(args):
     from bidding.documents import render_notice_pdf
 
     render_times = []
-    for _ in range(3):  # the letter's render time on its own (the stored file is never regenerated)
+    for _ in range(
+        3 if args.render_notice else 0
+    ):  # the letter's render time on its own (the stored file is never regenerated)
         started = time.perf_counter()
         render_notice_pdf(notice, bidding_services.notice_tasks(notice))
         render_times.append((time.perf_counter() - started) * 1000)
-    notice_ms = statistics.median(render_times)
+    notice_ms = statistics.median(render_times) if render_times else None
 
     pages = [
         ("首页（匿名）", "anonymous", reverse("home"), False),
@@ -395,12 +454,16 @@ def child(args):
         ("PDF 揭榜任务通知书（下载）", "staff", reverse("bidding:notice_download", args=[notice.pk]), True),
     ]
     floor = _timed(clients["reviewer"], "/__bench_floor__/", args.repeat)
+    layout = _timed(clients["reviewer"], "/__bench_layout__/", args.repeat)
     results = []
+    plans = []
     for name, who, url, is_pdf in pages:
         row = _timed(clients[who], url, args.pdf_repeat if is_pdf else args.repeat)
         results.append({"page": name, "url": url, "user": who, **row})
+        if args.explain and not is_pdf:
+            plans += _plans(clients[who], url, name, args.explain)
         print(
-            f"  {name}: {row['status']} {row['queries']} q, p95 {row['p95']:.1f} ms",
+            f"  {name}: {row['status']} {row['queries']} q, median {statistics.median(row['times']):.1f} ms",
             file=sys.stderr,
             flush=True,
         )
@@ -409,7 +472,15 @@ def child(args):
         f"{Task.objects.count()} tasks"
     )
     json.dump(
-        {"floor": floor, "pages": results, "notice_render_ms": notice_ms, "dataset": dataset}, sys.stdout
+        {
+            "floor": floor,
+            "layout": layout,
+            "pages": results,
+            "notice_render_ms": notice_ms,
+            "dataset": dataset,
+            "plans": plans,
+        },
+        sys.stdout,
     )
     return 0
 

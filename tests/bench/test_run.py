@@ -27,3 +27,77 @@ def test_a_missing_base_database_is_no_error_and_the_sizes_are_created_and_dropp
         with run._admin_connection(url) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     assert run._exists(url, name) is False
+
+
+# ---- the report: pooled rounds, the layout floor, the flags (issue 19 §1) ----------------------------
+
+
+def _child(times, layout=(10.0,), floor=(1.0,), queries=5, status=200, notice=None):
+    return {
+        "dataset": "d",
+        "notice_render_ms": notice,
+        "floor": {"status": 200, "queries": 2, "times": list(floor)},
+        "layout": {"status": 200, "queries": 6, "times": list(layout)},
+        "pages": [
+            {
+                "page": "列表",
+                "url": "/x/",
+                "user": "reviewer",
+                "status": status,
+                "queries": queries,
+                "times": times,
+            }
+        ],
+        "plans": [],
+    }
+
+
+def test_rounds_are_pooled_into_one_median_per_page_and_size():
+    pooled = run.pool([_child([10.0, 12.0], notice=None), _child([30.0, 14.0], notice=250.0)])
+    page = pooled["pages"][0]
+    assert page["n"] == 4
+    assert page["median"] == 13.0  # of 10, 12, 14, 30 — every round's requests count
+    assert page["p95"] == 30.0
+    assert "times" not in page
+    assert pooled["notice_render_ms"] == 250.0  # the round that rendered the letter
+
+
+def test_a_page_is_judged_against_the_layout_floor_and_its_growth_from_small_to_full():
+    small = run.pool([_child([20.0])])["pages"][0]
+    full = run.pool([_child([30.0])])["pages"][0]
+    ratio, growth, growth10, flags = run.judge(full, small, layout_median=10.0)
+    assert (ratio, growth, growth10) == (3.0, 1.5, None)
+    assert flags == ["GROWS"]  # 1.5 > 1.25, but 3× the layout is within 4×
+    slow = run.pool([_child([41.0])])["pages"][0]
+    assert run.judge(slow, slow, layout_median=10.0)[3] == ["SLOW"]
+    flat = run.pool([_child([24.0])])["pages"][0]
+    assert run.judge(flat, small, layout_median=10.0)[3] == []  # 1.2× small, 2.4× layout
+
+
+def test_query_counts_and_status_are_compared_across_all_three_sizes():
+    small = run.pool([_child([10.0])])["pages"][0]
+    full = run.pool([_child([10.0])])["pages"][0]
+    x10 = run.pool([_child([10.0], queries=7)])["pages"][0]
+    _ratio, _growth, growth10, flags = run.judge(full, small, 10.0, x10)
+    assert growth10 == 1.0
+    assert flags == ["QUERIES"]
+    broken = run.pool([_child([10.0], status=500)])["pages"][0]
+    assert "STATUS" in run.judge(broken, small, 10.0)[3]
+
+
+def test_the_table_shows_both_floors_absolute_milliseconds_and_ratios_and_lists_the_flagged_pages():
+    small = run.pool([_child([10.0], layout=(8.0,))])
+    full = run.pool([_child([50.0], layout=(10.0,))])
+    x10 = run.pool([_child([55.0], layout=(10.0,))])
+    table, flagged = run._table(small, full, x10)
+    lines = table.splitlines()
+    assert lines[0].split("|")[0].strip() == "page"
+    assert any(line.startswith("[floor] layout (logged in)") for line in lines)
+    row = next(line for line in lines if line.startswith("列表"))
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[2] == "5/5/5"
+    assert cells[3:6] == ["10.0", "50.0", "55.0"]  # medians small, full, x10 in ms
+    assert cells[8] == "5.0"  # 50 ms over the 10 ms layout floor
+    assert cells[9] == "5.00" and cells[10] == "1.10"
+    assert cells[11] == "SLOW GROWS"
+    assert flagged == ["列表"]
