@@ -8,7 +8,10 @@
    publishing does), then opens the current cycle
    (collecting 建议书) and gives every region a draft 建议书 with 3–5 complete proposals through the services.
 2. Collects static files to a temporary STATIC_ROOT and starts gunicorn with
-   DJANGO_SETTINGS_MODULE=config.settings_production on 127.0.0.1 and a free port. The portal is meant
+   DJANGO_SETTINGS_MODULE=config.settings_production on 127.0.0.1 and a free port — ``--replicas 2`` starts two
+   on two ports against the same database (and Redis), and every browser sends its requests to each in turn,
+   as a proxy without sticky sessions would, so sessions and caches must be shared. With ``REDIS_URL`` set the
+   servers use Redis (cache, broker) and a real Celery worker and the outbox relay run beside them. The portal is meant
    to sit behind a TLS proxy, so every request says ``X-Forwarded-Proto: https`` (and POSTs carry the matching
    ``Origin``), as the proxy would: production settings are not weakened.
 3. Drives it with one thread per person (stdlib ``http.client``, a new connection per request):
@@ -22,7 +25,8 @@
    Bounded by ``--max-requests`` and ``--time-limit`` seconds.
 4. Stops gunicorn (also on Ctrl-C or an exception), checks the database (every book submitted, every proposal
    holds the text of the last save its user was told succeeded, every simultaneous pair gave one save and one
-   conflict message), prints throughput, p50/p95/max per request kind, errors, lost edits and conflicts, and
+   conflict message), prints throughput, p50/p95/max per request kind and for logins (password hashing)
+   apart from ordinary requests, errors, lost edits and conflicts, and
    exits non-zero on any error, lost edit or book left unsubmitted.
 """
 
@@ -59,6 +63,7 @@ SIGNED_TEXT = "已确认联合报送。"
 STALE_SIGN_TEXT = "请查看最新内容后再确认联合报送"  # proposals.services.book_sign when the book changed
 SUBMITTED_TEXT = "建议书已报送国家发展改革委、科技部。"
 MARK = "【负载测试"
+LOGIN_KINDS = {"登录 POST"}  # requests that hash a password: reported apart from ordinary ones
 
 
 # ---- what the driver records and what the database must show -------------------------------------------
@@ -234,7 +239,9 @@ class Run:
         quota=None,
         login_ramp=0.0,
     ):
-        self.port, self.max_requests, self.think, self.rounds = port, max_requests, think, rounds
+        self.ports = list(port) if isinstance(port, list | tuple) else [port]  # one per web replica
+        self.port = self.ports[0]  # the address the proxy would publish: Host and Origin name it
+        self.max_requests, self.think, self.rounds = max_requests, think, rounds
         self.reader_think = think if reader_think is None else reader_think
         self.login_ramp = login_ramp
         self.started = time.monotonic()
@@ -289,12 +296,18 @@ class Run:
 
 
 class Browser:
+    """One person's browser. With several replicas (``run.ports``) each request goes to the next one in turn,
+    as a proxy balancing without sticky sessions would send it: the session and the caches must be shared."""
+
     def __init__(self, run, who):
         self.run, self.who, self.cookies = run, who, {}
         self.origin = f"https://{HOST}:{run.port}"
+        self.turn = random.randrange(len(run.ports))  # noqa: S311 - load spread, not security
 
     def request(self, kind, method, path, data=None, expect=(200,)):
         self.run.count()
+        port = self.run.ports[self.turn % len(self.run.ports)]
+        self.turn += 1
         headers = {
             "Host": f"{HOST}:{self.run.port}",
             "X-Forwarded-Proto": "https",
@@ -316,7 +329,7 @@ class Browser:
             )
         timeout = max(1.0, min(60.0, self.run.deadline - time.monotonic()))
         started = time.perf_counter()
-        conn = http.client.HTTPConnection(HOST, self.run.port, timeout=timeout)
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
@@ -648,24 +661,30 @@ def report(run, verification, regions):
                 " ".join(f"{s}×{n}" for s, n in sorted(statuses[kind].items())),
             )
         )
-    all_ms = [ms for _k, ms, _s, _at in run.samples]
-    rows.append(
-        (
-            "all",
-            str(total),
-            f"{statistics.median(all_ms):.0f}" if all_ms else "-",
-            f"{_pct(all_ms, 0.95):.0f}" if all_ms else "-",
-            f"{max(all_ms):.0f}" if all_ms else "-",
-            "",
+    summary = [("logins (登录 POST: password hashing)", lambda k: k in LOGIN_KINDS)]
+    summary += [
+        ("ordinary requests (all but logins)", lambda k: k not in LOGIN_KINDS),
+        ("all", lambda k: True),
+    ]
+    for label, chosen in summary:
+        ms = [ms for k, ms, _s, _at in run.samples if chosen(k)]
+        rows.append(
+            (
+                label,
+                str(len(ms)),
+                f"{statistics.median(ms):.0f}" if ms else "-",
+                f"{_pct(ms, 0.95):.0f}" if ms else "-",
+                f"{max(ms):.0f}" if ms else "-",
+                "",
+            )
         )
-    )
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         cells = [row[0] + " " * (widths[0] - _width(row[0]))]
         cells += [" " * (widths[i] - _width(c)) + c for i, c in enumerate(row[1:-1], start=1)] + [row[-1]]
         lines.append(" | ".join(cells))
-        if n == 0 or n == len(rows) - 2:
+        if n == 0 or n == len(rows) - len(summary) - 1:
             lines.append("-+-".join("-" * w for w in widths))
     saves = [e for e in run.edits if e.outcome == "saved"]
     pairs = [e for e in run.edits if e.pair]
@@ -896,6 +915,13 @@ def main():
         help="keep the temporary folder (gunicorn.log, edits.json) and print its path",
     )
     parser.add_argument("--past-cycles", type=int, default=2, help="generated past cycles (default 2)")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gunicorn instances on as many ports, one database and one Redis; every browser sends its "
+        "requests to each in turn, as a proxy without sticky sessions would (default 1)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -906,13 +932,15 @@ def main():
             "DATABASE_URL must be PostgreSQL and name a throw-away database with 'load' in its name "
             f"(it is dropped and created), e.g. {DEFAULT_URL}"
         )
-    os.environ.pop("REDIS_URL", None)  # Celery runs inline, as in the embedded mode
+    # The data is prepared with Celery inline; with REDIS_URL set the servers use it (cache, broker) and a real
+    # worker and the outbox relay run beside them, as in production.
+    redis_url = os.environ.pop("REDIS_URL", None)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     tmp = Path(tempfile.mkdtemp(prefix="reform-load-"))
     env = {**os.environ, "MEDIA_ROOT": str(tmp / "media"), "STATIC_ROOT": str(tmp / "static")}
     os.environ["MEDIA_ROOT"] = env["MEDIA_ROOT"]
-    proc = None
+    procs = []
     signal.signal(signal.SIGTERM, lambda *_a: sys.exit(143))
     try:
         started = time.perf_counter()
@@ -941,45 +969,68 @@ def main():
             "LOG_LEVEL": "WARNING",
         }
         _manage(prod, "collectstatic", "--noinput", "-v0")
-        port = _free_port()
-        log = tmp / "gunicorn.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv, loopback only
-                [
-                    PYTHON,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--bind",
-                    f"{HOST}:{port}",
-                    "--workers",
-                    str(args.workers),
-                    "--worker-class",
-                    "gthread",
-                    "--threads",
-                    str(args.threads),
-                    "--timeout",
-                    "60",
-                    "--graceful-timeout",
-                    "10",
-                ],
-                cwd=ROOT,
-                env=prod,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _wait_healthy(port, proc, log)
+        if redis_url:
+            prod["REDIS_URL"] = redis_url
+            for name_, argv in (
+                ("worker", ["-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "WARNING"]),
+                ("relay", ["manage.py", "outbox_relay"]),
+            ):
+                with open(tmp / f"{name_}.log", "wb") as out:
+                    procs.append(
+                        subprocess.Popen(  # noqa: S603 - fixed argv
+                            [PYTHON, *argv],
+                            cwd=ROOT,
+                            env=prod,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
+                    )
+        ports, logs = [], []
+        for replica in range(max(1, args.replicas)):
+            port = _free_port()
+            log = tmp / f"gunicorn-{replica + 1}.log"
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(  # noqa: S603 - fixed argv, loopback only
+                    [
+                        PYTHON,
+                        "-m",
+                        "gunicorn",
+                        "config.wsgi:application",
+                        "--bind",
+                        f"{HOST}:{port}",
+                        "--workers",
+                        str(args.workers),
+                        "--worker-class",
+                        "gthread",
+                        "--threads",
+                        str(args.threads),
+                        "--timeout",
+                        "60",
+                        "--graceful-timeout",
+                        "10",
+                    ],
+                    cwd=ROOT,
+                    env=prod,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            procs.append(proc)
+            _wait_healthy(port, proc, log)
+            ports.append(port)
+            logs.append(log)
         print(
-            f"gunicorn (production settings) on http://{HOST}:{port}: {args.workers} workers × "
-            f"{args.threads} threads; {2 * len(regions)} regional users, {min(args.reviewers, len(reviewers))} "
+            f"{len(ports)} gunicorn (production settings) on ports {', '.join(map(str, ports))}: {args.workers} "
+            f"workers × {args.threads} threads each; {'Redis ' + redis_url + ' with a worker and the relay' if redis_url else 'no Redis (Celery inline, local caches)'}; "
+            f"{2 * len(regions)} regional users, {min(args.reviewers, len(reviewers))} "
             f"reviewers, {args.anonymous} anonymous readers; limits {args.max_requests} requests, "
             f"{args.time_limit:.0f} s",
             flush=True,
         )
 
         run = Run(
-            port,
+            ports,
             max_requests=args.max_requests,
             time_limit=args.time_limit,
             think=args.think,
@@ -999,12 +1050,14 @@ def main():
             reviewers=reviewers[: args.reviewers],
             anonymous_users=args.anonymous,
         )
-        _stop(proc)
-        log_text = log.read_text(errors="replace")
-        tracebacks = log_text.count("Traceback (most recent call last)")
-        if tracebacks:
-            run.error("gunicorn", "log", f"{tracebacks} tracebacks in the server log")
-            print(log_text[-4000:])
+        for proc in procs:
+            _stop(proc)
+        for log in logs:
+            log_text = log.read_text(errors="replace")
+            tracebacks = log_text.count("Traceback (most recent call last)")
+            if tracebacks:
+                run.error(log.name, "log", f"{tracebacks} tracebacks in the server log")
+                print(log_text[-4000:])
 
         from proposals.models import ProposalBook
 
@@ -1018,7 +1071,8 @@ def main():
             print(f"kept {tmp} (gunicorn.log, edits.json)")
         return 0 if verification.ok and not run.errors else 1
     finally:
-        _stop(proc)
+        for proc in procs:
+            _stop(proc)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -123,3 +123,40 @@ def test_form_parser_submits_what_a_browser_would():
             ],
         }
     ]
+
+
+def test_the_report_gives_logins_apart_from_ordinary_requests(capsys):
+    from bench.load import Run, Verification, report
+
+    run = Run([8001, 8002], max_requests=10, time_limit=10, think=0)
+    for kind, ms in [
+        ("登录 POST", 900.0),
+        ("登录 POST", 1100.0),
+        ("工作台", 20.0),
+        ("工作台", 40.0),
+        ("建议书", 30.0),
+    ]:
+        run.record(kind, ms, 200)
+    run.finished = run.started + 1
+    report(run, Verification(lost_edits=[], not_submitted=[], conflict_problems=[]), [])
+    rows = {
+        line.split("|")[0].strip(): [c.strip() for c in line.split("|")[1:]]
+        for line in capsys.readouterr().out.splitlines()
+        if "|" in line
+    }
+    assert rows["logins (登录 POST: password hashing)"][:2] == ["2", "1000"]
+    assert rows["ordinary requests (all but logins)"][:2] == ["3", "30"]
+    assert rows["all"][:2] == ["5", "40"]
+    assert run.ports == [8001, 8002] and run.port == 8001  # two replicas; Host and Origin name the first
+
+
+def test_a_browser_sends_its_requests_to_each_replica_in_turn():
+    from bench.load import Browser, Run
+
+    run = Run([8001, 8002], max_requests=10, time_limit=10, think=0)
+    browser = Browser(run, "u")
+    ports = []
+    for _ in range(4):
+        ports.append(run.ports[browser.turn % 2])
+        browser.turn += 1
+    assert sorted(ports) == [8001, 8001, 8002, 8002] and ports[0] != ports[1]
