@@ -101,3 +101,28 @@ def test_the_table_shows_both_floors_absolute_milliseconds_and_ratios_and_lists_
     assert cells[9] == "5.00" and cells[10] == "1.10"
     assert cells[11] == "SLOW GROWS"
     assert flagged == ["列表"]
+
+
+@pytest.mark.skipif(not PG, reason="bench/run.py works on PostgreSQL only")
+def test_a_generated_database_is_analysed_before_it_is_measured():
+    import psycopg
+    from psycopg import sql
+
+    name = f"reform_bench_analyse_{uuid.uuid4().hex[:8]}"
+    url = run._db_url(os.environ["DATABASE_URL"], name)
+    with run._admin_connection(url) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        parts = run.urlparse(url)
+        params = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username, "dbname": name}
+        with psycopg.connect(**params, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t AS SELECT generate_series(1, 5000) AS n")
+        run._analyze(url, name)
+        with psycopg.connect(**params, autocommit=True) as conn:
+            row = conn.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 't'").fetchone()
+            rows = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 't'").fetchone()[0]
+        assert row[0] is not None
+        assert rows == 5000  # the planner knows the table's size
+    finally:
+        with run._admin_connection(url) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
