@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reform_portal import sheet_import as si
 
@@ -23,14 +24,14 @@ from .services import MILESTONE_FIELDS, TARGET_FIELDS
 MILESTONES = "里程碑"
 TARGETS = "量化目标"
 HELP = {
-    "title": _("不超过100个字；与已有里程碑同名的将被更新，其余新增。"),
-    "due_date": _("日期，如 2027-06-30；不早于揭榜确认日期。"),
-    "deliverable": _("不超过200个字。"),
-    "responsible_phone": _("数字、空格、+、-、括号，7—30位。"),
-    "indicator": _("不超过100个字；与已有目标同名的将被更新，其余新增。"),
-    "unit": _("计量单位，不超过20个字，如：项、家、亿元。"),
-    "baseline": _("数值，最多两位小数。"),
-    "target": _("数值，最多两位小数，须与基期值不同。"),
+    "title": gettext_lazy("不超过100个字；与已有里程碑同名的将被更新，其余新增。"),
+    "due_date": gettext_lazy("日期，如 2027-06-30；不早于揭榜确认日期。"),
+    "deliverable": gettext_lazy("不超过200个字。"),
+    "responsible_phone": gettext_lazy("数字、空格、+、-、括号，7—30位。"),
+    "indicator": gettext_lazy("不超过100个字；与已有目标同名的将被更新，其余新增。"),
+    "unit": gettext_lazy("计量单位，不超过20个字，如：项、家、亿元。"),
+    "baseline": gettext_lazy("数值，最多两位小数。"),
+    "target": gettext_lazy("数值，最多两位小数，须与基期值不同。"),
 }
 
 
