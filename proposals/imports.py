@@ -31,10 +31,13 @@ def _label(name: str) -> str:
     return str(MeasureProposal._meta.get_field(name).verbose_name)
 
 
+def _text(name: str, help: str = "", width: float = 24.0, required: bool = False) -> si.Column:
+    """A text column labelled like the proposal form's field."""
+    return si.Column(name, _label(name), help=help, width=width, required=required)
+
+
 def specs() -> tuple[si.SheetSpec, si.SheetSpec]:
-    text = lambda name, help="", width=24.0, required=False: si.Column(  # noqa: E731
-        name, _label(name), help=help, width=width, required=required
-    )
+    text = _text
     proposals = si.SheetSpec(
         PROPOSALS,
         (
