@@ -90,7 +90,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"「{self.sheet}」表"
+        where = _("「%(s)s」表") % {"s": self.sheet}
         if self.row is not None:
             where += _("第%(n)s行") % {"n": self.row}
         if self.column:
