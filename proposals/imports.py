@@ -176,7 +176,8 @@ def check(book: ProposalBook, rows: dict[str, list[si.Row]]) -> si.Plan:
         seen[title] = row.number
         items.append({**form_data, "row": row.number, "existing": existing.get(title), "results": None})
     by_title = {item["fields"]["title"]: item for item in items}
-    titles = set(seen)
+    # every title of the sheet, valid or not: a result of a bad row gets no second error of its own
+    titles = {r.data.get("title", "").strip() for r in rows.get(PROPOSALS, [])}
     for row in rows.get(RESULTS, []):
         result_errors = si.validate([row], result_spec, lambda d: ResultForm(d))
         errors += result_errors

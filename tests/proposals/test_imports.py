@@ -150,6 +150,18 @@ def test_one_bad_row_saves_nothing_and_names_row_and_column(
     assert not MeasureProposal.objects.filter(book=book).exists()
 
 
+def test_the_results_of_a_bad_proposal_row_get_no_second_error(client, cycle, region_a_drc):
+    book = fp.make_book(cycle, region_a_drc, n=0)
+    client.force_login(region_a_drc)
+    data = _fill(
+        _template(client, book),
+        proposals=[_proposal(1, 改革任务领域="不存在的领域")],
+        results=[{"举措名称": "职务科技成果赋权改革1", "指标": "赋权成果", "单位": "项", "目标值": 1}],
+    )
+    errors = _errors(_upload(client, book, data))
+    assert [e.split("：")[0] for e in errors] == ["「改革举措」表第2行「改革任务领域」"]
+
+
 def test_a_bad_result_value_names_its_row_and_column(client, cycle, region_a_drc):
     book = fp.make_book(cycle, region_a_drc, n=0)
     client.force_login(region_a_drc)
