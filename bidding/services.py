@@ -571,6 +571,46 @@ def target_delete(*, target: Target, by: User) -> None:
         target.delete()
 
 
+def plan_revision(task: Task) -> int:
+    """The plan's version: every saved change of one of its milestones or targets adds a history row."""
+    return int(
+        Milestone.history.filter(task_id=task.pk).count() + Target.history.filter(task_id=task.pk).count()
+    )
+
+
+def plan_import(
+    *, task: Task, items: Iterable[Mapping[str, Any]], revision: int | None, by: User
+) -> tuple[int, int]:
+    """Excel import of the plan (bidding.imports): each item updates the task's milestone of the same 节点 or
+    target of the same 指标, or adds one; nothing is deleted. All or nothing, in one transaction; refused when the
+    plan changed since the preview (``revision``: plan_revision then) or may not be edited. Returns
+    (added, updated)."""
+    added = updated = 0
+    with transaction.atomic():
+        task = _locked_task(task)
+        _check(rules.can_edit_plan(by, task))
+        if revision is not None and revision != plan_revision(task):
+            raise ValidationError(
+                _("该任务的实施方案在预览后已被修改，本次未导入。请重新上传文件，核对预览后再确认。")
+            )
+        milestones = {m.title: m for m in task.milestones.select_for_update()}
+        targets = {t.indicator: t for t in task.targets.select_for_update()}
+        for item in items:
+            fields = item["fields"]
+            if item["kind"] == "milestone":
+                obj: Milestone | Target = milestones.get(item["key"]) or Milestone(task=task)
+                names = MILESTONE_FIELDS
+            else:
+                obj = targets.get(item["key"]) or Target(task=task)
+                names = TARGET_FIELDS
+            new = obj.pk is None
+            for name in names:
+                setattr(obj, name, fields[name])
+            _save(obj, by, "从Excel导入：新增" if new else "从Excel导入：修改")
+            added, updated = added + new, updated + (not new)
+    return added, updated
+
+
 def plan_problems(task: Task) -> list[str]:
     problems = []
     if not task.milestones.exists():

@@ -20,6 +20,7 @@ from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
+from reform_portal.import_views import import_flow
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -27,7 +28,7 @@ from reform_portal.services import days_left, deadline_for, extension_grant, is_
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import selected_cycle, show_switch, with_year
 
-from . import exports, rules, selectors, services, tasks
+from . import exports, imports, rules, selectors, services, tasks
 from . import open_items as oi
 from .enums import TaskState
 from .forms import (
@@ -564,6 +565,49 @@ def target_add(request, pk):
         lambda t, f: services.target_add(task=t, fields=f.cleaned_data, by=request.user),
         _("量化目标已添加。"),
     )
+
+
+@login_required
+@require_GET
+def plan_template(request, pk):
+    """下载Excel模板 of the 实施方案, filled with the task's milestones and targets as they stand."""
+    task = _task_or_404(request, pk)
+    return xlsx_response(
+        imports.template_bytes(task),
+        f"{task.region.name}揭榜任务{task.entry.number}实施方案导入模板.xlsx",
+        fallback=f"task-{task.pk}-plan-import.xlsx",
+    )
+
+
+@login_required
+def plan_import(request, pk):
+    """从Excel导入 milestones and targets: upload, preview with every error at its row and column, confirm."""
+    task = _task_or_404(request, pk)
+    allowed, reason = rules.can_edit_plan(request.user, task)
+    if not allowed:
+        raise PermissionDenied(reason)
+    result = import_flow(
+        request,
+        specs=imports.specs(),
+        check=lambda rows: imports.check(task, rows),
+        save=lambda plan, revision: services.plan_import(
+            task=task, items=plan.items, revision=revision, by=request.user
+        ),
+        salt=imports.salt(task, request.user),
+        revision=services.plan_revision(task),
+        success=lambda counts: (
+            _("已从Excel导入：新增%(a)s项，更新%(u)s项。") % {"a": counts[0], "u": counts[1]}
+        ),
+        done_url=reverse("bidding:task_detail", args=[task.pk]),
+    )
+    if not isinstance(result, dict):
+        return result
+    result.update(
+        task=task,
+        template_url=reverse("bidding:plan_template", args=[task.pk]),
+        back_url=reverse("bidding:task_detail", args=[task.pk]),
+    )
+    return render(request, "bidding/plan_import.html", result)
 
 
 @login_required

@@ -180,6 +180,54 @@ def proposal_update(
     return current
 
 
+def proposals_import(
+    *,
+    book: ProposalBook,
+    items: Iterable[Mapping[str, Any]],
+    revision: int | None,
+    by: User,
+    now: datetime.datetime | None = None,
+) -> tuple[int, int]:
+    """Excel import (proposals.imports): each item's ``fields``, ``entities`` and ``results`` (None: keep the
+    proposal's results) update the book's proposal of the same title or add one; nothing is deleted. All or
+    nothing, in one transaction; refused when the book changed since the preview (``revision``, the book
+    version the preview was made on), when it may not be edited, or past ``max_proposals``. Returns (added,
+    updated)."""
+    items = list(items)
+    with transaction.atomic():
+        book = _locked(book)
+        _check(rules.can_edit(by, book, now))
+        check_revision(book, revision, _("建议书"))
+        existing = {p.title: p for p in book.proposals.select_for_update()}
+        new = [item for item in items if item["fields"]["title"] not in existing]
+        if new and len(existing) + len(new) > book.cycle.max_proposals:
+            raise ValidationError(
+                _("每个地方每年提出%(min)s—%(max)s项改革举措建议，导入后将有%(n)s项，不能导入。")
+                % {
+                    "min": book.cycle.min_proposals,
+                    "max": book.cycle.max_proposals,
+                    "n": len(existing) + len(new),
+                }
+            )
+        position = book.proposals.aggregate(m=Max("position"))["m"] or 0
+        for item in items:
+            proposal = existing.get(item["fields"]["title"])
+            if proposal is None:
+                position += 1
+                proposal = MeasureProposal(book=book, position=position)
+                reason = "从Excel导入：新增举措"
+            else:
+                proposal.revision += 1
+                reason = "从Excel导入：修改举措"
+            _apply(proposal, item["fields"], item["entities"], ())
+            _save(proposal, by, reason)
+            proposal.entities.set(item["entities"])
+            if item.get("results") is not None:
+                _write_children(proposal, item["entities"], item["results"], by)
+        _touch(book, by, f"从Excel导入举措：新增{len(new)}项，修改{len(items) - len(new)}项")
+    return len(new), len(items) - len(new)
+
+
 def proposal_delete(*, proposal: MeasureProposal, by: User, now: datetime.datetime | None = None) -> None:
     with transaction.atomic():
         book = _locked(proposal.book)

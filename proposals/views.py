@@ -10,16 +10,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from reform_portal import exports
 from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import Role, Stage
 from reform_portal.forms import add_revision_field, parse_id
+from reform_portal.import_views import import_flow
 from reform_portal.models import Region
 from reform_portal.permissions import role_required
 from reform_portal.services import days_left, deadline_for, extension_grant, is_before_deadline, last_day_of
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 
-from . import rules, selectors, services
+from . import imports, rules, selectors, services
 from .enums import BookState, ReformArea
 from .forms import (
     AttachmentForm,
@@ -383,6 +385,49 @@ def book_pdf(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="book-{book.region.code}-{book.cycle.year}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def import_template(request, pk):
+    """下载Excel模板: the import template, filled with the book's proposals and results as they stand."""
+    book = _book_or_404(request.user, pk)
+    return exports.xlsx_response(
+        imports.template_bytes(book),
+        f"{book.region.name}{book.cycle.year}年度建议书导入模板.xlsx",
+        fallback=f"book-{book.region.code}-{book.cycle.year}-import.xlsx",
+    )
+
+
+@login_required
+def book_import(request, pk):
+    """从Excel导入: upload, preview with every error at its row and column, confirm; all rows or none."""
+    book = _book_or_404(request.user, pk)
+    allowed, reason = rules.can_edit(request.user, book)
+    if not allowed:
+        raise PermissionDenied(reason)
+    result = import_flow(
+        request,
+        specs=imports.specs(),
+        check=lambda rows: imports.check(book, rows),
+        save=lambda plan, revision: services.proposals_import(
+            book=book, items=plan.items, revision=revision, by=request.user
+        ),
+        salt=imports.salt(book, request.user),
+        revision=book.version,
+        success=lambda counts: (
+            _("已从Excel导入：新增%(a)s项举措，更新%(u)s项。") % {"a": counts[0], "u": counts[1]}
+        ),
+        done_url=book.get_absolute_url(),
+    )
+    if not isinstance(result, dict):
+        return result
+    result.update(
+        book=book,
+        template_url=reverse("proposals:import_template", args=[book.pk]),
+        back_url=book.get_absolute_url(),
+    )
+    return render(request, "proposals/import.html", result)
 
 
 @role_required(Role.NATIONAL_REVIEWER)

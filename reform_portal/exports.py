@@ -28,6 +28,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -36,6 +37,7 @@ from django.utils import timezone
 from openpyxl import Workbook as _OpenpyxlWorkbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -211,3 +213,65 @@ def xlsx_response(book: "Workbook | bytes", filename: str, *, fallback: str) -> 
 
 def csv_response(rows: Iterable[Sequence], filename: str, *, fallback: str) -> HttpResponse:
     return _response(csv_bytes(rows), CSV_CONTENT_TYPE, filename, fallback)
+
+
+# ---- import templates (reform_portal.sheet_import) -----------------------------------------------------------
+
+
+@dataclass
+class TemplateSheet:
+    """A sheet of an import template: its header, rows already filled in, column widths and, per column
+    (1-based), the labels its dropdown offers on the first ``dropdown_rows`` rows below the header."""
+
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence] = ()
+    widths: Sequence[float] = ()
+    dropdowns: dict[int, Sequence[str]] = field(default_factory=dict)
+    dropdown_rows: int = 200
+
+
+def template_workbook(
+    guide: Sequence[Sequence], sheets: Sequence[TemplateSheet], *, guide_title: str
+) -> bytes:
+    """An import template: the 填写说明 sheet (``guide`` rows), then each sheet with its header (bold, frozen),
+    its rows and dropdowns; the dropdowns' options are listed on a hidden sheet 选项 (a list of labels in the
+    validation formula itself would break on a comma and is limited to 255 characters)."""
+    book = Workbook()
+    notes = book.sheet(guide_title)
+    for values in guide:
+        notes.row(values, wrap=True)
+    notes.row_bold(1, 1)
+    notes.widths({1: 28, 2: 12, 3: 80})
+    options_ws = None
+    option_column = 0
+    for spec in sheets:
+        sheet = book.sheet(spec.title)
+        sheet.header(spec.header)
+        for values in spec.rows:
+            sheet.row(values, wrap=True)
+        sheet.widths(dict(enumerate(spec.widths, start=1)))
+        ws = sheet._ws
+        ws.freeze_panes = "A2"
+        for column, labels in spec.dropdowns.items():
+            if options_ws is None:
+                options_ws = book._wb.create_sheet("选项")
+                options_ws.sheet_state = "hidden"
+            option_column += 1
+            letter = get_column_letter(option_column)
+            for i, label in enumerate(labels, start=1):
+                options_ws.cell(row=i, column=option_column, value=_text(label)).data_type = "s"
+            validation = DataValidation(
+                type="list",
+                formula1=f"'选项'!${letter}$1:${letter}${max(len(labels), 1)}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="请从下拉列表中选择",
+                error="请从下拉列表中选择，或留空。",
+            )
+            ws.add_data_validation(validation)
+            target = get_column_letter(column)
+            validation.add(f"{target}2:{target}{spec.dropdown_rows + 1}")
+    if options_ws is not None:
+        book._wb.move_sheet(options_ws, offset=len(book._wb.sheetnames) - 1 - book._wb.index(options_ws))
+    return book.to_bytes()

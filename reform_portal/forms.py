@@ -128,6 +128,31 @@ def add_revision_field(form, revision):
     form.fields["revision"].initial = revision
 
 
+class ImportUploadForm(forms.Form):
+    """从Excel导入: the filled-in template (reform_portal.sheet_import reads and checks it)."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Excel文件（.xlsx，使用下载的模板填写）"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args, revision=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_revision_field(self, revision)
+
+
+class ImportConfirmForm(forms.Form):
+    """确认导入: the rows read at the preview (signed) and the revision the preview was made on."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, revision=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_revision_field(self, revision)
+
+
 # ---- accounts ---------------------------------------------------------------------------------------------
 
 

@@ -245,6 +245,10 @@ MATRIX = {
     "proposals:book_return": reviewer_post(pk("book"), owned=True),
     "proposals:book_extend": reviewer_post(pk("book"), owned=True),
     "proposals:book_pdf": get(OWN | {REVIEWER}, pk("book"), owned=True),
+    # Excel import (issue 18 §5): the template (filled with the book) for whoever sees the book; the import for
+    # the region's staff while the book may be edited
+    "proposals:import_template": get(OWN | {REVIEWER}, pk("book"), owned=True),
+    "proposals:book_import": region_action("get", pk("book"), open_book),
     "proposals:proposal_edit": region_action("get", pk("proposal"), open_book),
     "proposals:proposal_delete": region_action("post", pk("proposal"), open_book),
     "proposals:proposal_move": region_action("post", pk("proposal"), open_book),
@@ -302,6 +306,8 @@ MATRIX = {
     "bidding:milestone_add": post(OWN, pk("planning"), owned=True),
     "bidding:target_add": post(OWN, pk("planning"), owned=True),
     "bidding:plan_confirm": post(OWN, pk("planning"), owned=True),
+    "bidding:plan_template": get(OWN | {REVIEWER}, pk("planning"), owned=True),
+    "bidding:plan_import": get(OWN, pk("planning"), owned=True),
     "bidding:report_new": get(OWN | {IMPLEMENTER}, pk("task"), owned=True),
     "bidding:coordination_new": post(OWN | {IMPLEMENTER}, pk("task"), owned=True),
     "bidding:summary": region_action("get", pk("task"), milestones_done),
