@@ -245,6 +245,7 @@ MATRIX = {
     "proposals:book_return": reviewer_post(pk("book"), owned=True),
     "proposals:book_extend": reviewer_post(pk("book"), owned=True),
     "proposals:book_pdf": get(OWN | {REVIEWER}, pk("book"), owned=True),
+    "proposals:book_docx": get(OWN | {REVIEWER}, pk("book"), owned=True),
     "proposals:proposal_edit": region_action("get", pk("proposal"), open_book),
     "proposals:proposal_delete": region_action("post", pk("proposal"), open_book),
     "proposals:proposal_move": region_action("post", pk("proposal"), open_book),
@@ -279,6 +280,7 @@ MATRIX = {
     "catalog:published": get(EVERYONE),
     "catalog:public_list": get(EVERYONE, pk("published_list")),
     "catalog:public_pdf": get(EVERYONE, pk("published_list")),
+    "catalog:public_docx": get(EVERYONE, pk("published_list")),
     "catalog:public_xlsx": get(EVERYONE, pk("published_list")),
     # stage 3: 揭榜
     "bidding:bids": get(STAFF | {REVIEWER}),
@@ -296,6 +298,7 @@ MATRIX = {
     "bidding:notice_issue_one": reviewer_get(),
     "bidding:doc_number_register": reviewer_get(),
     "bidding:notice_download": get(OWN | {REVIEWER}, pk("notice"), owned=True),
+    "bidding:notice_docx": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:tasks": get(STAFF | {REVIEWER, IMPLEMENTER}),
     "bidding:task_detail": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:task_entities": post(OWN, pk("planning"), owned=True),
