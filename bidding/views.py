@@ -433,7 +433,9 @@ def notice_docx(request, pk):
 
     from .documents import render_notice_docx
 
-    notice = selectors.notices_visible_to(request.user).select_related("region", "cycle").filter(pk=pk).first()
+    notice = (
+        selectors.notices_visible_to(request.user).select_related("region", "cycle").filter(pk=pk).first()
+    )
     if notice is None or not notice.pdf:
         raise Http404
     return docx_response(
