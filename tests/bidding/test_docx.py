@@ -56,7 +56,7 @@ def issued(cycle, reviewer, code, n=3, **bid):
     return notice, drc
 
 
-def test_the_letter_is_a_gongwen_worded_as_its_pdf(bcycle, reviewer, libreoffice):
+def test_the_letter_is_a_gongwen_worded_as_its_pdf(bcycle, reviewer, libreoffice, tmp_path):
     notice, _drc = issued(bcycle, reviewer, "110000")
     tasks = services.notice_tasks(notice)
     data = render_notice_docx(notice, tasks)
@@ -94,7 +94,9 @@ def test_the_letter_is_a_gongwen_worded_as_its_pdf(bcycle, reviewer, libreoffice
         "王建国 0571-87051234",
     ]
     # one LibreOffice conversion of this kind
-    converted = dc.convert(libreoffice, {"notice": data}, Path(DUMP or "/tmp") / "docx-notice")["notice"]
+    converted = dc.convert(libreoffice, {"notice": data}, (Path(DUMP) if DUMP else tmp_path) / "docx-notice")[
+        "notice"
+    ]
     dump("notice-lo.pdf", converted)
     extracted = dc.pdf_text(converted)
     assert notice.doc_number in extracted and "通知如下：" in extracted

@@ -40,7 +40,7 @@ def entries(measure_list):
     return list(measure_list.entries.order_by("position"))
 
 
-def test_the_list_is_a_gongwen_worded_as_its_pdf(published, libreoffice):
+def test_the_list_is_a_gongwen_worded_as_its_pdf(published, libreoffice, tmp_path):
     data = render_list_docx(published, entries(published))
     dump("list.docx", data)
     ctx = list_context(published, entries(published))
@@ -65,7 +65,9 @@ def test_the_list_is_a_gongwen_worded_as_its_pdf(published, libreoffice):
     assert list_intro(ctx) in text
     pdf = re.sub(r"—\d+—", "", dc.pdf_text(render_list_pdf(published, entries(published))))
     assert re.sub(r"\s+", "", list_intro(ctx)) in pdf
-    converted = dc.convert(libreoffice, {"list": data}, Path(DUMP or "/tmp") / "docx-list")["list"]
+    converted = dc.convert(libreoffice, {"list": data}, (Path(DUMP) if DUMP else tmp_path) / "docx-list")[
+        "list"
+    ]
     dump("list-lo.pdf", converted)
     extracted = dc.pdf_text(converted)
     assert ctx["doc_number"] in extracted and entry.title in extracted

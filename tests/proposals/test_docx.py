@@ -55,7 +55,7 @@ def hostile_fields():
 
 
 def test_a_submitted_book_is_a_gongwen_without_the_draft_mark(
-    cycle, region_a_drc, region_a_scitech, libreoffice
+    cycle, region_a_drc, region_a_scitech, libreoffice, tmp_path
 ):
     book = fp.submitted_book(cycle, region_a_drc, region_a_scitech)
     data = render_book_docx(book)
@@ -76,7 +76,7 @@ def test_a_submitted_book_is_a_gongwen_without_the_draft_mark(
         assert name in text  # red 版头 and 署名
     assert "（联系人：王建国；电话：0571-87051234）" in text
     # one LibreOffice conversion of this kind: it opens, and its text holds the title and the first section
-    pdf = dc.convert(libreoffice, {"book": data}, Path(DUMP or "/tmp") / "docx-book")["book"]
+    pdf = dc.convert(libreoffice, {"book": data}, (Path(DUMP) if DUMP else tmp_path) / "docx-book")["book"]
     dump("book-submitted-lo.pdf", pdf)
     extracted = dc.pdf_text(pdf)
     assert f"浙江省{cycle.year}年度全面创新改革举措建议书" in extracted

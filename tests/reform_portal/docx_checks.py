@@ -96,20 +96,21 @@ def check_gongwen(data, *, title, doc_number="", recipients="", rows=(), draft=F
     return document
 
 
-def convert(soffice, files, outdir):
-    """Convert ``files`` ({name: .docx bytes}) to PDF in one LibreOffice run; returns {name: pdf bytes}."""
+def convert(libreoffice, files, outdir):
+    """Convert ``files`` ({name: .docx bytes}) to PDF with the session's LibreOffice (the ``libreoffice`` fixture,
+    tests/conftest.py), in one command; returns {name: pdf bytes}."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, data in files.items():
         path = outdir / f"{name}.docx"
         path.write_bytes(data)
+        (outdir / f"{name}.pdf").unlink(missing_ok=True)
         paths.append(str(path))
-    profile = outdir / "lo-profile"
     run = subprocess.run(
         [
-            soffice,
-            f"-env:UserInstallation=file://{profile}",
+            libreoffice.binary,
+            libreoffice.env,
             "--headless",
             "--convert-to",
             "pdf",
@@ -123,6 +124,8 @@ def convert(soffice, files, outdir):
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    missing = [name for name in files if not (outdir / f"{name}.pdf").is_file()]
+    assert not missing, f"LibreOffice did not convert {missing}: {run.stdout} {run.stderr}"
     return {name: (outdir / f"{name}.pdf").read_bytes() for name in files}
 
 
