@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OS_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk fonts-arphic-ukai \
   fonts-hanazono fonts-babelstone-han fonts-symbola fonts-dejavu-core
-TEST_OS_PACKAGES := chromium poppler-utils caddy slapd ldap-utils libldap2-dev libsasl2-dev  # caddy: the compose proxy's config check; slapd and python-ldap's build: the LDAP login tests
+TEST_OS_PACKAGES := chromium poppler-utils caddy slapd ldap-utils libldap2-dev libsasl2-dev libreoffice-writer-nogui  # caddy: the compose proxy's config check; slapd and python-ldap's build: the LDAP login tests; LibreOffice: the .docx open test
 
 .PHONY: help run test install install-test os-deps os-deps-test lint checks fmt clean
 .DEFAULT_GOAL := help

@@ -67,3 +67,85 @@ def render_notice_pdf(notice, tasks) -> bytes:
     from reform_portal.pdf import render_pdf
 
     return render_pdf("bidding/notice_pdf.html", notice_context(notice, tasks))
+
+
+def notice_body(ctx) -> list[tuple[str, str]]:
+    """The letter's text as the PDF template (templates/bidding/notice_pdf.html) words it, as (kind, text) pairs:
+    "p" a paragraph, "h" a 一、 heading. A test holds the two to the same words."""
+    cycle, rows = ctx["cycle"], ctx["rows"]
+    return [
+        (
+            "p",
+            "为深入推进全面创新改革，根据《国家发展改革委 科技部关于深入推进全面创新改革工作的通知》"
+            f"（发改高技〔2021〕484号），经汇总各地揭榜结果，确定由你们承担{cycle.year}年度全面改革创新举措清单中的"
+            f"{len(ctx['tasks'])}项改革任务（见附件）。现将有关事项通知如下：",
+        ),
+        ("h", "一、揭榜任务"),
+        *[
+            ("p", f"{n}.{row['entry'].title}（清单编号{row['entry'].number}）。")
+            for n, row in enumerate(rows, 1)
+        ],
+        ("h", "二、压实责任"),
+        (
+            "p",
+            "你们对所揭榜任务负总体责任，要根据需要明确实施主体（同级职能部门、地方政府以及企业、高等院校、科研院所等"
+            "创新主体），研究提出具体改革方案，督促检查改革进展，协调解决改革过程中出现的问题，总结凝练可复制推广的"
+            "改革成果。",
+        ),
+        ("h", "三、细化实施方案"),
+        (
+            "p",
+            "请组织改革实施主体细化各项改革举措的时间表、路线图、责任人，明确可量化、可考核的目标，于收到本通知后"
+            "一个月内通过全面创新改革平台报送实施方案，并按期报送进展情况。",
+        ),
+        ("h", "四、抓好落实"),
+        (
+            "p",
+            "要及时协调解决推进改革任务实施过程中出现的困难和问题，需国家层面协调的事项请通过平台提出；狠抓改革任务"
+            "落实落地，确保取得预期成效；研究制定和落实容错纠错机制，鼓励改革实施主体大胆探索。改革任务完成后，"
+            "国家发展改革委、科技部将委托第三方机构评估，总结凝练可复制推广的改革成果，并对完成改革任务较好的地方、"
+            "单位进行激励。",
+        ),
+    ]
+
+
+def render_notice_docx(notice, tasks) -> bytes:
+    """The 通知书 as Word (.docx), from ``notice_context`` (the letter as issued: its 发文字号 and date): 版头, title,
+    主送, the body, 联系人, 附件说明, 署名 and 成文日期, then the 附件 (a table of the tasks) and the 版记."""
+    from reform_portal.docx import GongwenDocx, building
+
+    with building():
+        ctx = notice_context(notice, tasks)
+        doc = GongwenDocx()
+        doc.head(ctx["head_issuers"], doc_number=ctx["doc_number"])
+        doc.title(ctx["title"])
+        doc.recipients(ctx["recipients"])
+        for kind, text in notice_body(ctx):
+            if kind == "h":
+                doc.heading(text)
+            else:
+                doc.paragraph(text)
+        if ctx["contacts"]:
+            doc.paragraph(f"联系人：{ctx['contacts']}")
+        doc.attachments([ctx["attachment_title"]])
+        doc.signature(ctx["signatories"], ctx["date"])
+        doc.page_break()
+        doc.label("附件")
+        doc.title(ctx["attachment_title"])
+        doc.table(
+            ["序号", "揭榜任务", "改革思路", "实施主体", "联系人"],
+            [
+                (
+                    n,
+                    f"{row['entry'].title}\n清单编号：{row['entry'].number}\n{row['entry'].get_area_display()}",
+                    "\n".join(row["approach"]) or "以实施方案为准",
+                    "\n".join(row["entities"]) or "以实施方案为准",
+                    row["contact"] or "见实施方案",
+                )
+                for n, row in enumerate(ctx["rows"], start=1)
+            ],
+            widths=(13, 42, 49, 28, 24),
+            size=12,
+        )
+        doc.record(ctx["cc"], ctx["printed_by"], ctx["printed_on"])
+        return doc.to_bytes()

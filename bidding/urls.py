@@ -19,6 +19,7 @@ urlpatterns = [
     path("notices/register/", views.doc_number_register, name="doc_number_register"),
     path("notices/batches/<int:pk>/", views.notice_progress, name="notice_progress"),
     path("notices/<int:pk>/pdf/", views.notice_download, name="notice_download"),
+    path("notices/<int:pk>/docx/", views.notice_docx, name="notice_docx"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/entities/", views.task_entities, name="task_entities"),

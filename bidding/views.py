@@ -425,6 +425,27 @@ def notice_download(request, pk):
     return response
 
 
+@login_required
+@require_GET
+def notice_docx(request, pk):
+    """The issued 通知书 as Word (.docx), from the letter's data (its 发文字号 and date): whoever may download its
+    PDF, once the letter is issued (its PDF stored); another region's letter answers 404."""
+    from reform_portal.docx import docx_response
+
+    from .documents import render_notice_docx
+
+    notice = (
+        selectors.notices_visible_to(request.user).select_related("region", "cycle").filter(pk=pk).first()
+    )
+    if notice is None or not notice.pdf:
+        raise Http404
+    return docx_response(
+        render_notice_docx(notice, services.notice_tasks(notice)),
+        f"揭榜任务通知书-{notice.region.name}-{notice.doc_number}.docx",
+        fallback=f"notice-{notice.year}-{notice.sequence}.docx",
+    )
+
+
 # ---- 揭榜任务: plan, progress, coordination, summary -------------------------------------------------
 
 

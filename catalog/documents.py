@@ -32,24 +32,74 @@ def list_notice_title(measure_list) -> str:
     return f"国家发展改革委 科技部关于公布《{measure_list.title}》的通知"
 
 
+def list_context(measure_list, entries) -> dict:
+    """What the list's 通知 prints, for the PDF (``render_list_pdf``) and the Word version (``render_list_docx``)."""
+    return {
+        "title": list_notice_title(measure_list),
+        "doc_number": measure_list.number.text if measure_list.number_id else "",
+        "recipients": list_recipients(),
+        "measure_list": measure_list,
+        "entries": entries,
+        "head_issuers": JOINT_ISSUERS,
+        "signatories": JOINT_ISSUERS,
+        "date": measure_list.published_at,
+        "cc": measure_list.cycle.notice_cc,
+        "printed_by": measure_list.cycle.notice_printed_by or "国家发展改革委办公厅",
+        "printed_on": measure_list.published_at,
+        "record_height": record_height(measure_list.cycle.notice_cc),
+    }
+
+
 def render_list_pdf(measure_list, entries) -> bytes:
-    return render_pdf(
-        "catalog/list_pdf.html",
-        {
-            "title": list_notice_title(measure_list),
-            "doc_number": measure_list.number.text if measure_list.number_id else "",
-            "recipients": list_recipients(),
-            "measure_list": measure_list,
-            "entries": entries,
-            "head_issuers": JOINT_ISSUERS,
-            "signatories": JOINT_ISSUERS,
-            "date": measure_list.published_at,
-            "cc": measure_list.cycle.notice_cc,
-            "printed_by": measure_list.cycle.notice_printed_by or "国家发展改革委办公厅",
-            "printed_on": measure_list.published_at,
-            "record_height": record_height(measure_list.cycle.notice_cc),
-        },
+    return render_pdf("catalog/list_pdf.html", list_context(measure_list, entries))
+
+
+def list_intro(ctx) -> str:
+    """The 通知's paragraph, as templates/catalog/list_pdf.html words it (a test holds the two to the same words)."""
+    measure_list = ctx["measure_list"]
+    return (
+        "根据《国家发展改革委 科技部关于深入推进全面创新改革工作的通知》（发改高技〔2021〕484号），在汇总各地改革举措"
+        "建议、合并同类项、组织专家论证并征求有关部门意见的基础上，现公布《"
+        f"{measure_list.title}》（第{measure_list.version}版），共{len(ctx['entries'])}项改革举措。请各地组织揭榜，"
+        f"原则上每个地方年度揭榜改革任务不少于{measure_list.cycle.min_bids}项。"
     )
+
+
+DOCX_HEADERS = ["编号", "举措名称", "改革任务领域", "改革内容和目标", "事权层级", "建议来源地区"]
+
+
+def render_list_docx(measure_list, entries) -> bytes:
+    """The published list's 通知 as Word (.docx), from ``list_context``: 版头 with the 发文字号, title, 主送 the
+    cycle's regions, the paragraph, the entries as a table (header repeated on every page), 署名, 成文日期, 版记."""
+    from reform_portal.docx import GongwenDocx, building
+
+    with building():
+        ctx = list_context(measure_list, entries)
+        doc = GongwenDocx()
+        doc.head(ctx["head_issuers"], doc_number=ctx["doc_number"])
+        doc.title(ctx["title"])
+        doc.recipients(ctx["recipients"])
+        doc.paragraph(list_intro(ctx))
+        doc.table(
+            DOCX_HEADERS,
+            [
+                (
+                    e.number,
+                    e.title,
+                    e.get_area_display(),
+                    "\n".join([f"改革内容：{e.description}"] + ([f"改革目标：{e.goals}"] if e.goals else [])),
+                    e.get_authority_level_display()
+                    + (f"\n国家协调部门：{e.coordination_departments}" if e.coordination_departments else ""),
+                    e.source_regions,
+                )
+                for e in ctx["entries"]
+            ],
+            widths=(20, 30, 20, 46, 22, 18),
+            size=12,
+        )
+        doc.signature(ctx["signatories"], ctx["date"])
+        doc.record(ctx["cc"], ctx["printed_by"], ctx["printed_on"])
+        return doc.to_bytes()
 
 
 def list_xlsx(measure_list, entries) -> exports.Workbook:

@@ -31,5 +31,6 @@ urlpatterns = [
     path("published/", views.published, name="published"),
     path("public/<int:pk>/", views.public_list, name="public_list"),
     path("public/<int:pk>/pdf/", views.public_pdf, name="public_pdf"),
+    path("public/<int:pk>/docx/", views.public_docx, name="public_docx"),
     path("public/<int:pk>/xlsx/", views.public_xlsx, name="public_xlsx"),
 ]

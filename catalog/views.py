@@ -767,6 +767,22 @@ def public_pdf(request, pk):
 
 
 @require_GET
+def public_docx(request, pk):
+    """A published version's 通知 as Word (.docx): public, as its PDF; a version not published answers 404."""
+    from reform_portal.docx import docx_response
+
+    from .documents import render_list_docx
+
+    measure_list = _published_or_404(pk)
+    year, version = measure_list.cycle.year, measure_list.version
+    return docx_response(
+        render_list_docx(measure_list, list(measure_list.entries.order_by("position"))),
+        f"{year}年度全面改革创新举措清单（第{version}版）.docx",
+        fallback=f"measure-list-{year}-v{version}.docx",
+    )
+
+
+@require_GET
 def public_xlsx(request, pk):
     from .documents import list_xlsx
 

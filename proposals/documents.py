@@ -11,7 +11,8 @@ from reform_portal.pdf import render_pdf
 NATIONAL_RECIPIENTS = "国家发展改革委创新和高技术发展司、科技部成果转化与区域创新司"
 
 
-def render_book_pdf(book) -> bytes:
+def book_context(book) -> dict:
+    """What the 建议书 prints, for the PDF (``render_book_pdf``) and the Word version (``render_book_docx``)."""
     proposals = list(book.proposals.prefetch_related("entities", "results").order_by("position", "pk"))
     departments = list(
         Organization.objects.filter(region=book.region, kind__in=OrgKind.regional_departments())
@@ -19,21 +20,20 @@ def render_book_pdf(book) -> bytes:
         .values_list("name", flat=True)
     ) or [f"{book.region.name}发展改革委", f"{book.region.name}科技厅"]
     date = book.submitted_at or timezone.now()
-    return render_pdf(
-        "proposals/book_pdf.html",
-        {
-            "book": book,
-            "proposals": proposals,
-            "title": f"{book.region.name}{book.cycle.year}年度全面创新改革举措建议书",
-            "head_issuers": departments,
-            "recipients": NATIONAL_RECIPIENTS,
-            "signatories": departments,
-            "date": date,
-            "note": f"（联系人：{book.contact_name}；电话：{book.contact_phone}）"
-            if book.contact_name
-            else "",
-        },
-    )
+    return {
+        "book": book,
+        "proposals": proposals,
+        "title": f"{book.region.name}{book.cycle.year}年度全面创新改革举措建议书",
+        "head_issuers": departments,
+        "recipients": NATIONAL_RECIPIENTS,
+        "signatories": departments,
+        "date": date,
+        "note": f"（联系人：{book.contact_name}；电话：{book.contact_phone}）" if book.contact_name else "",
+    }
+
+
+def render_book_pdf(book) -> bytes:
+    return render_pdf("proposals/book_pdf.html", book_context(book))
 
 
 def cached_book_pdf(book) -> bytes:
@@ -50,3 +50,74 @@ def cached_book_pdf(book) -> bytes:
         pdf = render_book_pdf(book)
         cache.set(key, pdf, 24 * 3600)
     return pdf
+
+
+def render_book_docx(book) -> bytes:
+    """The 建议书 as Word (.docx), from ``book_context``: the sections of the PDF, typed lines as paragraphs, the
+    预期成效 as a table; a book not yet submitted carries 草稿 in the header of every page."""
+    from reform_portal.docx import GongwenDocx, building
+    from reform_portal.templatetags.gongwen import chinese_number
+
+    with building():
+        ctx = book_context(book)
+        book = ctx["book"]
+        doc = GongwenDocx(draft=not book.submitted_at)
+        doc.head(ctx["head_issuers"], doc_number=ctx.get("doc_number", ""), signer=ctx.get("signer", ""))
+        doc.title(ctx["title"])
+        doc.recipients(ctx["recipients"])
+        doc.text(
+            book.summary
+            or "按照《国家发展改革委 科技部关于深入推进全面创新改革工作的通知》（发改高技〔2021〕484号）要求，"
+            f"现将我省（市）{book.cycle.year}年度全面创新改革举措建议报送如下。"
+        )
+        for n, p in enumerate(ctx["proposals"], start=1):
+            doc.heading(f"{chinese_number(n)}、{p.title}")
+            doc.heading("（一）改革任务领域", level=2)
+            doc.paragraph(
+                (p.get_area_display() or "（未填写）") + (f"。关键词：{p.keywords}" if p.keywords else "")
+            )
+            doc.heading("（二）拟解决的痛点堵点", level=2)
+            doc.text(p.pain_points, empty="（未填写）")
+            doc.heading("（三）改革内容", level=2)
+            doc.text(p.content, empty="（未填写）")
+            doc.heading("（四）实施步骤及时间安排", level=2)
+            doc.text(p.steps, empty="（未填写）")
+            doc.heading("（五）预期成效", level=2)
+            results = list(p.results.all())
+            if results:
+                doc.table(
+                    ["序号", "指标", "目标值"],
+                    [
+                        (i, r.indicator, f"{r.target.normalize():f}{r.unit}")
+                        for i, r in enumerate(results, start=1)
+                    ],
+                    widths=(18, 88, 50),
+                )
+            else:
+                doc.paragraph("（未填写）")
+            doc.heading("（六）实施主体和事权", level=2)
+            coordination = f"，需协调{p.coordination_departments}" if p.coordination_departments else ""
+            doc.paragraph(
+                f"实施主体：{'、'.join(p.entity_names()) or '（未填写）'}。"
+                f"事权层级：{p.get_authority_level_display() or '（未填写）'}{coordination}。"
+            )
+            doc.heading("（七）征求意见情况", level=2)
+            consulted = [
+                (label, value)
+                for label, value in (
+                    ("国家双创示范基地", p.consulted_bases),
+                    ("创新型企业", p.consulted_enterprises),
+                    ("高等院校", p.consulted_universities),
+                    ("科研院所", p.consulted_institutes),
+                )
+                if value
+            ]
+            doc.paragraph(
+                "".join(f"{label}：{value}；" for label, value in consulted)
+                + f"商议的同级相关部门：{p.consulted_departments or '（未填写）'}。"
+            )
+            if p.provenance_summary():
+                doc.paragraph(f"{p.provenance_summary()}。")
+        doc.signature(ctx["signatories"], ctx["date"])
+        doc.note(ctx["note"])
+        return doc.to_bytes()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("books/<int:pk>/pdf/", views.book_pdf, name="book_pdf"),
     path("books/<int:pk>/import/", views.book_import, name="book_import"),
     path("books/<int:pk>/import/template.xlsx", views.import_template, name="import_template"),
+    path("books/<int:pk>/docx/", views.book_docx, name="book_docx"),
     path("items/<int:pk>/edit/", views.proposal_edit, name="proposal_edit"),
     path("items/<int:pk>/delete/", views.proposal_delete, name="proposal_delete"),
     path("items/<int:pk>/move/", views.proposal_move, name="proposal_move"),

@@ -430,6 +430,22 @@ def book_import(request, pk):
     return render(request, "proposals/import.html", result)
 
 
+@login_required
+@require_GET
+def book_docx(request, pk):
+    """The 建议书 as Word (.docx): whoever may download its PDF (another region's book answers 404)."""
+    from reform_portal.docx import docx_response
+
+    from .documents import render_book_docx
+
+    book = _book_or_404(request.user, pk)
+    return docx_response(
+        render_book_docx(book),
+        f"{book.region.name}{book.cycle.year}年度全面创新改革举措建议书.docx",
+        fallback=f"book-{book.region.code}-{book.cycle.year}.docx",
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def inbox(request):

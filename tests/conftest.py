@@ -150,3 +150,38 @@ def _chinese_after_each_test():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """LibreOffice, started once per test session, to prove each kind of .docx opens (issue 15 §9): a headless
+    instance on its own profile; ``docx_checks.convert(libreoffice, …)`` hands conversions to it (a second soffice on
+    the same profile passes its command to the running one). Skipped only on a developer's machine without it (no
+    DATABASE_URL); in CI (DATABASE_URL set) a missing LibreOffice fails the test: it is in the Makefile's
+    TEST_OS_PACKAGES (libreoffice-writer-nogui)."""
+    import os
+    import shutil
+    import subprocess
+    import time
+    from types import SimpleNamespace
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        if os.environ.get("DATABASE_URL"):
+            pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    profile = tmp_path_factory.mktemp("lo-profile")
+    env = f"-env:UserInstallation=file://{profile}"
+    server = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+        [soffice, env, "--headless", "--invisible", "--norestore", "--nologo",
+         f"--accept=pipe,name=portal-tests-{os.getpid()};urp;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1)
+    yield SimpleNamespace(binary=soffice, env=env)
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()

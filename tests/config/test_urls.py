@@ -249,6 +249,7 @@ MATRIX = {
     # the region's staff while the book may be edited
     "proposals:import_template": get(OWN | {REVIEWER}, pk("book"), owned=True),
     "proposals:book_import": region_action("get", pk("book"), open_book),
+    "proposals:book_docx": get(OWN | {REVIEWER}, pk("book"), owned=True),
     "proposals:proposal_edit": region_action("get", pk("proposal"), open_book),
     "proposals:proposal_delete": region_action("post", pk("proposal"), open_book),
     "proposals:proposal_move": region_action("post", pk("proposal"), open_book),
@@ -283,6 +284,7 @@ MATRIX = {
     "catalog:published": get(EVERYONE),
     "catalog:public_list": get(EVERYONE, pk("published_list")),
     "catalog:public_pdf": get(EVERYONE, pk("published_list")),
+    "catalog:public_docx": get(EVERYONE, pk("published_list")),
     "catalog:public_xlsx": get(EVERYONE, pk("published_list")),
     # stage 3: 揭榜
     "bidding:bids": get(STAFF | {REVIEWER}),
@@ -300,6 +302,7 @@ MATRIX = {
     "bidding:notice_issue_one": reviewer_get(),
     "bidding:doc_number_register": reviewer_get(),
     "bidding:notice_download": get(OWN | {REVIEWER}, pk("notice"), owned=True),
+    "bidding:notice_docx": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:tasks": get(STAFF | {REVIEWER, IMPLEMENTER}),
     "bidding:task_detail": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:task_entities": post(OWN, pk("planning"), owned=True),
