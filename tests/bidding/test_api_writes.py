@@ -84,9 +84,7 @@ def test_a_claim_is_checked_by_the_pages_form_and_rules(bcycle, entries, region_
     bid_set = fb.make_bid_set(bcycle, region_a_drc, entries[:1])
     url = f"/api/v1/bid-sets/{bid_set.pk}/bids/"
     client = token_client(region_a_drc)
-    bad = client.post(
-        url, claim(entries[1], contact_phone="abc", entity_kinds=[]), format="json"
-    )
+    bad = client.post(url, claim(entries[1], contact_phone="abc", entity_kinds=[]), format="json")
     assert bad.status_code == 400
     assert bad.json()["entity_kinds"] == ["请至少选择一类拟定实施主体。"]
     assert "contact_phone" in bad.json()
