@@ -387,7 +387,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "全面创新改革平台 API",
-    "DESCRIPTION": "公开读取已公布的举措清单、改革成果和年度评估结果；地区凭接口令牌读取和报送建议书、揭榜任务和进展。",
+    "DESCRIPTION": (
+        "公开读取已公布的举措清单、改革成果和年度评估结果；地区凭接口令牌读取和报送建议书、揭榜申报、"
+        "实施方案、进展报告和协调事项。调用频率按令牌、用户和地址限制，超出时返回 429 和 Retry-After。"
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
