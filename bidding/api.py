@@ -479,7 +479,9 @@ class BidSetSign(APIView):
         version = if_match_revision(request, bid_set.version, _("揭榜申报"))
         if version is None:
             raw = request.data.get("version") if isinstance(request.data, dict) else None
-            version = raw if isinstance(raw, int) else None
+            if raw is not None and not isinstance(raw, int):
+                raise serializers.ValidationError({"version": [_("版本号须为整数。")]})
+            version = raw
         services.bid_set_sign(bid_set=bid_set, by=request.user, version=version)
         return _bid_set_detail(request.user, pk)
 

@@ -362,3 +362,17 @@ def test_coordination_follows_the_tasks_state_and_region(
         == 404
     )
     assert not awarded.coordination_requests.exists()
+
+
+def test_a_sign_off_on_a_bid_set_version_the_caller_did_not_read_is_refused(bcycle, entries, region_a_drc):
+    bid_set = fb.make_bid_set(bcycle, region_a_drc, entries[:3])
+    client = token_client(region_a_drc)
+    url = f"/api/v1/bid-sets/{bid_set.pk}/sign/"
+    stale = client.post(url, {"version": bid_set.version - 1}, format="json")
+    assert stale.status_code == 409 and "本次确认未生效" in stale.json()["detail"]
+    assert client.post(url, format="json", HTTP_IF_MATCH=f'"{bid_set.version - 1}"').status_code == 412
+    junk = client.post(url, {"version": "最新"}, format="json")
+    assert junk.status_code == 400 and junk.json()["version"] == ["版本号须为整数。"]
+    bid_set.refresh_from_db()
+    assert bid_set.drc_signed_at is None
+    assert client.post(url, format="json", HTTP_IF_MATCH=f'"{bid_set.version}"').json()["drc_signed"]
