@@ -376,3 +376,18 @@ def test_a_sign_off_on_a_bid_set_version_the_caller_did_not_read_is_refused(bcyc
     bid_set.refresh_from_db()
     assert bid_set.drc_signed_at is None
     assert client.post(url, format="json", HTTP_IF_MATCH=f'"{bid_set.version}"').json()["drc_signed"]
+
+
+def test_progress_cannot_be_reported_before_the_plan_is_confirmed(planning, region_a_drc):
+    milestone = bs.milestone_add(task=planning, fields=fb.milestone_fields(), by=region_a_drc)
+    target = bs.target_add(task=planning, fields=fb.target_fields(), by=region_a_drc)
+    body = {
+        "period_end": datetime.date.today().isoformat(),
+        "narrative": "已完成首批试点。",
+        "actuals": {str(target.pk): "10"},
+        "statuses": {str(milestone.pk): {"status": "on_track", "note": ""}},
+    }
+    refused = token_client(region_a_drc).post(f"/api/v1/tasks/{planning.pk}/reports/", body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "实施方案确认后、任务完成总结前方可报送进展。"
+    assert not planning.reports.exists()
