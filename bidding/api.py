@@ -678,6 +678,20 @@ class TargetDetail(_PlanItem):
     part = TARGETS
 
 
+@extend_schema(tags=["揭榜"])
+class TaskPlanConfirm(APIView):
+    permission_classes = [TASK_READERS]
+
+    @extend_schema(
+        summary="确认实施方案（至少一个里程碑和一个量化目标；确认后任务进入实施，方案不能再修改）",
+        request=None,
+        responses=TaskDetailSerializer,
+    )
+    def post(self, request, pk: int):
+        services.plan_confirm(task=_task(request.user, pk), by=request.user)
+        return Response(TaskDetailSerializer(_task(request.user, pk)).data)
+
+
 # ---- 协调解决 ---------------------------------------------------------------------------------------------
 
 

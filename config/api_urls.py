@@ -43,6 +43,7 @@ v1 = [
     path("tasks/<int:pk>/reports/", bidding_api.TaskReports.as_view(), name="task_reports"),
     path("tasks/<int:pk>/milestones/", bidding_api.TaskMilestones.as_view(), name="task_milestones"),
     path("tasks/<int:pk>/targets/", bidding_api.TaskTargets.as_view(), name="task_targets"),
+    path("tasks/<int:pk>/confirm/", bidding_api.TaskPlanConfirm.as_view(), name="task_plan_confirm"),
     path("tasks/<int:pk>/coordination/", bidding_api.TaskCoordination.as_view(), name="task_coordination"),
     path("milestones/<int:pk>/", bidding_api.MilestoneDetail.as_view(), name="milestone_detail"),
     path("targets/<int:pk>/", bidding_api.TargetDetail.as_view(), name="target_detail"),

@@ -391,3 +391,21 @@ def test_progress_cannot_be_reported_before_the_plan_is_confirmed(planning, regi
     assert refused.status_code == 403
     assert refused.json()["detail"] == "实施方案确认后、任务完成总结前方可报送进展。"
     assert not planning.reports.exists()
+
+
+def test_a_region_confirms_its_plan_over_the_api_once_it_is_complete(planning, region_a_drc, region_b_drc):
+    client = token_client(region_a_drc)
+    url = f"/api/v1/tasks/{planning.pk}/confirm/"
+    assert token_client(region_b_drc).post(url, format="json").status_code == 404
+    incomplete = client.post(url, format="json")
+    assert incomplete.status_code == 400
+    assert incomplete.json()["detail"] == [
+        "请至少填写一个里程碑（时间表·路线图·责任人）。",
+        "请至少填写一个可量化、可考核的目标。",
+    ]
+    bs.milestone_add(task=planning, fields=fb.milestone_fields(), by=region_a_drc)
+    bs.target_add(task=planning, fields=fb.target_fields(), by=region_a_drc)
+    confirmed = client.post(url, format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "in_progress"
+    again = client.post(url, format="json")
+    assert again.status_code == 403 and again.json()["detail"] == "实施方案已确认，不能再修改。"

@@ -134,6 +134,7 @@ API = {
     # 实施方案 of the task in planning (its implementer is not named on it): the region writes, reviewers read
     "api:task_milestones": Route(pk("planning"), owned=True, get=OWN | {REVIEWER}, post=OWN),
     "api:task_targets": Route(pk("planning"), owned=True, get=OWN | {REVIEWER}, post=OWN),
+    "api:task_plan_confirm": Route(pk("planning"), owned=True, post=OWN),
     "api:milestone_detail": Route(
         pk("milestone"), owned=True, get=OWN | {REVIEWER}, put=OWN, patch=OWN, delete=OWN
     ),
