@@ -172,6 +172,7 @@ class Milestone(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -195,6 +196,7 @@ class Target(models.Model):
     latest_actual = models.DecimalField(
         _("最新实际值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -321,6 +323,7 @@ class CoordinationRequest(models.Model):
         verbose_name=_("答复人"),
     )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:

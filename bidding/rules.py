@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import Model
 
-    from reform_portal.models import ReformCycle, User
+    from reform_portal.models import ReformCycle, Region, User
 
     from .models import BidSet, Milestone, Task
 
@@ -73,6 +73,12 @@ def window_open(bid_set: BidSet, now: datetime.datetime | None = None) -> tuple[
             "at": _fmt(closes)
         }
     return True, ""
+
+
+def may_start_bids(cycle: ReformCycle, region: Region, now: datetime.datetime | None = None) -> bool:
+    """A region's bid set of ``cycle`` is made only inside its window (opened, deadline with extension not past)."""
+    now = now or timezone.now()
+    return now >= bidding_opens_at(cycle) and now < deadline_for(cycle, region, Stage.BIDDING)
 
 
 def is_region_staff(user: User | AnonymousUser, obj: Model, perm: str) -> bool:

@@ -173,10 +173,15 @@ def bid_save(
     return bid
 
 
-def bid_delete(*, bid: Bid, by: User, now: datetime.datetime | None = None) -> None:
+def bid_delete(
+    *, bid: Bid, by: User, now: datetime.datetime | None = None, revision: int | None = None
+) -> None:
+    """取消揭榜. ``revision``: the claim's revision the caller read, if any; a change saved since is refused."""
     with transaction.atomic():
         bid_set = _locked_set(bid.bid_set)
         _check(rules.can_edit_bids(by, bid_set, now))
+        if revision is not None:
+            check_revision(Bid.objects.get(pk=bid.pk), revision, _("揭榜事项"))
         label = f"{bid.entry.number} {bid.entry.title}"
         bid._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         bid.delete()
@@ -544,10 +549,33 @@ def milestone_add(*, task: Task, fields: Mapping[str, Any], by: User) -> Milesto
     return milestone
 
 
-def milestone_delete(*, milestone: Milestone, by: User) -> None:
+def milestone_update(
+    *, milestone: Milestone, fields: Mapping[str, Any], by: User, revision: int | None = None
+) -> Milestone:
+    """Change a milestone while the plan is editable. ``revision``: the one the editor read; a change saved in
+    between is refused (``check_revision``), not overwritten."""
     with transaction.atomic():
         task = _locked_task(milestone.task)
         _check(rules.can_edit_plan(by, task))
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk, task=task)
+        if revision is not None:
+            check_revision(milestone, revision, _("里程碑"))
+        for name in MILESTONE_FIELDS:
+            if name in fields:
+                setattr(milestone, name, fields[name])
+        if milestone.due_date < timezone.localtime(task.awarded_at).date():
+            raise ValidationError({"due_date": _("完成时限不能早于揭榜确认日期。")})
+        milestone.revision += 1
+        _save(milestone, by, "修改里程碑")
+    return milestone
+
+
+def milestone_delete(*, milestone: Milestone, by: User, revision: int | None = None) -> None:
+    with transaction.atomic():
+        task = _locked_task(milestone.task)
+        _check(rules.can_edit_plan(by, task))
+        if revision is not None:
+            check_revision(Milestone.objects.get(pk=milestone.pk), revision, _("里程碑"))
         milestone._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         milestone.delete()
 
@@ -563,10 +591,32 @@ def target_add(*, task: Task, fields: Mapping[str, Any], by: User) -> Target:
     return target
 
 
-def target_delete(*, target: Target, by: User) -> None:
+def target_update(
+    *, target: Target, fields: Mapping[str, Any], by: User, revision: int | None = None
+) -> Target:
+    """Change a quantified target while the plan is editable, with the same checks as adding one."""
     with transaction.atomic():
         task = _locked_task(target.task)
         _check(rules.can_edit_plan(by, task))
+        target = Target.objects.select_for_update().get(pk=target.pk, task=task)
+        if revision is not None:
+            check_revision(target, revision, _("量化目标"))
+        for name in TARGET_FIELDS:
+            if name in fields:
+                setattr(target, name, fields[name])
+        if target.baseline == target.target:
+            raise ValidationError({"target": _("目标值须与基期值不同，才能考核。")})
+        target.revision += 1
+        _save(target, by, "修改量化目标")
+    return target
+
+
+def target_delete(*, target: Target, by: User, revision: int | None = None) -> None:
+    with transaction.atomic():
+        task = _locked_task(target.task)
+        _check(rules.can_edit_plan(by, task))
+        if revision is not None:
+            check_revision(Target.objects.get(pk=target.pk), revision, _("量化目标"))
         target._history_user = by  # type: ignore[attr-defined]  # simple-history's (no stubs)
         target.delete()
 
@@ -704,12 +754,14 @@ def report_file(
             row = TargetActual(report=report, target=targets[pk], value=value)
             _save(row, by, "实际值")
             targets[pk].latest_actual = value
+            targets[pk].revision += 1
             _save(targets[pk], by, f"进展报告（截至{period_end}）")
         for pk, (status, note) in statuses.items():
             update = MilestoneUpdate(report=report, milestone=milestones[pk], status=status, note=note[:300])
             _save(update, by, "里程碑进展")
             if milestones[pk].status != status:
                 milestones[pk].status = status
+                milestones[pk].revision += 1
                 _save(milestones[pk], by, f"进展报告（截至{period_end}）")
         for upload, kind in checked:
             # validate_upload accepted the file, so it has a name and a size.
@@ -742,12 +794,19 @@ def coordination_raise(*, task: Task, subject: str, detail: str, by: User) -> Co
     return req
 
 
-def coordination_answer(*, request: CoordinationRequest, answer: str, by: User) -> CoordinationRequest:
+def coordination_answer(
+    *, request: CoordinationRequest, answer: str, by: User, revision: int | None = None
+) -> CoordinationRequest:
+    """答复 (or a new answer replacing the earlier one). ``revision``: the one the reviewer read; an answer another
+    reviewer saved in between is refused (``check_revision``), not overwritten."""
     _reviewer(by)
     if not answer.strip():
         raise ValidationError({"answer": _("请填写答复。")})
     with transaction.atomic():
         req = CoordinationRequest.objects.select_for_update().get(pk=request.pk)
+        if revision is not None:
+            check_revision(req, revision, _("协调事项"))
+        req.revision += 1
         transition(req, "reanswer" if req.answered_at else "answer", by, flow=COORDINATION)
         req.answer, req.answered_by, req.answered_at = answer.strip(), by, timezone.now()
         _save(req, by, "答复协调事项")

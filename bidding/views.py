@@ -24,7 +24,7 @@ from reform_portal.import_views import import_flow
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
-from reform_portal.services import days_left, deadline_for, extension_grant, is_before_deadline, last_day_of
+from reform_portal.services import days_left, deadline_for, extension_grant, last_day_of
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import selected_cycle, show_switch, with_year
 
@@ -70,10 +70,7 @@ def _region_bid_set(request, *, create=False):
 
 
 def _may_start(cycle, region):
-    """A region's bid set of ``cycle`` is made only inside its window (opened, deadline with extension not past)."""
-    return timezone.now() >= rules.bidding_opens_at(cycle) and is_before_deadline(
-        cycle, region, Stage.BIDDING
-    )
+    return rules.may_start_bids(cycle, region)
 
 
 @role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER)

@@ -34,7 +34,22 @@ v1 = [
     path("bid-sets/", bidding_api.BidSets.as_view(), name="bid_sets"),
     path("tasks/", bidding_api.Tasks.as_view(), name="tasks"),
     path("tasks/<int:pk>/", bidding_api.TaskDetail.as_view(), name="task_detail"),
+    path("bid-sets/<int:pk>/", bidding_api.BidSetDetail.as_view(), name="bid_set_detail"),
+    path("bid-sets/<int:pk>/bids/", bidding_api.BidSetBids.as_view(), name="bid_set_bids"),
+    path("bid-sets/<int:pk>/sign/", bidding_api.BidSetSign.as_view(), name="bid_set_sign"),
+    path("bid-sets/<int:pk>/submit/", bidding_api.BidSetSubmit.as_view(), name="bid_set_submit"),
+    path("bid-sets/<int:pk>/withdraw/", bidding_api.BidSetWithdraw.as_view(), name="bid_set_withdraw"),
+    path("bids/<int:pk>/", bidding_api.BidDetail.as_view(), name="bid_detail"),
     path("tasks/<int:pk>/reports/", bidding_api.TaskReports.as_view(), name="task_reports"),
+    path("tasks/<int:pk>/milestones/", bidding_api.TaskMilestones.as_view(), name="task_milestones"),
+    path("tasks/<int:pk>/targets/", bidding_api.TaskTargets.as_view(), name="task_targets"),
+    path("tasks/<int:pk>/confirm/", bidding_api.TaskPlanConfirm.as_view(), name="task_plan_confirm"),
+    path("tasks/<int:pk>/coordination/", bidding_api.TaskCoordination.as_view(), name="task_coordination"),
+    path("milestones/<int:pk>/", bidding_api.MilestoneDetail.as_view(), name="milestone_detail"),
+    path("targets/<int:pk>/", bidding_api.TargetDetail.as_view(), name="target_detail"),
+    path(
+        "coordination/<int:pk>/answer/", bidding_api.CoordinationAnswer.as_view(), name="coordination_answer"
+    ),
 ]
 
 urlpatterns = [

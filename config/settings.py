@@ -372,10 +372,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "reform_portal.api.Pagination",
     "EXCEPTION_HANDLER": "reform_portal.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Rate limits (reform_portal/api_auth.py): per API token, per signed-in user, per anonymous address; counted in
+    # the cache (Redis in production, failing open). Over the limit: 429 with a Chinese message and Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "reform_portal.api_auth.TokenRateThrottle",
+        "reform_portal.api_auth.UserRateThrottle",
+        "reform_portal.api_auth.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("PORTAL_API_RATE_TOKEN", default="2000/hour"),
+        "user": env.str("PORTAL_API_RATE_USER", default="2000/hour"),
+        "anon": env.str("PORTAL_API_RATE_ANON", default="600/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "全面创新改革平台 API",
-    "DESCRIPTION": "公开读取已公布的举措清单、改革成果和年度评估结果；地区凭接口令牌读取和报送建议书、揭榜任务和进展。",
+    "DESCRIPTION": (
+        "公开读取已公布的举措清单、改革成果和年度评估结果；地区凭接口令牌读取和报送建议书、揭榜申报、"
+        "实施方案、进展报告和协调事项。调用频率按令牌、用户和地址限制，超出时返回 429 和 Retry-After。"
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

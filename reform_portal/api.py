@@ -67,7 +67,16 @@ def exception_handler(exc, context):
         if isinstance(data, list):
             data = {"detail": "".join(data) if len(data) == 1 else data}
         return Response(data, status=status.HTTP_409_CONFLICT if stale else status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.Throttled) and response is not None:
+        # DRF's handler set Retry-After (whole seconds); the message says the same in Chinese.
+        wait = response.get("Retry-After")
+        response.data = {
+            "detail": _("接口调用过于频繁，请在%(s)s秒后重试。") % {"s": wait}
+            if wait
+            else _("接口调用过于频繁，请稍后重试。")
+        }
+    return response
 
 
 def form_data(form: forms.BaseForm) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from reform_portal.enums import Stage
 from reform_portal.services import api_token_create
 
 from . import test_urls as matrix
@@ -25,6 +26,8 @@ from .test_urls import (
     REVIEWER,
     A,
     B,
+    _cycle,
+    _set_stage,
     open_book,
     pk,
 )
@@ -53,6 +56,42 @@ class Route:
 WRITE_BOOK = {m: open_book for m in ("post", "put", "patch", "delete")}
 
 
+def _a_bid_set(w):
+    from bidding.models import BidSet
+
+    return BidSet.objects.get(cycle=w["cycle"], region=w["users"][A].region)
+
+
+def a_bid_set(w):
+    return {"pk": _a_bid_set(w).pk}
+
+
+def a_bid(w):
+    return {"pk": _a_bid_set(w).bids.order_by("pk").first().pk}
+
+
+def _reopen_bids(w, state):
+    """The bidding window open again and 浙江's bid set in ``state``, its claims not yet awarded (the tasks let go
+    of them), so the region may edit, cancel, sign, submit or withdraw."""
+    from bidding.models import BidSet, Task
+
+    _set_stage(_cycle(w), Stage.BIDDING)
+    bid_set = _a_bid_set(w)
+    Task.objects.filter(bid__bid_set=bid_set).update(bid=None)
+    BidSet.objects.filter(pk=bid_set.pk).update(state=state)
+
+
+def open_bids(w):
+    _reopen_bids(w, "draft")
+
+
+def submitted_bids(w):
+    _reopen_bids(w, "submitted")
+
+
+WRITE_BIDS = {m: open_bids for m in ("post", "put", "patch", "delete")}
+
+
 API = {
     "api:schema": Route(get=EVERYONE),
     "api:docs": Route(get=EVERYONE),
@@ -78,12 +117,35 @@ API = {
         delete=OWN,
     ),
     # 揭榜: bid sets and tasks read; progress reports filed by the region or the task's implementer
-    "api:bid_sets": Route(get=STAFF | {REVIEWER}),
+    "api:bid_sets": Route(get=STAFF | {REVIEWER}, post=STAFF),
+    "api:bid_set_detail": Route(a_bid_set, owned=True, get=OWN | {REVIEWER}),
+    "api:bid_set_bids": Route(a_bid_set, owned=True, prepare=WRITE_BIDS, get=OWN | {REVIEWER}, post=OWN),
+    "api:bid_set_sign": Route(a_bid_set, owned=True, prepare=WRITE_BIDS, post=OWN),
+    "api:bid_set_submit": Route(a_bid_set, owned=True, prepare=WRITE_BIDS, post=OWN),
+    "api:bid_set_withdraw": Route(a_bid_set, owned=True, prepare={"post": submitted_bids}, post=OWN),
+    "api:bid_detail": Route(
+        a_bid, owned=True, prepare=WRITE_BIDS, get=OWN | {REVIEWER}, put=OWN, patch=OWN, delete=OWN
+    ),
     "api:tasks": Route(get=STAFF | {REVIEWER, IMPLEMENTER}),
     "api:task_detail": Route(pk("task"), owned=True, get=OWN | {REVIEWER, IMPLEMENTER}),
     "api:task_reports": Route(
         pk("task"), owned=True, get=OWN | {REVIEWER, IMPLEMENTER}, post=OWN | {IMPLEMENTER}
     ),
+    # 实施方案 of the task in planning (its implementer is not named on it): the region writes, reviewers read
+    "api:task_milestones": Route(pk("planning"), owned=True, get=OWN | {REVIEWER}, post=OWN),
+    "api:task_targets": Route(pk("planning"), owned=True, get=OWN | {REVIEWER}, post=OWN),
+    "api:task_plan_confirm": Route(pk("planning"), owned=True, post=OWN),
+    "api:milestone_detail": Route(
+        pk("milestone"), owned=True, get=OWN | {REVIEWER}, put=OWN, patch=OWN, delete=OWN
+    ),
+    "api:target_detail": Route(
+        pk("target"), owned=True, get=OWN | {REVIEWER}, put=OWN, patch=OWN, delete=OWN
+    ),
+    # 协调解决: raised by the region or the task's implementer, answered by reviewers
+    "api:task_coordination": Route(
+        pk("task"), owned=True, get=OWN | {REVIEWER, IMPLEMENTER}, post=OWN | {IMPLEMENTER}
+    ),
+    "api:coordination_answer": Route(pk("coordination"), post={REVIEWER}),
 }
 
 AUTHS = ("session", "token")
