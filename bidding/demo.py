@@ -31,9 +31,11 @@ PLAN = {
     "420000": (3, 3, True),
     "510000": (0, 3, True),
 }
-SICHUAN = "510000"  # reports in the year being implemented only: its 基层 units implement one of its tasks there
+SICHUAN = (
+    "510000"  # reports in the year being implemented only: its 基层 units implement one of its tasks there
+)
 # the year being implemented: regions whose 通知书 the reviewers have still to issue
-LETTER_PENDING = {"440000", "420000"}
+LETTER_PENDING = {"420000"}
 
 APPROACH = (
     "以{region}国家自主创新示范区为主要载体，选择基础较好的市县和单位先行先试，"
@@ -197,7 +199,12 @@ def _plan_units(bid_cycle):
             region=region, kind__in=OrgKind.implementing(), users__groups__name=Role.IMPLEMENTER
         ).distinct()
     )
-    if drc is None or task is None or not units:
+    if (
+        drc is None
+        or task is None
+        or not units
+        or Task.objects.filter(cycle=bid_cycle, region=region, milestones__isnull=False).exists()
+    ):
         return
     services.plan_set_entities(task=task, organizations=units, by=drc)
     services.milestone_add(
@@ -215,7 +222,12 @@ def _plan_units(bid_cycle):
     services.target_add(
         task=task,
         by=drc,
-        fields={"indicator": "试点单位", "unit": "家", "baseline": Decimal("0"), "target": Decimal(len(units))},
+        fields={
+            "indicator": "试点单位",
+            "unit": "家",
+            "baseline": Decimal("0"),
+            "target": Decimal(len(units)),
+        },
     )
     services.plan_confirm(task=task, by=drc)
 

@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 from proposals import services as proposal_services
 from proposals.demo import CATALOGUE
 from proposals.models import ProposalBook
-from reform_portal.enums import OrgKind, Role
 from reform_portal.demo import advance
-from reform_portal.enums import CycleState
+from reform_portal.enums import CycleState, OrgKind, Role
 from reform_portal.models import Organization, Region, User
 
 from . import services
@@ -218,7 +217,7 @@ def seed(*, cycle, stdout):
 # The year collecting 建议书: (catalogue index the measure is named after, regions whose reported proposal of that
 # index it merges, experts assigned, experts who already submitted their review)
 EARLY = [
-    (9, ["440000", "420000"], ["expert_bj", "expert_sh", "expert_sc"], ["expert_sh"]),
+    (9, ["440000"], ["expert_bj", "expert_sh", "expert_sc"], ["expert_sh"]),
     (3, ["320000"], ["expert_bj", "expert_sh", "expert_sc"], []),
 ]
 EARLY_MINISTRIES = ["工业和信息化部", "财政部", "国家知识产权局"]
@@ -277,7 +276,9 @@ def seed_early(*, cycle, stdout):
     ministries = list(Organization.objects.filter(kind=OrgKind.MINISTRY, name__in=EARLY_MINISTRIES))
     if measures and ministries:
         draft = services.list_draft(cycle=cycle, by=reviewer)
-        for consultation in services.consultation_send(measure_list=draft, ministries=ministries, by=reviewer):
+        for consultation in services.consultation_send(
+            measure_list=draft, ministries=ministries, by=reviewer
+        ):
             liaison = User.objects.filter(
                 organization=consultation.ministry, groups__name=Role.MINISTRY_LIAISON
             ).first()

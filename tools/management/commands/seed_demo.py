@@ -10,6 +10,7 @@ from reform_portal.demo import DEMO_PASSWORD, advance, demo_cycle, seed_kernel
 from reform_portal.enums import Stage
 from reform_portal.models import ReformCycle
 
+
 def seed_years(current, stdout):
     """The three overlapping years (DECISIONS §14, issue 14 §8): ``current`` collects 建议书 (books drafted, signed by
     one department, reported, returned; the reviewers start early on the reported ones); last year's tasks are
