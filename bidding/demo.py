@@ -1,11 +1,10 @@
 """Demo 悬榜揭榜 for the seed, on a past year of the demo whose list is published (``seed(cycle=…)``): a few regions
 claim entries and report them, the reviewer awards them (确认揭榜结果: the year goes to 组织实施) and issues letters.
 In the year being implemented 浙江 details a plan, reports progress and raises a coordination request, and one
-region's letter is still to be issued; in the year being evaluated (``evaluated=True``) every letter is issued and
-four tasks of 江苏, 浙江 and 广东 are carried through to their completion summary (待评估), so the evaluation demo has
-work to commission. Idempotent; skipped when the year has no published list.
-
-"""
+region's letter is still to be issued, and 四川's 基层 units implement one of its tasks; in the year being evaluated
+(``evaluated=True``, 四川 not taking part) every letter is issued and every task is carried through to its
+completion summary (待评估), so the evaluation demo has work to commission. Idempotent; skipped when the year has
+no published list."""
 
 import datetime
 from decimal import Decimal
@@ -31,9 +30,8 @@ PLAN = {
     "420000": (3, 3, True),
     "510000": (0, 3, True),
 }
-SICHUAN = (
-    "510000"  # reports in the year being implemented only: its 基层 units implement one of its tasks there
-)
+# reports in the year being implemented only: its 基层 units implement one of its tasks there
+SICHUAN = "510000"
 # the year being implemented: regions whose 通知书 the reviewers have still to issue
 LETTER_PENDING = {"420000"}
 
