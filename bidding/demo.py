@@ -1,7 +1,10 @@
-"""Demo 悬榜揭榜 for the seed: on the latest cycle that has a published list (the demo's current cycle is
-still collecting proposals), a few regions claim entries, the reviewer awards them and issues letters,
-浙江 details a plan and reports progress, and three tasks of 江苏 and 浙江 are carried through to their
-completion summary (待评估), so the evaluation demo has work to commission. Idempotent; skipped when no list has been published."""
+"""Demo 悬榜揭榜 for the seed, on a past year of the demo whose list is published (``seed(cycle=…)``): a few regions
+claim entries and report them, the reviewer awards them (确认揭榜结果: the year goes to 组织实施) and issues letters.
+In the year being implemented 浙江 details a plan, reports progress and raises a coordination request, and one
+region's letter is still to be issued, and 四川's 基层 units implement one of its tasks; in the year being evaluated
+(``evaluated=True``, 四川 not taking part) every letter is issued and every task is carried through to its
+completion summary (待评估), so the evaluation demo has work to commission. Idempotent; skipped when the year has
+no published list."""
 
 import datetime
 from decimal import Decimal
@@ -9,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from reform_portal.enums import OrgKind, Role
+from reform_portal.demo import advance
+from reform_portal.enums import CycleState, OrgKind, Role
 from reform_portal.models import Organization, Region, User
 
 from . import services
@@ -19,7 +23,17 @@ from .models import BidSet, Task
 SH = ZoneInfo("Asia/Shanghai")
 
 # region code -> (offset into the entries, number of claims, submit?)
-PLAN = {"330000": (0, 3, True), "320000": (1, 3, True), "440000": (2, 4, True), "510000": (0, 2, False)}
+PLAN = {
+    "330000": (0, 3, True),
+    "320000": (1, 3, True),
+    "440000": (2, 4, True),
+    "420000": (3, 3, True),
+    "510000": (0, 3, True),
+}
+# reports in the year being implemented only: its 基层 units implement one of its tasks there
+SICHUAN = "510000"
+# the year being implemented: regions whose 通知书 the reviewers have still to issue
+LETTER_PENDING = {"420000"}
 
 APPROACH = (
     "以{region}国家自主创新示范区为主要载体，选择基础较好的市县和单位先行先试，"
@@ -48,10 +62,10 @@ def _staff(region, kind):
     )
 
 
-def seed(*, cycle, stdout):
-    bid_cycle = services.bidding_cycle()
-    entries = services.published_entries(bid_cycle) if bid_cycle else []
-    if bid_cycle is None or len(entries) < 3:
+def seed(*, cycle, stdout, evaluated=False):
+    bid_cycle = cycle
+    entries = services.published_entries(bid_cycle)
+    if len(entries) < 3:
         stdout.write("揭榜：尚无已公布的举措清单，跳过")
         return
     reviewer = User.objects.filter(groups__name=Role.NATIONAL_REVIEWER).order_by("pk").first()
@@ -60,6 +74,8 @@ def seed(*, cycle, stdout):
     )
     submitted = []
     for code, (offset, n, submit) in PLAN.items():
+        if evaluated and code == SICHUAN:
+            continue
         region = Region.objects.filter(code=code).first()
         drc, scitech = (
             (_staff(region, OrgKind.REGIONAL_DRC), _staff(region, OrgKind.REGIONAL_SCITECH))
@@ -100,10 +116,17 @@ def seed(*, cycle, stdout):
         services.tasks_award(
             cycle=bid_cycle, bids=list(bid_set.bids.exclude(task__isnull=False)), by=reviewer
         )
-    for bid_set, _drc in submitted[:2]:
-        services.notice_issue(cycle=bid_cycle, region=bid_set.region, by=reviewer)
-    _plan_and_report(bid_cycle, reviewer)
-    _complete(bid_cycle)
+    bid_cycle = advance(bid_cycle, CycleState.IMPLEMENTATION)  # 确认揭榜结果
+    # the letters are dated three weeks after 揭榜 closed (today at the latest), numbered in that year
+    issued_on = min(timezone.localdate(), bid_cycle.bidding_deadline + datetime.timedelta(days=21))
+    for bid_set, _drc in submitted:
+        if evaluated or bid_set.region.code not in LETTER_PENDING:
+            services.notice_issue(cycle=bid_cycle, region=bid_set.region, by=reviewer, today=issued_on)
+    if evaluated:
+        _complete(bid_cycle)
+    else:
+        _plan_and_report(bid_cycle, reviewer)
+        _plan_units(bid_cycle)
     stdout.write(
         f"揭榜：{len(submitted)} 个地区已报送，{Task.objects.filter(cycle=bid_cycle).count()} 项揭榜任务"
     )
@@ -159,22 +182,65 @@ def _plan_and_report(bid_cycle, reviewer):
     )
 
 
-# region code -> how many of its tasks are carried through to the completion summary (待评估)
-COMPLETE = {"320000": 2, "330000": 1}
+def _plan_units(bid_cycle):
+    """四川's first task names its 基层 units (the grassroots demo's) as implementing entities, with its plan
+    confirmed: the units' users have a task to carry out on their 工作台."""
+    region = Region.objects.filter(code=SICHUAN).first()
+    drc = _staff(region, OrgKind.REGIONAL_DRC) if region else None
+    task = (
+        Task.objects.filter(cycle=bid_cycle, region=region, state=TaskState.PLANNING, milestones__isnull=True)
+        .order_by("entry__position", "pk")
+        .first()
+    )
+    units = list(
+        Organization.objects.filter(
+            region=region, kind__in=OrgKind.implementing(), users__groups__name=Role.IMPLEMENTER
+        ).distinct()
+    )
+    if (
+        drc is None
+        or task is None
+        or not units
+        or Task.objects.filter(cycle=bid_cycle, region=region, milestones__isnull=False).exists()
+    ):
+        return
+    services.plan_set_entities(task=task, organizations=units, by=drc)
+    services.milestone_add(
+        task=task,
+        by=drc,
+        fields={
+            "title": "各实施单位完成首批改革试点",
+            "due_date": bid_cycle.implementation_end,
+            "deliverable": "各实施单位报送试点总结",
+            "responsible_name": drc.full_name,
+            "responsible_post": "创新处处长",
+            "responsible_phone": "028-86601234",
+        },
+    )
+    services.target_add(
+        task=task,
+        by=drc,
+        fields={
+            "indicator": "试点单位",
+            "unit": "家",
+            "baseline": Decimal("0"),
+            "target": Decimal(len(units)),
+        },
+    )
+    services.plan_confirm(task=task, by=drc)
 
 
 def _complete(bid_cycle):
-    """Plan → one milestone reported done → 完成总结, on the first tasks of the regions in COMPLETE."""
+    """Plan → one milestone reported done → 完成总结, on every task of the year (all wait for evaluation)."""
     today = timezone.localdate()
-    for code, n in COMPLETE.items():
+    for code in PLAN:
         region = Region.objects.filter(code=code).first()
         drc = _staff(region, OrgKind.REGIONAL_DRC) if region else None
         if drc is None:
             continue
-        done = Task.objects.filter(cycle=bid_cycle, region=region, summary_filed_at__isnull=False).count()
         tasks = Task.objects.filter(
             cycle=bid_cycle, region=region, state=TaskState.PLANNING, milestones__isnull=True
-        ).order_by("entry__position", "pk")[: max(0, n - done)]
+        ).order_by("entry__position", "pk")
         for task in tasks:
             services.milestone_add(
                 task=task,

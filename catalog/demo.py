@@ -1,7 +1,11 @@
-"""Demo content for 制定清单. The demo cycle is collecting proposals, so the list is shown for the
-PREVIOUS year's cycle: its books submitted before that year's deadline, proposals merged into measures
-(with two 未采纳), expert reviews, a consultation of two ministries and the published list v1, so the
-bidding stage has entries to claim. Idempotent: nothing is redone once that list is published."""
+"""Demo content for 制定清单, on each past year of the demo (``seed``): its books submitted before that year's
+deadline, 结束征集, proposals merged into measures (with two 未采纳), expert reviews, a consultation of two
+ministries and the published list v1 (公布清单 starts 揭榜), so the bidding stage has entries to claim. Idempotent:
+nothing is redone once that list is published.
+
+On the year collecting 建议书 (``seed_early``) the reviewers start early on the books already reported: two
+measures merged, experts assigned (one review submitted), the draft sent to three ministries for their opinions,
+so experts and liaisons have work on their 工作台 too."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -9,8 +13,9 @@ from zoneinfo import ZoneInfo
 from proposals import services as proposal_services
 from proposals.demo import CATALOGUE
 from proposals.models import ProposalBook
-from reform_portal.enums import OrgKind, Role
-from reform_portal.models import Organization, ReformCycle, Region, User
+from reform_portal.demo import advance
+from reform_portal.enums import CycleState, OrgKind, Role
+from reform_portal.models import Organization, Region, User
 
 from . import services
 from .enums import ListState
@@ -107,8 +112,8 @@ def _book(cycle, code, indexes, now):
 
 
 def seed(*, cycle, stdout):
-    year = cycle.year - 1
-    previous, _created = ReformCycle.objects.get_or_create(year=year, defaults=ReformCycle.defaults_for(year))
+    """The published list of ``cycle`` (a past year of the demo)."""
+    previous, year = cycle, cycle.year
     if MeasureList.objects.filter(cycle=previous, state=ListState.PUBLISHED).exists():
         stdout.write(f"举措清单：{year}年度清单已公布（演示数据已存在）")
         return
@@ -117,6 +122,7 @@ def seed(*, cycle, stdout):
         return
     submitted = _at(previous.proposal_deadline - datetime.timedelta(days=10))
     books = {code: _book(previous, code, indexes, submitted) for code, indexes in BOOKS.items()}
+    previous = advance(previous, CycleState.REVIEW)  # 结束征集: the books become 已进入汇总
     by_key = {}
     for code, book in books.items():
         if book is None:
@@ -206,3 +212,80 @@ def seed(*, cycle, stdout):
         )
     n_regions = Region.objects.filter(proposal_books__cycle=previous).count()
     stdout.write(f"举措清单：{year}年度 {n_regions} 个地区建议已汇总，{len(measures)} 项举措已公布（第1版）")
+
+
+# The year collecting 建议书: (catalogue index the measure is named after, regions whose reported proposal of that
+# index it merges, experts assigned, experts who already submitted their review)
+EARLY = [
+    (9, ["440000"], ["expert_bj", "expert_sh", "expert_sc"], ["expert_sh"]),
+    (3, ["320000"], ["expert_bj", "expert_sh", "expert_sc"], []),
+]
+EARLY_MINISTRIES = ["工业和信息化部", "财政部", "国家知识产权局"]
+
+
+def seed_early(*, cycle, stdout):
+    """The reviewers' early work on the books of ``cycle`` (collecting 建议书) already reported. Once only."""
+    from proposals.enums import BookState
+    from proposals.models import MeasureProposal
+
+    from .models import Measure
+
+    reviewer = User.objects.filter(groups__name=Role.NATIONAL_REVIEWER).order_by("pk").first()
+    if reviewer is None or Measure.objects.filter(cycle=cycle).exists():
+        return
+    measures = []
+    for index, codes, experts, submitted in EARLY:
+        proposals = list(
+            MeasureProposal.objects.filter(
+                book__cycle=cycle,
+                book__state=BookState.SUBMITTED,
+                book__region__code__in=codes,
+                title=CATALOGUE[index][0],
+            )
+        )
+        if not proposals:
+            continue
+        title, area, _pain, content, _steps, _results, _consulted, level, coord = CATALOGUE[index]
+        measure = services.measure_merge(
+            cycle=cycle,
+            proposals=proposals,
+            by=reviewer,
+            fields={
+                "title": title,
+                "area": area,
+                "description": content,
+                "goals": GOALS,
+                "authority_level": level,
+                "coordination_departments": coord,
+            },
+        )
+        measures.append(measure)
+        for username in experts:
+            expert = User.objects.filter(username=username).first()
+            if expert is None:
+                continue
+            review = services.expert_assign(measure=measure, expert=expert, by=reviewer)
+            if username in submitted:
+                services.review_submit(
+                    review=review,
+                    by=expert,
+                    recommendation="include",
+                    scores={"value": 5, "bold": 4, "small": 4, "easy": 4, "exemplary": 4},
+                    comments={"value": "技术转移机构市场化改革需求迫切，建议纳入清单。"},
+                )
+    ministries = list(Organization.objects.filter(kind=OrgKind.MINISTRY, name__in=EARLY_MINISTRIES))
+    if measures and ministries:
+        draft = services.list_draft(cycle=cycle, by=reviewer)
+        for consultation in services.consultation_send(
+            measure_list=draft, ministries=ministries, by=reviewer
+        ):
+            liaison = User.objects.filter(
+                organization=consultation.ministry, groups__name=Role.MINISTRY_LIAISON
+            ).first()
+            if liaison is not None and consultation.ministry.name == "财政部":
+                services.opinion_give(
+                    consultation=consultation, measure=measures[0], by=liaison, stance="agree", text=""
+                )
+    stdout.write(
+        f"举措清单：{cycle.year}年度已报送的建议先行合并为 {len(measures)} 项举措，专家论证和部门征求意见进行中"
+    )

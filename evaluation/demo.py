@@ -1,8 +1,10 @@
 """Demo content of stage 4 for ``seed_demo``: commissions to the demo agencies (respecting independence),
 a few submitted assessments with a PDF report, one published outcome and one incentive.
 
-Acts on the latest cycle with tasks in 待评估 (the bidding demo leaves three there) when it has no commission yet,
-so running the seed twice changes nothing; otherwise it skips quietly."""
+Acts on the given cycle (the demo's year being evaluated) when it has tasks in 待评估 (the bidding demo completes
+all of that year's tasks; the first four are commissioned, the rest wait for the reviewers) and no commission yet, so running the seed twice changes nothing; otherwise it skips quietly. The tasks are
+shared in turn among the agencies (each independent of the task's region) and in each commission all but the last
+assessment are submitted, so every agency has one report still to write."""
 
 from decimal import Decimal
 
@@ -43,19 +45,15 @@ SCORES = [  # attainment offset, breakthrough, replicability, satisfaction, reco
 ]
 
 
+# tasks commissioned (the first in region order); the others wait for the reviewers' 评估委托
+COMMISSIONED = 4
+
+
 def _evaluator(agency):
     return User.objects.filter(organization=agency, groups__name=Role.EVALUATOR).order_by("pk").first()
 
 
 def seed(*, cycle, stdout):
-    # The demo's current cycle is still collecting proposals: evaluate the latest cycle with tasks waiting.
-    waiting = (
-        Task.objects.filter(state=TaskState.PENDING_EVALUATION)
-        .select_related("cycle")
-        .order_by("-cycle__year")
-        .first()
-    )
-    cycle = waiting.cycle if waiting is not None else cycle
     tasks = list(
         Task.objects.filter(cycle=cycle, state=TaskState.PENDING_EVALUATION)
         .select_related("region", "entry")
@@ -64,6 +62,7 @@ def seed(*, cycle, stdout):
     )
     if not tasks or Commission.objects.filter(cycle=cycle).exists():
         return
+    tasks = tasks[:COMMISSIONED]
     reviewer = User.objects.filter(groups__name=Role.NATIONAL_REVIEWER).order_by("pk").first()
     agencies = [
         a for a in Organization.objects.filter(kind=OrgKind.EVALUATOR).order_by("pk") if _evaluator(a)
@@ -71,8 +70,9 @@ def seed(*, cycle, stdout):
     if reviewer is None or not agencies:
         return
     plan = {}
-    for task in tasks:
-        agency = next((a for a in agencies if rules.independence(a, task)[0]), None)
+    for n, task in enumerate(tasks):
+        turn = agencies[n % len(agencies) :] + agencies[: n % len(agencies)]
+        agency = next((a for a in turn if rules.independence(a, task)[0]), None)
         if agency is not None:
             plan.setdefault(agency, []).append(task)
     commissions = []
@@ -91,7 +91,8 @@ def seed(*, cycle, stdout):
     assessed = 0
     for commission in commissions:
         user = _evaluator(commission.agency)
-        for i, task in enumerate(commission.tasks.order_by("region__code", "entry__position")[:2]):
+        ordered = list(commission.tasks.order_by("region__code", "entry__position"))
+        for i, task in enumerate(ordered[: max(1, len(ordered) - 1)][:2]):
             offset, breakthrough, replicability, satisfaction, recommend, conclusion = SCORES[i % len(SCORES)]
             computed = rules.target_attainment(task.targets.all())
             attainment = max(Decimal("0"), (computed if computed is not None else Decimal("85")) + offset)

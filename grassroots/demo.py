@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib.auth.models import Group
 
-from reform_portal.demo import DEMO_PASSWORD
+from reform_portal.demo import demo_password_hash
 from reform_portal.enums import OrgKind, OrgLevel, Role, Stage
 from reform_portal.models import Organization, Region, User
 from reform_portal.services import deadline_for, local_today, sync_organization_group
@@ -155,7 +155,7 @@ def _unit_user(region, name, kind, level, username, contact):
         },
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = demo_password_hash()
         user.save()
         user.groups.add(Group.objects.get(name=Role.IMPLEMENTER))
         sync_organization_group(user)

@@ -33,8 +33,15 @@ def test_demo_commissions_assesses_and_promotes_once():
     out = io.StringIO()
     demo.seed(cycle=cycle, stdout=out)
     assert (
-        out.getvalue() == "评估激励：委托 1 家第三方机构评估 3 项任务，已提交评估报告 2 份，发布改革成果 1 项"
+        out.getvalue() == "评估激励：委托 2 家第三方机构评估 3 项任务，已提交评估报告 2 份，发布改革成果 1 项"
     )
+    # the tasks go to the agencies in turn
+    assert dict(
+        Commission.objects.values_list("agency__name", "tasks__region__code").order_by("tasks__region__code")
+    ) == {
+        "国家科技评估中心": "440000",
+        "中国国际工程咨询有限公司": "330000",
+    }
     # 北京 agencies may not evaluate 北京's task: it stays 待评估
     assert Task.objects.get(region__code="110000").state == TaskState.PENDING_EVALUATION
     counts = (
@@ -52,11 +59,11 @@ def test_demo_commissions_assesses_and_promotes_once():
             Incentive.objects.count(),
         )
         == counts
-        == (1, 2, 1, 1)
+        == (2, 2, 1, 1)
     )
 
 
-def test_the_full_seed_leaves_the_demo_agency_one_task_to_assess():
+def test_the_full_seed_leaves_each_demo_agency_one_task_to_assess():
     from django.core.management import call_command
 
     from evaluation import selectors
@@ -64,11 +71,12 @@ def test_the_full_seed_leaves_the_demo_agency_one_task_to_assess():
 
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
-    evaluator = User.objects.get(username="evaluator_ciecc")
-    rows = selectors.assignments(evaluator)
-    assert [(r["task"].region.code, r["assessment"].state if r["assessment"] else None) for r in rows] == [
-        ("320000", "submitted"),
-        ("320000", "submitted"),
-        ("330000", None),
-    ]
-    assert Commission.objects.count() == 1
+    for username, rows_expected in [
+        ("evaluator_ciecc", [("320000", "submitted"), ("320000", None)]),
+        ("evaluator_ncste", [("320000", "submitted"), ("330000", None)]),
+    ]:
+        rows = selectors.assignments(User.objects.get(username=username))
+        assert [
+            (r["task"].region.code, r["assessment"].state if r["assessment"] else None) for r in rows
+        ] == rows_expected
+    assert Commission.objects.count() == 2

@@ -6,42 +6,34 @@ from catalog import demo as catalog_demo
 from evaluation import demo as evaluation_demo
 from grassroots import demo as grassroots_demo
 from proposals import demo as proposals_demo
-from reform_portal.cycles import cycle_act
-from reform_portal.demo import DEMO_PASSWORD, seed_kernel
-from reform_portal.enums import CycleState
-from reform_portal.models import ReformCycle, User
-
-# Stage demo builders in dependency order: each builds on what the previous ones made.
-STAGE_DEMOS = [proposals_demo, grassroots_demo, catalog_demo, bidding_demo, evaluation_demo]
-
-# The stored state each demo year is brought to (DECISIONS §14, issue 14 §8): the current year collects 建议书, last
-# year's tasks (awarded, planned, completed, assessed) are being evaluated. The way there is the reviewers' own
-# stage actions, in the table's order, so each year's history shows them.
-PATH = {
-    CycleState.PROPOSAL: "close_proposals",
-    CycleState.REVIEW: "publish_list",
-    CycleState.BIDDING: "confirm_bidding",
-    CycleState.IMPLEMENTATION: "start_evaluation",
-}
+from reform_portal.demo import DEMO_PASSWORD, advance, demo_cycle, seed_kernel
+from reform_portal.enums import Stage
+from reform_portal.models import ReformCycle
 
 
-def settle_states(current, stdout):
-    """Last year's cycle is moved to 评估激励 (its work shows it); the current one stays in 征集选题."""
-    reviewer = User.objects.get(username="ndrc_reviewer")
-    previous = ReformCycle.objects.filter(year=current.year - 1).first()
-    if previous is None:
-        return
-    while previous.state in PATH:
-        previous = cycle_act(
-            cycle=previous, action=PATH[previous.state], by=reviewer, reason="演示数据", confirmed=True
-        )
-    stdout.write(
-        f"年度状态：{current.year}年度{current.stage.label}，{previous.year}年度{previous.stage.label}"
-    )
+def seed_years(current, stdout):
+    """The three overlapping years (DECISIONS §14, issue 14 §8): ``current`` collects 建议书 (books drafted, signed by
+    one department, reported, returned; the reviewers start early on the reported ones); last year's tasks are
+    being implemented (plans, milestones, targets, progress, a coordination request); the year before is being
+    evaluated (completed tasks commissioned to agencies, assessments, an outcome, a commendation). Each past year is
+    moved on by the reviewers' own stage actions, in the table's order, so its history shows them."""
+    evaluated = demo_cycle(current.year - 2, Stage.EVALUATION)
+    implemented = demo_cycle(current.year - 1, Stage.IMPLEMENTATION)
+    proposals_demo.seed(cycle=current, stdout=stdout)
+    grassroots_demo.seed(cycle=current, stdout=stdout)
+    for cycle, stage in ((evaluated, Stage.EVALUATION), (implemented, Stage.IMPLEMENTATION)):
+        catalog_demo.seed(cycle=cycle, stdout=stdout)
+        bidding_demo.seed(cycle=cycle, stdout=stdout, evaluated=stage == Stage.EVALUATION)
+        cycle = advance(cycle, stage)
+        if stage == Stage.EVALUATION:
+            evaluation_demo.seed(cycle=cycle, stdout=stdout)
+    catalog_demo.seed_early(cycle=current, stdout=stdout)
+    cycles = ReformCycle.objects.filter(year__in=[current.year - 2, current.year - 1, current.year])
+    stdout.write("年度状态：" + "，".join(f"{c.year}年度{c.stage.label}" for c in cycles.order_by("-year")))
 
 
 class Command(BaseCommand):
-    help = "Loads a realistic demo cycle (13 regions, users of every role). Safe to run twice."
+    help = "Loads three overlapping demo years (13 regions, users of every role). Safe to run twice."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -51,9 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args, year=None, **options):
         with transaction.atomic():
             cycle, rows = seed_kernel(year=year)
-            for module in STAGE_DEMOS:
-                module.seed(cycle=cycle, stdout=self.stdout)
-            settle_states(cycle, self.stdout)
+            seed_years(cycle, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"演示年度：{cycle}（建议书截止 {cycle.proposal_deadline}）"))
         self.stdout.write(f"{'用户名':<18}{'角色':<10}单位")
         for username, role, org, _state in rows:
