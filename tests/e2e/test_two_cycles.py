@@ -49,6 +49,8 @@ HANDOFFS = {
     "tasks_awarded": REGION,  # awarded → region
     "notice_issued": REGION,  # 通知书 issued → region (named implementers: none named yet)
     "entities_named": ["zju_impl"],  # the region names its implementing entity → its users
+    "bid_set_signed": ["zj_kjt"],  # one department confirmed (the bids) → the other
+    "plan_confirmed": [REVIEWER],  # plan confirmed → reviewers
     "progress_reported": [REVIEWER],  # progress reported → reviewers
     "commissioned": ["feng_ciecc"],  # commissioned → agency
     "assessment_submitted": [REVIEWER],  # assessment submitted → reviewers
@@ -110,6 +112,16 @@ class Portal:
         setter.wait_for_url("**/accounts/password/set/done/")
         context.close()
         self.emails[username] = email
+
+    def report_pdf(self):
+        import tempfile
+        from pathlib import Path
+
+        from ..evaluation import scenarios as fe
+
+        path = Path(tempfile.mkdtemp()) / "评估报告.pdf"
+        path.write_bytes(fe.PDF)
+        return str(path)
 
     def add_organization(self, by, name, kind, region=None):
         page = self.page(by)
@@ -342,3 +354,166 @@ def run(portal):
     act(yu, N, "publish_list", "其余地区本年度未报送，按期公布")
     assert yu.inner_text("[data-testid=cycle-state]") == "悬榜揭榜"
     portal.new_mails()
+
+    # ---- 揭榜: 浙江 claims 3 entries, both departments confirm, reviewers award and issue the 通知书 ------------
+    # the list is out earlier than planned: 揭榜 is open from yesterday (past dates, with a reason, on the year page)
+    yu.goto(f"/years/{N}/")
+    fill_year(yu, {"review_deadline": days(-1), "bidding_opens": days(-1)}, "清单已提前公布，即日开始揭榜")
+    yu.click("[data-testid=cycle-save]")
+    yu.wait_for_url(f"**/years/{N}/")
+    assert "修改日期：清单已提前公布，即日开始揭榜" in yu.inner_text("[data-testid=cycle-history]")
+    fgw.goto(f"/bidding/bids/?year={N}")
+    for title in TITLES:
+        fgw.locator("tr[data-entry]").filter(has_text=title).locator("a.button:text-is('揭榜')").click()
+        fgw.fill("#id_approach", "在杭州、宁波先行试点，成熟后全省推开。")
+        fgw.check("input[name=entity_kinds][value=university]")
+        fgw.fill("#id_entity_names", "浙江大学")
+        fgw.fill("#id_contact_name", "王建国")
+        fgw.fill("#id_contact_phone", "0571-87051234")
+        fgw.click("main button:text-is('保存揭榜')")
+        fgw.wait_for_selector(f"text=已揭榜“{title}”。")
+    assert fgw.get_by_test_id("bid-count").inner_text() == "3 项（不少于 3 项）"
+    fgw.click("text=确认联合报送")
+    portal.handed_off("bid_set_signed", "确认", "揭榜", todo=("bid_set", 1))
+    kjt.goto(f"/bidding/bids/?year={N}")
+    kjt.click("text=确认联合报送")
+    kjt.click("main button:text-is('报送揭榜申报')")
+    assert kjt.get_by_test_id("bid-set-state").inner_text() == "已报送"
+    portal.handed_off("bids_submitted", "揭榜", "浙江省")
+    assert portal.todo(REVIEWER, "award", N) == 0  # awarded once 揭榜 has ended for every region
+    act(yu, N, "close_bidding", "浙江已报送，提前结束揭榜")
+    portal.new_mails()  # the regions are told 揭榜 ended (not a §4 hand-off)
+    assert portal.todo(REVIEWER, "award", N) == 1  # one region waits
+    yu.goto(f"/bidding/matrix/?year={N}")
+    assert yu.locator("tr[data-region='330000']").get_by_test_id("region-count").inner_text() == "3"
+    yu.click("text=确认揭榜（勾选事项）")
+    assert "已确认3项揭榜任务。" in yu.locator(".messages").inner_text()
+    portal.handed_off("tasks_awarded", "揭榜结果已确认", TITLES[0])
+    assert portal.todo(REVIEWER, "notice", N) == 1
+    yu.goto(f"/bidding/matrix/?year={N}")
+    yu.click("main button:text-is('下达揭榜任务通知书')")
+    assert yu.get_by_test_id("notice-done").inner_text() == "全部通知书已生成。"
+    portal.handed_off("notice_issued", "通知书已下达", TITLES[0], todo=("task_plan", 3))
+    act(yu, N, "confirm_bidding")
+    assert yu.inner_text("[data-testid=cycle-state]") == "组织实施"
+    portal.new_mails()
+
+    # ---- year N+1 opened while N is implemented: 建议书 collected again -----------------------------------
+    yu.goto("/years/")
+    fill_year(
+        yu,
+        {
+            "proposal_deadline": days(40),
+            "review_deadline": days(70),
+            "bidding_opens": days(71),
+            "bidding_deadline": days(100),
+            "implementation_end": days(400),
+            "evaluation_due": days(460),
+        },
+    )
+    yu.click("[data-testid=cycle-open]")
+    yu.wait_for_url(f"**/years/{NEXT}/")
+    act(yu, NEXT, "start_proposals")
+    assert yu.inner_text("[data-testid=cycle-state]") == "征集选题"
+    portal.new_mails()
+    fgw.goto(f"/proposals/book/?year={NEXT}")
+    add_proposal(fgw, 4, "概念验证中心建设")
+    # 工作台 across years: 3 plans to detail in N, the book being drafted in N+1
+    assert portal.todo("zj_fgw", "task_plan", N) == 3
+    assert portal.todo("zj_fgw", "book", NEXT) == 1
+
+    # ---- 组织实施: the region names 浙江大学, details and confirms one plan; 浙江大学 reports ---------------
+    fgw.goto(f"/bidding/tasks/?year={N}")
+    fgw.click(f"text={TITLES[0]}")
+    fgw.get_by_label("浙江大学").check()
+    fgw.click("text=保存实施主体")
+    portal.handed_off("entities_named", "实施主体", TITLES[0])
+    due = days(60).isoformat()
+    fgw.goto(f"/bidding/tasks/?year={N}")
+    fgw.click(f"text={TITLES[0]}")
+    fgw.fill("#id_m-title", "出台实施办法")
+    fgw.fill("#id_m-due_date", due)
+    fgw.fill("#id_m-deliverable", "省政府办公厅印发实施办法")
+    fgw.fill("#id_m-responsible_name", "李明")
+    fgw.fill("#id_m-responsible_post", "处长")
+    fgw.fill("#id_m-responsible_phone", "0571-87050000")
+    fgw.click("text=添加里程碑")
+    fgw.fill("#id_t-indicator", "赋权成果数")
+    fgw.fill("#id_t-unit", "项")
+    fgw.fill("#id_t-baseline", "0")
+    fgw.fill("#id_t-target", "100")
+    fgw.click("text=添加目标")
+    fgw.click("text=确认实施方案")
+    assert fgw.get_by_test_id("task-state").inner_text() == "实施中"
+    portal.handed_off("plan_confirmed", "实施方案", TITLES[0])
+    assert portal.todo("zj_fgw", "task_plan", N) == 2
+    li = portal.page("zju_impl")
+    li.goto(f"/bidding/tasks/?year={N}")
+    assert li.get_by_test_id("task-title").all_inner_texts() == [TITLES[0]]
+    li.click(f"text={TITLES[0]}")
+    li.click("text=报送进展")
+    li.fill("#id_narrative", "实施办法已印发，首批赋权成果120项。")
+    li.fill("input[name^=actual_]", "120")
+    li.select_option("select[name^=status_]", "done")
+    li.click("main button:text-is('报送')")
+    assert li.locator(".messages").inner_text() == "进展报告已报送。"
+    portal.handed_off("progress_reported", "进展", TITLES[0])
+    fgw.goto(f"/bidding/tasks/?year={N}")
+    fgw.click(f"text={TITLES[0]}")
+    fgw.click("text=报送完成总结")
+    fgw.fill("#id_achieved", "赋权成果120项，超额完成目标。")
+    fgw.fill("#id_replicable", "赋权成果单列管理，建立尽职免责机制。")
+    fgw.click("main button[type=submit]")
+    portal.new_mails()  # 完成总结 → reviewers (checked below through their 工作台)
+
+    # ---- 评估激励 of year N while N+1 collects: commission, assessment, outcome, incentive ------------------
+    act(yu, N, "start_evaluation")
+    assert yu.inner_text("[data-testid=cycle-state]") == "评估激励"
+    portal.new_mails()
+    assert portal.todo(REVIEWER, "commission", N) == 1
+    yu.goto(f"/evaluation/commissions/new/?year={N}")
+    yu.select_option("#id_agency", label="中国国际工程咨询有限公司")
+    yu.get_by_label(TITLES[0]).check()
+    yu.fill("#id_due_date", days(120).isoformat())
+    yu.fill("#id_terms", "对照实施方案评估量化目标完成情况。")
+    yu.click("text=确认委托")
+    assert yu.get_by_test_id("commission-agency").inner_text() == "中国国际工程咨询有限公司"
+    portal.handed_off("commissioned", "委托", TITLES[0], todo=("assessment", 1))
+    feng = portal.page("feng_ciecc")
+    feng.goto(f"/evaluation/assignments/?year={N}")
+    feng.click("text=填写评估报告")
+    report = portal.report_pdf()
+    feng.set_input_files("#id_report_file", report)
+    feng.fill("#id_score_attainment", "95")
+    feng.fill("#id_score_breakthrough", "90")
+    feng.fill("#id_score_replicability", "92")
+    feng.fill("#id_score_satisfaction", "88")
+    feng.fill("#id_conclusion", "改革目标全面完成，经验可在全国复制推广。")
+    feng.check("#id_recommend_promotion")
+    feng.click("text=提交评估报告")
+    assert feng.get_by_test_id("assessment-state").inner_text() == "已提交"
+    portal.handed_off("assessment_submitted", "评估", TITLES[0], todo=("outcome", 1))
+    assert portal.todo("feng_ciecc", "assessment", N) == 0
+    yu.goto(f"/evaluation/outcomes/?year={N}")
+    yu.click("text=整理为改革成果")
+    yu.fill("#id_title", "职务科技成果赋权改革的浙江经验")
+    yu.fill("#id_summary", "赋予科研人员职务科技成果所有权，成果转化率显著提高。")
+    yu.fill("#id_problem_solved", "成果权属不清、转化动力不足。")
+    yu.fill("#id_how_to_replicate", "制定赋权办法，单列管理赋权成果。")
+    yu.fill("#id_applicable_scope", "高校院所较集中的省份。")
+    yu.click("main button:text-is('保存')")
+    yu.click("text=发布到成果库")
+    assert "已发布到改革成果库。" in yu.locator(".messages").inner_text()
+    portal.handed_off("outcome_published", "成果", "职务科技成果赋权改革的浙江经验")
+    assert portal.todo(REVIEWER, "outcome", N) == 0
+    yu.goto(f"/evaluation/incentives/?year={N}")
+    form = yu.get_by_test_id("incentive-form")
+    form.locator("#id_region").select_option(label="浙江省")
+    form.get_by_label(TITLES[0]).check()
+    form.locator("#id_reason").fill("赋权改革成效显著，予以通报表扬。")
+    form.get_by_role("button", name="登记").click()
+    portal.handed_off("incentive_granted", "激励", "赋权改革成效显著")
+
+    # N+1 still collects while N is evaluated: the region's 工作台 shows both years' work
+    assert portal.todo("zj_fgw", "book", NEXT) == 1
+    assert portal.todo("zj_fgw", "task_plan", N) == 2
