@@ -29,6 +29,7 @@ from reform_portal.years import selected_cycle, show_switch, with_year
 
 from . import exports, rules, selectors, services, tasks
 from . import open_items as oi
+from .sections import task_sections
 from .enums import TaskState
 from .forms import (
     AnswerForm,
@@ -501,6 +502,7 @@ def _task_page(request, task, **forms):
         "target_form": forms.get("target_form") or TargetForm(prefix="t"),
         "coordination_form": forms.get("coordination_form") or CoordinationForm(prefix="c"),
         "answer_form": AnswerForm(),
+        "sections": task_sections(user, task),
     }
     return render(request, "bidding/task_detail.html", context)
 

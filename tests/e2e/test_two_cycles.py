@@ -472,7 +472,7 @@ def run(portal):
     portal.new_mails()
     assert portal.todo(REVIEWER, "commission", N) == 1
     yu.goto(f"/evaluation/commissions/new/?year={N}")
-    yu.select_option("#id_agency", label="中国国际工程咨询有限公司")
+    yu.select_option("#id_agency", label="中国国际工程咨询有限公司（北京市）")
     yu.get_by_label(TITLES[0]).check()
     yu.fill("#id_due_date", days(120).isoformat())
     yu.fill("#id_terms", "对照实施方案评估量化目标完成情况。")
