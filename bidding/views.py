@@ -29,7 +29,6 @@ from reform_portal.years import selected_cycle, show_switch, with_year
 
 from . import exports, rules, selectors, services, tasks
 from . import open_items as oi
-from .sections import task_sections
 from .enums import TaskState
 from .forms import (
     AnswerForm,
@@ -43,6 +42,7 @@ from .forms import (
     TargetForm,
 )
 from .models import Bid, BidSet, CoordinationRequest, Milestone, NoticeBatch, ReportAttachment, Target
+from .sections import task_sections
 
 # ---- 揭榜 (regional staff) -------------------------------------------------------------------------
 

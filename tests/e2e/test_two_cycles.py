@@ -31,7 +31,12 @@ PEOPLE = {
     "zj_kjt": ("陈海燕", "chy@zj.gov.cn", "浙江省科技厅（省级科技厅（委、局），浙江省）", "regional_staff"),
     "qian_expert": ("钱学文", "qxw@casisd.cn", "中国科学院科技战略咨询研究院（科研院所，北京市）", "expert"),
     "mof_liaison": ("孙立", "sunli@mof.gov.cn", "财政部（有关部门）", "ministry_liaison"),
-    "feng_ciecc": ("冯涛", "fengtao@ciecc.cn", "中国国际工程咨询有限公司（第三方评估机构，北京市）", "evaluator"),
+    "feng_ciecc": (
+        "冯涛",
+        "fengtao@ciecc.cn",
+        "中国国际工程咨询有限公司（第三方评估机构，北京市）",
+        "evaluator",
+    ),
 }
 IMPLEMENTER = ("zju_impl", "李华", "lihua@zju.edu.cn", "浙江大学（高等院校，浙江省）")
 

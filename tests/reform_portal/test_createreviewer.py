@@ -21,7 +21,10 @@ def test_opens_an_active_national_reviewer_of_the_reference_department(monkeypat
     assert (user.is_active, user.is_superuser, user.is_staff) == (True, False, False)
     assert user.check_password(PASSWORD)
     assert user.has_role(Role.NATIONAL_REVIEWER)
-    assert (user.organization.name, user.organization.kind) == ("国家发展改革委创新和高技术发展司", OrgKind.NATIONAL_NDRC)
+    assert (user.organization.name, user.organization.kind) == (
+        "国家发展改革委创新和高技术发展司",
+        OrgKind.NATIONAL_NDRC,
+    )
     assert user.history.get().history_change_reason == "命令行开设首位国家审核人员账号"
     # and can open the portal to everybody else
     assert can_invite(user, user.organization, Role.NATIONAL_REVIEWER)[0]
@@ -30,7 +33,16 @@ def test_opens_an_active_national_reviewer_of_the_reference_department(monkeypat
 @pytest.mark.django_db
 def test_refuses_a_weak_password_a_taken_name_and_a_missing_password(monkeypatch):
     monkeypatch.setenv("DJANGO_REVIEWER_PASSWORD", "123")
-    args = ["createreviewer", "--username", "yu", "--full-name", "于智锋", "--email", "yu@ndrc.cn", "--noinput"]
+    args = [
+        "createreviewer",
+        "--username",
+        "yu",
+        "--full-name",
+        "于智锋",
+        "--email",
+        "yu@ndrc.cn",
+        "--noinput",
+    ]
     with pytest.raises(CommandError):
         call_command(*args)
     assert not User.objects.filter(username="yu").exists()

@@ -42,7 +42,9 @@ class Command(BaseCommand):
         if User.objects.filter(email__iexact=email).exists():
             raise CommandError(f"电子邮箱 {email} 已被其他账号使用。")
         organization = (
-            Organization.objects.filter(kind=DEPARTMENTS[options["department"]], region=None).order_by("pk").first()
+            Organization.objects.filter(kind=DEPARTMENTS[options["department"]], region=None)
+            .order_by("pk")
+            .first()
         )
         if organization is None:
             raise CommandError("没有找到该国家部门（请先运行 migrate）。")
