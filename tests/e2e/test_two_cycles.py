@@ -56,7 +56,10 @@ HANDOFFS = {
     "entities_named": ["zju_impl"],  # the region names its implementing entity → its users
     "bid_set_signed": ["zj_kjt"],  # one department confirmed (the bids) → the other
     "plan_confirmed": [REVIEWER],  # plan confirmed → reviewers
-    "progress_reported": [REVIEWER],  # progress reported → reviewers
+    "progress_reported": [REVIEWER],
+    "coordination_raised": [REVIEWER],  # coordination raised → reviewers
+    "coordination_answered": REGION + ["zju_impl"],  # answered → region (and the entity that raised it)
+    "extension_granted": REGION,  # extension granted → region  # progress reported → reviewers
     "commissioned": ["feng_ciecc"],  # commissioned → agency
     "assessment_submitted": [REVIEWER],  # assessment submitted → reviewers
     "outcome_published": REGION,  # outcome published → region
@@ -179,13 +182,13 @@ def days(n):
 
 
 def act(page, year, action, reason=""):
-    """A stage action on the year page, through its confirmation page when it has one."""
+    """A stage action on the year page, through its page (the confirmation of the big steps)."""
     page.goto(f"/years/{year}/")
     page.click(f"[data-testid=cycle-action-{action}]")
-    if page.locator("[data-testid=cycle-confirm]").count():
-        if reason:
-            page.fill("#id_reason", reason)
-        page.click("[data-testid=cycle-confirm]")
+    page.wait_for_url(f"**/years/{year}/{action}/")
+    if reason:
+        page.fill("#id_reason", reason)
+    page.click("[data-testid=cycle-confirm]")
     page.wait_for_url(f"**/years/{year}/")
 
 
@@ -423,6 +426,12 @@ def run(portal):
     portal.new_mails()
     fgw.goto(f"/proposals/book/?year={NEXT}")
     add_proposal(fgw, 4, "概念验证中心建设")
+    # extension granted → region (N+1's 建议书: 浙江 asked for ten more days)
+    yu.goto(f"/proposals/inbox/330000/extend/?year={NEXT}")
+    yu.fill("#id_until", days(50).isoformat())
+    yu.fill("#id_reason", "省政府常务会议审议后报送")
+    yu.click("main button:text-is('批准延期')")
+    portal.handed_off("extension_granted", "延长至", "建议书")
     # 工作台 across years: 3 plans to detail in N, the book being drafted in N+1
     assert portal.todo("zj_fgw", "task_plan", N) == 3
     assert portal.todo("zj_fgw", "book", NEXT) == 1
@@ -463,6 +472,18 @@ def run(portal):
     li.click("main button:text-is('报送')")
     assert li.locator(".messages").inner_text() == "进展报告已报送。"
     portal.handed_off("progress_reported", "进展", TITLES[0])
+    li.fill("#id_c-subject", "赋权成果国有资产管理")
+    li.fill("#id_c-detail", "赋权后的成果是否仍需纳入国有资产保值增值考核。")
+    li.click("main button:text-is('提交')")
+    assert li.locator(".messages").inner_text() == "协调事项已提交国家发展改革委、科技部。"
+    portal.handed_off("coordination_raised", "协调", "赋权成果国有资产管理", todo=("coordination", 1))
+    yu.goto(f"/bidding/progress/?year={N}")
+    yu.locator(f"[data-testid=progress-tasks] >> text={TITLES[0]}").first.click()
+    yu.fill("#id_answer", "已商财政部，可不纳入考核。")
+    yu.click("[data-testid=coordination-request] >> button:text-is('答复')")
+    assert yu.locator(".messages").inner_text() == "已答复。"
+    portal.handed_off("coordination_answered", "已答复", "已商财政部，可不纳入考核。")
+    assert portal.todo(REVIEWER, "coordination", N) == 0
     fgw.goto(f"/bidding/tasks/?year={N}")
     fgw.click(f"text={TITLES[0]}")
     fgw.click("text=报送完成总结")
@@ -522,3 +543,14 @@ def run(portal):
     # N+1 still collects while N is evaluated: the region's 工作台 shows both years' work
     assert portal.todo("zj_fgw", "book", NEXT) == 1
     assert portal.todo("zj_fgw", "task_plan", N) == 2
+
+    # 关闭年度 N (over the two plans never detailed, with a reason); N+1 goes on collecting
+    act(yu, N, "close_year", "其余两项任务转入下一年度跟踪")
+    assert yu.inner_text("[data-testid=cycle-state]") == "本年度已结束"
+    yu.goto("/years/")
+    states = {
+        row.get_attribute("data-year"): row.get_by_test_id("cycle-state").inner_text()
+        for row in yu.get_by_test_id("cycle-row").all()
+    }
+    assert states == {str(N): "本年度已结束", str(NEXT): "征集选题"}
+    assert portal.todo("zj_fgw", "book", NEXT) == 1
