@@ -43,6 +43,7 @@ from .forms import (
     TargetForm,
 )
 from .models import Bid, BidSet, CoordinationRequest, Milestone, NoticeBatch, ReportAttachment, Target
+from .sections import task_sections
 
 # ---- 揭榜 (regional staff) -------------------------------------------------------------------------
 
@@ -520,6 +521,7 @@ def _task_page(request, task, **forms):
         "target_form": forms.get("target_form") or TargetForm(prefix="t"),
         "coordination_form": forms.get("coordination_form") or CoordinationForm(prefix="c"),
         "answer_form": AnswerForm(),
+        "sections": task_sections(user, task),
     }
     return render(request, "bidding/task_detail.html", context)
 

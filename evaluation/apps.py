@@ -42,6 +42,12 @@ class EvaluationConfig(AppConfig):
         )
         register_archive(open_items.archive_links)
 
+        from bidding.sections import register_task_section
+
+        from .sections import incentives_section
+
+        register_task_section(incentives_section)  # the task's 激励 on its page in 揭榜任务
+
         from django.utils.translation import gettext_lazy as _
 
         from reform_portal.dashboard import register_next_action
