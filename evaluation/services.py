@@ -29,7 +29,7 @@ from reform_portal.uploads import stored_name, validate_upload
 from . import handoffs, rules
 from .enums import AssessmentState, CommissionState, OutcomeState
 from .models import Assessment, Commission, EvaluationScheme, Incentive, Outcome
-from .transitions import ASSESSMENT, COMMISSION, OUTCOME
+from .transitions import ASSESSMENT, COMMISSION, OUTCOME, RESULTS
 
 OUTCOME_FIELDS = ["title", "summary", "problem_solved", "how_to_replicate", "applicable_scope"]
 SCORE_FIELDS = ["score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction"]
@@ -392,3 +392,55 @@ def incentive_create(
         incentive.tasks.set(tasks)
         handoffs.incentive_granted(incentive, by=by)
     return incentive
+
+
+# ---- publishing the year's results (issue 17 §10) ------------------------------------------------------------
+
+
+def results_unassessed(cycle: ReformCycle) -> list[str]:
+    """The year's tasks without a submitted assessment (listed on the 公布评估结果 confirmation page)."""
+    from .selectors import SUBMITTED
+
+    tasks = (
+        Task.objects.filter(cycle=cycle)
+        .exclude(assessment__state__in=SUBMITTED)
+        .select_related("region", "entry")
+        .order_by("region__code", "entry__number", "pk")
+        .distinct()
+    )
+    return [f"{t.region}{t.entry.number}“{t.entry.title}”" for t in tasks]
+
+
+def results_publish(*, cycle: ReformCycle, by: User, reason: str = "") -> ReformCycle:
+    """公布评估结果: the public ranking and API show the year from now on. Tasks still unassessed (listed on the
+    confirmation page) need a reason, kept in the year's history; the regions with tasks are told."""
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以公布评估结果。"))
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        cycle = ReformCycle.objects.select_for_update().get(pk=cycle.pk)
+        transition(cycle, "publish", by, flow=RESULTS)
+        if not Task.objects.filter(cycle=cycle).exists():
+            raise ValidationError(_("该年度没有揭榜任务，没有可公布的评估结果。"))
+        unassessed = results_unassessed(cycle)
+        if unassessed and not reason:
+            raise ValidationError(
+                {"reason": _("尚有%(n)s项任务未提交评估报告，请填写理由后再公布。") % {"n": len(unassessed)}}
+            )
+        _save(cycle, by, "公布评估结果" + (f"：{reason}" if reason else ""))
+        handoffs.results_published(cycle, by=by)
+    return cycle
+
+
+def results_unpublish(*, cycle: ReformCycle, by: User, reason: str) -> ReformCycle:
+    """撤回公布 (a correction): the public pages show the year as not published again; the reason is kept."""
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以撤回公布。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写撤回理由。")})
+    with transaction.atomic():
+        cycle = ReformCycle.objects.select_for_update().get(pk=cycle.pk)
+        transition(cycle, "unpublish", by, flow=RESULTS)
+        _save(cycle, by, f"撤回公布评估结果：{reason}")
+    return cycle

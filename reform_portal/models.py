@@ -307,6 +307,14 @@ class ReformCycle(models.Model):
     notice_printed_by = models.CharField(
         _("印发机关"), max_length=40, default="国家发展改革委办公厅", help_text=_("版记中的印发机关")
     )
+    # Whether the year's results are public (issue 17 §10): moved only by the reviewers' 公布评估结果 / 撤回公布
+    # through the results table (its values are that table's states); until then the public pages show none.
+    results_state = models.CharField(
+        _("评估结果公布状态"),
+        max_length=20,
+        choices=[("unpublished", _("未公布")), ("published", _("已公布"))],
+        default="unpublished",
+    )
     history = HistoricalRecords()
 
     class Meta:

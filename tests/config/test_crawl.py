@@ -288,6 +288,8 @@ EXEMPT = {
     "evaluation:incentives": NEW,
     "evaluation:outcome_new": NEW,
     "evaluation:outcome_publish": TRANSITION,
+    "evaluation:results_publish": TRANSITION + " (公布评估结果: the year's results table)",
+    "evaluation:results_unpublish": TRANSITION + " (撤回公布: the year's results table)",
     "evaluation:scheme": GAP,
     "expert_edit": GAP,
     "logout": SESSION,
