@@ -510,11 +510,16 @@ def _locked_task(task: Task) -> Task:
     )
 
 
-def plan_set_entities(*, task: Task, organizations: Iterable[Organization], by: User) -> Task:
-    """实施主体: real organizations of the task's region; each one's users (implementers) see the task."""
+def plan_set_entities(
+    *, task: Task, organizations: Iterable[Organization], by: User, revision: int | None = None
+) -> Task:
+    """实施主体: real organizations of the task's region; each one's users (implementers) see the task.
+    ``revision``: the version of the task the user loaded; a colleague's save in between is refused."""
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
+        if revision is not None:
+            check_revision(task, revision, _("揭榜任务"))
         wanted = list(organizations)
         library = set(entity_library(task.region_id).values_list("pk", flat=True))
         for org in wanted:
@@ -523,6 +528,7 @@ def plan_set_entities(*, task: Task, organizations: Iterable[Organization], by: 
                     {"entities": _("实施主体须为本地区的同级职能部门、地方政府、企业、高等院校或科研院所。")}
                 )
         before = set(task.entities.all())
+        task.revision += 1
         task.entities.set(wanted)
         for org in set(wanted) - before:
             assign_perm(rules.VIEW_TASK, organization_group(org), task)
@@ -702,12 +708,19 @@ def coordination_raise(*, task: Task, subject: str, detail: str, by: User) -> Co
     return req
 
 
-def coordination_answer(*, request: CoordinationRequest, answer: str, by: User) -> CoordinationRequest:
+def coordination_answer(
+    *, request: CoordinationRequest, answer: str, by: User, revision: int | None = None
+) -> CoordinationRequest:
+    """答复 (or 重新答复). ``revision``: the version the reviewer loaded; a colleague's answer in between is refused,
+    not overwritten."""
     _reviewer(by)
     if not answer.strip():
         raise ValidationError({"answer": _("请填写答复。")})
     with transaction.atomic():
         req = CoordinationRequest.objects.select_for_update().get(pk=request.pk)
+        if revision is not None:
+            check_revision(req, revision, _("协调事项"))
+        req.revision += 1
         transition(req, "reanswer" if req.answered_at else "answer", by, flow=COORDINATION)
         req.answer, req.answered_by, req.answered_at = answer.strip(), by, timezone.now()
         _save(req, by, "答复协调事项")
@@ -715,13 +728,19 @@ def coordination_answer(*, request: CoordinationRequest, answer: str, by: User) 
     return req
 
 
-def summary_file(*, task: Task, achieved: str, replicable: str, by: User) -> Task:
-    """完成总结: when every milestone is done; the task becomes 待评估."""
+def summary_file(
+    *, task: Task, achieved: str, replicable: str, by: User, revision: int | None = None
+) -> Task:
+    """完成总结: when every milestone is done; the task becomes 待评估. ``revision``: the version of the task the
+    user loaded; a colleague's summary filed in between is refused, not overwritten."""
     with transaction.atomic():
         task = _locked_task(task)
+        if revision is not None:
+            check_revision(task, revision, _("揭榜任务"))
         _check(rules.can_file_summary(by, task, list(task.milestones.all())))
         if not achieved.strip() or not replicable.strip():
             raise ValidationError(_("请填写完成情况和可复制推广的经验。"))
+        task.revision += 1
         task.summary_achieved, task.summary_replicable = achieved.strip(), replicable.strip()
         task.summary_filed_at = timezone.now()
         transition(task, "file_summary", by, flow=TASK)

@@ -49,14 +49,28 @@ def scheme_for(cycle: ReformCycle) -> EvaluationScheme:
     return scheme or EvaluationScheme(cycle=cycle)
 
 
-def scheme_update(*, cycle: ReformCycle, values: Mapping[str, Any], by: User) -> EvaluationScheme:
+def scheme_update(
+    *, cycle: ReformCycle, values: Mapping[str, Any], by: User, revision: int | None = None
+) -> EvaluationScheme:
+    """``revision``: the version the reviewer loaded (0 = the defaults, no row yet); a colleague's save in between
+    is refused, not overwritten."""
     if not rules.is_reviewer(by):
         raise PermissionDenied(_("只有国家审核人员可以设置评估权重和等次分数线。"))
     with transaction.atomic():
-        scheme = EvaluationScheme.objects.select_for_update().filter(cycle=cycle).first() or EvaluationScheme(
-            cycle=cycle
-        )
+        ReformCycle.objects.select_for_update().filter(pk=cycle.pk).first()  # two first saves: one row
+        scheme = EvaluationScheme.objects.select_for_update().filter(cycle=cycle).first()
+        if revision is not None:
+            if scheme is None and int(revision) != 0:
+                raise ValidationError(_("页面已过期，请刷新后重新修改。"), code="stale")
+            if scheme is not None:
+                check_revision(scheme, revision, _("评估权重和等次分数线"))
+        if scheme is None:
+            scheme = EvaluationScheme(cycle=cycle)
+        else:
+            scheme.revision += 1
         for name, value in values.items():
+            if name == "revision":
+                continue
             setattr(scheme, name, value)
         scheme.full_clean()
         _save(scheme, by, "设置评估权重和等次分数线")

@@ -449,10 +449,14 @@ def scheme(request):
     cycle = _cycle_or_404(request)
     current = services.scheme_for(cycle)
     form = SchemeForm(request.POST or None, instance=current)
+    add_revision_field(form, current.revision if current.pk else 0)
     if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "revision"}
         ok, _scheme = attempt(
             request,
-            lambda: services.scheme_update(cycle=cycle, values=form.cleaned_data, by=request.user),
+            lambda: services.scheme_update(
+                cycle=cycle, values=values, by=request.user, revision=form.cleaned_data["revision"]
+            ),
             success=_("评估权重和等次分数线已保存。"),
             form=form,
         )

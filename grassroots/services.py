@@ -366,9 +366,11 @@ def suggestion_reply(
     proposal: MeasureProposal | None = None,
     merged_into: Suggestion | None = None,
     by: User,
+    revision: int | None = None,
 ) -> Suggestion:
     """答复: 已采纳 (into which proposal of the region's 建议书), 已合并 (into which suggestion), 暂不采纳 (a reason
-    the submitter reads); ``reconsider`` takes a reply back. The submitter is told (``handoffs``)."""
+    the submitter reads); ``reconsider`` takes a reply back. The submitter is told (``handoffs``). ``revision``:
+    the version the staff member loaded; a colleague's reply in between is refused, not overwritten."""
     reason = (reason or "").strip()
     with transaction.atomic():
         current = (
@@ -378,6 +380,8 @@ def suggestion_reply(
         )
         if not rules.is_region_staff(by, current.collection.region_id):
             raise PermissionDenied(rules.can_reply(by, current, action)[1])
+        if revision is not None:
+            check_revision(current, revision, _("建议"))
         if not SUGGESTION.allows(current.state, action):  # a state refusal is the user's message, not a 403
             raise ValidationError(SUGGESTION.refusal(current.state, action))
         old_proposal = current.adopted_into_id
