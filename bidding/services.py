@@ -34,7 +34,7 @@ from reform_portal.services import (
 from reform_portal.services import check_rule as _check
 from reform_portal.services import save_with_history as _save
 from reform_portal.transitions import transition
-from reform_portal.uploads import stored_name, validate_upload
+from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
 from . import handoffs, rules
 from .enums import BidSetState, MilestoneStatus, TaskState
@@ -677,14 +677,27 @@ def report_file(
             if milestones[pk].status != status:
                 milestones[pk].status = status
                 _save(milestones[pk], by, f"进展报告（截至{period_end}）")
+        # A file attached twice (to this report, or to an earlier report of the task) is stored once: the same
+        # file in one report is one attachment; the same file in a later report points at the stored copy.
+        kept = [a.file for a in ReportAttachment.objects.filter(report__task=task).exclude(report=report)]
+        this_report: list[ReportAttachment] = []
         for upload, kind in checked:
             # validate_upload accepted the file, so it has a name and a size.
             assert upload.name is not None and upload.size is not None
+            if same_stored_file(upload, [a.file for a in this_report]) is not None:
+                continue
             att = ReportAttachment(
                 report=report, original_name=upload.name[:200], kind=kind, size=upload.size
             )
-            att.file.save(stored_name(f"t{task.pk}", upload.name), upload, save=False)
+            same = same_stored_file(upload, kept)
+            if same is not None:
+                att.file.name = (
+                    same.name
+                )  # attachments of reports are never deleted: sharing the copy is safe
+            else:
+                att.file.save(stored_name(f"t{task.pk}", upload.name), upload, save=False)
             _save(att, by, "上传附件")
+            this_report.append(att)
         handoffs.progress_reported(report, by=by)
     return report
 

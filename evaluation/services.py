@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Field
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
 from reform_portal.services import save_with_history as _save
 from reform_portal.transitions import transition
-from reform_portal.uploads import stored_name, validate_upload
+from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
 from . import handoffs, rules
 from .enums import AssessmentState, CommissionState, OutcomeState
@@ -211,8 +212,22 @@ def assessment_save(
         if upload is not None:
             # validate_upload accepted the file, so it has a name and a size.
             assert upload.name is not None and upload.size is not None
-            # The earlier file is kept: the history of a submitted version still points at it.
-            assessment.report.save(stored_name(f"assessments/{task.pk}", upload.name), upload, save=False)
+            # The earlier file is kept: the history of a submitted version still points at it. The same file
+            # uploaded again (this version's or an earlier version's) is not stored twice: the row points at it.
+            earlier = [assessment.report] if assessment.report else []
+            if assessment.pk:
+                names = assessment.history.exclude(report="").values_list("report", flat=True).distinct()
+                field = Assessment._meta.get_field("report")
+                earlier += [
+                    FieldFile(assessment, field, name)  # the history keeps the names
+                    for name in sorted(set(names))
+                    if name != assessment.report.name
+                ]
+            same = same_stored_file(upload, earlier)
+            if same is not None:
+                assessment.report.name = same.name
+            else:
+                assessment.report.save(stored_name(f"assessments/{task.pk}", upload.name), upload, save=False)
             assessment.report_name = upload.name[:200]
             assessment.report_size = upload.size
         _save(assessment, by, "保存评估报告" + ("（上传报告文件）" if upload is not None else ""))

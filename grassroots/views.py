@@ -356,7 +356,11 @@ def suggestion_attach(request, pk):
             lambda: services.attachment_add(
                 suggestion=suggestion, upload=form.cleaned_data["file"], by=request.user
             ),
-            success=_("附件已上传。"),
+            success=lambda att: (
+                _("附件“%(n)s”已上传，未重复保存。") % {"n": att.original_name}
+                if getattr(att, "duplicate", False)
+                else _("附件已上传。")
+            ),
         )
     else:
         form_errors_as_messages(request, form)

@@ -257,3 +257,22 @@ def test_two_departments_replying_to_one_suggestion(collection, two, region_a_dr
     assert "科技厅另拟的理由" in refused.content.decode()
     a.refresh_from_db()
     assert (a.state, a.reply) == (SuggestionState.DECLINED, "与现行政策重复")
+
+
+def test_a_file_attached_twice_is_stored_once(collection, two, university, settings):
+    """Issue 17 §10: a double upload (double click, resend) keeps one attachment and one stored file."""
+    import os
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    a, _b = two
+    c = client_for(university)
+    url = reverse("grassroots:suggestion_attach", args=[a.pk])
+    first = c.post(url, {"file": SimpleUploadedFile("材料.pdf", pdf)}, follow=True)
+    assert [str(m) for m in first.context["messages"]] == ["附件已上传。"]
+    again = c.post(url, {"file": SimpleUploadedFile("材料.pdf", pdf)}, follow=True)
+    assert [str(m) for m in again.context["messages"]] == ["附件“材料.pdf”已上传，未重复保存。"]
+    assert a.attachments.count() == 1
+    root = os.path.join(settings.MEDIA_ROOT, "grassroots")
+    assert sum(len(names) for _d, _s, names in os.walk(root)) == 1
