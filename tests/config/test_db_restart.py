@@ -260,3 +260,23 @@ def test_gunicorn_under_load_survives_a_postgresql_restart(web_on_cluster):
     assert len(after) >= 10 and set(after) == {200}, "the web recovers at once"
     assert all(end >= down and start <= back for start, end, _o in errors), "errors only during the outage"
     assert web.running and web.proc.pid == master and _children(master) == workers, "no restart of gunicorn"
+
+
+def test_gunicorn_idle_through_a_restart_answers_the_next_requests(web_on_cluster):
+    """The night case: the workers hold kept connections, the cluster restarts while nobody is using the portal,
+    and the next requests must all succeed (CONN_HEALTH_CHECKS drops a dead kept connection before using it;
+    without it each worker's first request after the restart fails with 500)."""
+    from django.urls import reverse
+
+    web, port, restart = web_on_cluster
+    path = reverse("evaluation:library")
+    master, workers = web.proc.pid, _children(web.proc.pid)
+    assert {_get(port, path)[2] for _ in range(12)} == {200}  # every worker holds a kept connection
+    restart()
+    outcomes = [_get(port, path) for _ in range(12)]
+    print(
+        f"\nidle restart: next 12 requests {[o for *_t, o in outcomes]}, slowest {max(e - s for s, e, _o in outcomes):.2f} s"
+    )
+    assert [o for *_t, o in outcomes] == [200] * 12
+    assert all(end - start < REQUEST_BOUND for start, end, _o in outcomes)
+    assert web.running and web.proc.pid == master and _children(master) == workers
