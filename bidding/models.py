@@ -99,6 +99,8 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人")
     )
     awarded_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+    # The version of what the region's staff write on the task (实施主体, 完成总结; optimistic locking, issue 17 §4).
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords(m2m_fields=[entities])
 
     # Not stored: the mean target attainment bidding.selectors.with_attainment attaches for the progress page.

@@ -34,7 +34,7 @@ from reform_portal.services import (
 from reform_portal.services import check_rule as _check
 from reform_portal.services import save_with_history as _save
 from reform_portal.transitions import transition
-from reform_portal.uploads import stored_name, validate_upload
+from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
 from . import handoffs, rules
 from .enums import BidSetState, MilestoneStatus, TaskState
@@ -515,11 +515,16 @@ def _locked_task(task: Task) -> Task:
     )
 
 
-def plan_set_entities(*, task: Task, organizations: Iterable[Organization], by: User) -> Task:
-    """实施主体: real organizations of the task's region; each one's users (implementers) see the task."""
+def plan_set_entities(
+    *, task: Task, organizations: Iterable[Organization], by: User, revision: int | None = None
+) -> Task:
+    """实施主体: real organizations of the task's region; each one's users (implementers) see the task.
+    ``revision``: the version of the task the user loaded; a colleague's save in between is refused."""
     with transaction.atomic():
         task = _locked_task(task)
         _check(rules.can_edit_plan(by, task))
+        if revision is not None:
+            check_revision(task, revision, _("揭榜任务"))
         wanted = list(organizations)
         library = set(entity_library(task.region_id).values_list("pk", flat=True))
         for org in wanted:
@@ -528,6 +533,7 @@ def plan_set_entities(*, task: Task, organizations: Iterable[Organization], by: 
                     {"entities": _("实施主体须为本地区的同级职能部门、地方政府、企业、高等院校或科研院所。")}
                 )
         before = set(task.entities.all())
+        task.revision += 1
         task.entities.set(wanted)
         for org in set(wanted) - before:
             assign_perm(rules.VIEW_TASK, organization_group(org), task)
@@ -763,14 +769,27 @@ def report_file(
                 milestones[pk].status = status
                 milestones[pk].revision += 1
                 _save(milestones[pk], by, f"进展报告（截至{period_end}）")
+        # A file attached twice (to this report, or to an earlier report of the task) is stored once: the same
+        # file in one report is one attachment; the same file in a later report points at the stored copy.
+        kept = [a.file for a in ReportAttachment.objects.filter(report__task=task).exclude(report=report)]
+        this_report: list[ReportAttachment] = []
         for upload, kind in checked:
             # validate_upload accepted the file, so it has a name and a size.
             assert upload.name is not None and upload.size is not None
+            if same_stored_file(upload, [a.file for a in this_report]) is not None:
+                continue
             att = ReportAttachment(
                 report=report, original_name=upload.name[:200], kind=kind, size=upload.size
             )
-            att.file.save(stored_name(f"t{task.pk}", upload.name), upload, save=False)
+            same = same_stored_file(upload, kept)
+            if same is not None:
+                att.file.name = (
+                    same.name
+                )  # attachments of reports are never deleted: sharing the copy is safe
+            else:
+                att.file.save(stored_name(f"t{task.pk}", upload.name), upload, save=False)
             _save(att, by, "上传附件")
+            this_report.append(att)
         handoffs.progress_reported(report, by=by)
     return report
 
@@ -797,8 +816,8 @@ def coordination_raise(*, task: Task, subject: str, detail: str, by: User) -> Co
 def coordination_answer(
     *, request: CoordinationRequest, answer: str, by: User, revision: int | None = None
 ) -> CoordinationRequest:
-    """答复 (or a new answer replacing the earlier one). ``revision``: the one the reviewer read; an answer another
-    reviewer saved in between is refused (``check_revision``), not overwritten."""
+    """答复 (or 重新答复). ``revision``: the version the reviewer loaded; a colleague's answer in between is refused,
+    not overwritten."""
     _reviewer(by)
     if not answer.strip():
         raise ValidationError({"answer": _("请填写答复。")})
@@ -814,13 +833,19 @@ def coordination_answer(
     return req
 
 
-def summary_file(*, task: Task, achieved: str, replicable: str, by: User) -> Task:
-    """完成总结: when every milestone is done; the task becomes 待评估."""
+def summary_file(
+    *, task: Task, achieved: str, replicable: str, by: User, revision: int | None = None
+) -> Task:
+    """完成总结: when every milestone is done; the task becomes 待评估. ``revision``: the version of the task the
+    user loaded; a colleague's summary filed in between is refused, not overwritten."""
     with transaction.atomic():
         task = _locked_task(task)
+        if revision is not None:
+            check_revision(task, revision, _("揭榜任务"))
         _check(rules.can_file_summary(by, task, list(task.milestones.all())))
         if not achieved.strip() or not replicable.strip():
             raise ValidationError(_("请填写完成情况和可复制推广的经验。"))
+        task.revision += 1
         task.summary_achieved, task.summary_replicable = achieved.strip(), replicable.strip()
         task.summary_filed_at = timezone.now()
         transition(task, "file_summary", by, flow=TASK)

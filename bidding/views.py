@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.enums import ListState
 from catalog.models import ListEntry
 from reform_portal import charts
-from reform_portal.actions import attempt, form_errors_as_messages
+from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
@@ -24,7 +24,13 @@ from reform_portal.import_views import import_flow
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
-from reform_portal.services import days_left, deadline_for, extension_grant, last_day_of
+from reform_portal.services import (
+    check_revision,
+    days_left,
+    deadline_for,
+    extension_grant,
+    last_day_of,
+)
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import selected_cycle, show_switch, with_year
 
@@ -515,15 +521,24 @@ def _task_page(request, task, **forms):
         "can_raise": rules.can_raise_coordination(user, task)[0],
         "can_summarise": rules.can_file_summary(user, task, milestones)[0],
         "is_reviewer": rules.is_reviewer(user),
-        "entities_form": forms.get("entities_form")
-        or EntitiesForm(initial={"entities": list(task.entities.all())}, region=task.region),
+        "entities_form": forms.get("entities_form") or _entities_form(task),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(prefix="m"),
         "target_form": forms.get("target_form") or TargetForm(prefix="t"),
         "coordination_form": forms.get("coordination_form") or CoordinationForm(prefix="c"),
-        "answer_form": AnswerForm(),
+        "answer_form": forms.get("answer_form") or AnswerForm(),
         "sections": task_sections(user, task),
     }
+    refused = forms.get("answer_form")
+    for req in context["requests"]:
+        # the reviewers' answer form: open requests, and a refused answer (its text kept) even if answered since
+        req.answer_form_here = refused is not None and refused.request_pk == req.pk
     return render(request, "bidding/task_detail.html", context)
+
+
+def _entities_form(task):
+    form = EntitiesForm(initial={"entities": list(task.entities.all())}, region=task.region)
+    add_revision_field(form, task.revision)
+    return form
 
 
 @login_required
@@ -549,13 +564,17 @@ def _plan_form_action(request, pk, form_name, form, action, success):
 def task_entities(request, pk):
     task = _task_or_404(request, pk)
     form = EntitiesForm(request.POST, region=task.region)
+    add_revision_field(form, task.revision)
     return _plan_form_action(
         request,
         pk,
         "entities_form",
         form,
         lambda t, f: services.plan_set_entities(
-            task=t, organizations=list(f.cleaned_data["entities"]), by=request.user
+            task=t,
+            organizations=list(f.cleaned_data["entities"]),
+            by=request.user,
+            revision=f.cleaned_data["revision"],
         ),
         _("实施主体已保存。"),
     )
@@ -722,26 +741,47 @@ def coordination_new(request, pk):
 def coordination_answer(request, pk):
     req = get_object_or_404(CoordinationRequest, pk=pk)
     form = AnswerForm(request.POST)
+    add_revision_field(form, req.revision)
+    form.request_pk = req.pk
     if form.is_valid():
-        services.coordination_answer(request=req, answer=form.cleaned_data["answer"], by=request.user)
-        messages.success(request, _("已答复。"))
-    else:
-        for error in form.errors["answer"]:
-            messages.error(request, f"{form.fields['answer'].label}：{error}")
-    return redirect("bidding:task_detail", pk=req.task_id)
+        ok, _answered = attempt(
+            request,
+            lambda: services.coordination_answer(
+                request=req,
+                answer=form.cleaned_data["answer"],
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+            ),
+            success=_("已答复。"),
+            form=form,
+        )
+        if ok:
+            return redirect("bidding:task_detail", pk=req.task_id)
+    # refused: the task page again, this request's form keeping the answer the reviewer typed
+    return _task_page(request, _task_or_404(request, req.task_id), answer_form=form)
 
 
 @login_required
 def summary(request, pk):
     task = _task_or_404(request, pk)
     allowed, reason = rules.can_file_summary(request.user, task, list(task.milestones.all()))
-    if not allowed:
-        raise PermissionDenied(reason)
     form = SummaryForm(request.POST or None)
+    add_revision_field(form, task.revision)
+    if not allowed:
+        stale = request.method == "POST" and form.is_valid() and form.cleaned_data["revision"] is not None
+        if not stale or form.cleaned_data["revision"] == task.revision:
+            raise PermissionDenied(reason)
+        # a colleague filed the summary since this page was loaded: say who and when, keep the typed text
+        try:
+            check_revision(task, form.cleaned_data["revision"], _("揭榜任务"))
+        except ValidationError as exc:
+            errors_onto_form(form, exc)
+        return render(request, "bidding/summary_form.html", {"task": task, "form": form})
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         ok, _task = attempt(
             request,
-            lambda: services.summary_file(task=task, by=request.user, **form.cleaned_data),
+            lambda: services.summary_file(task=task, by=request.user, **data),
             success=_("完成总结已报送，任务进入待评估。"),
             form=form,
         )
@@ -851,12 +891,22 @@ def doc_number_register(request):
     year, prefix = local_today().year, settings.PORTAL_NOTICE_NUMBER_PREFIX
     register = docnumbers.register(year, prefix)
     form = RegisterNextForm(request.POST or None, initial={"next_number": register.next_number})
+    add_revision_field(form, register.revision)
     if request.method == "POST" and form.is_valid():
-        docnumbers.set_next(
-            year=year, prefix=prefix, next_number=form.cleaned_data["next_number"], by=request.user
+        ok, _register = attempt(
+            request,
+            lambda: docnumbers.set_next(
+                year=year,
+                prefix=prefix,
+                next_number=form.cleaned_data["next_number"],
+                by=request.user,
+                revision=form.cleaned_data["revision"],
+            ),
+            success=_("已设置下一个序号。"),
+            form=form,
         )
-        messages.success(request, _("已设置下一个序号。"))
-        return redirect("bidding:doc_number_register")
+        if ok:
+            return redirect("bidding:doc_number_register")
     numbers = register.numbers.select_related("taken_by").order_by("-number")
     return render(
         request,

@@ -111,6 +111,7 @@ class MeasureList(models.Model):
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     title = models.CharField(_("标题"), max_length=100)
     state = models.CharField(_("状态"), max_length=20, choices=ListState.choices, default=ListState.DRAFT)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)  # of the title (optimistic locking)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -366,6 +367,7 @@ class SynonymGroup(models.Model):
         verbose_name=_("修改人"),
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:

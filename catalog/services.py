@@ -361,13 +361,19 @@ def list_draft(*, cycle: ReformCycle, by: User) -> MeasureList:
     return measure_list
 
 
-def list_update(*, measure_list: MeasureList, title: str, by: User) -> MeasureList:
+def list_update(
+    *, measure_list: MeasureList, title: str, by: User, revision: int | None = None
+) -> MeasureList:
+    """The draft's title. ``revision``: the version the reviewer loaded; a colleague's save in between wins."""
     _check(rules.reviewer_only(by))
     if not (title or "").strip():
         raise ValidationError({"title": _("请填写清单标题。")})
     with transaction.atomic():
         measure_list = MeasureList.objects.select_for_update().get(pk=measure_list.pk)
         _check(rules.list_editable(measure_list))
+        if revision is not None:
+            check_revision(measure_list, revision, _("清单标题"))
+        measure_list.revision += 1
         measure_list.title = title.strip()
         _save(measure_list, by, "修改清单标题")
     return measure_list
@@ -706,9 +712,16 @@ def _clean_synonym_fields(canonical: str, variants: str, *, exclude: int | None)
 
 
 def synonym_save(
-    *, group: SynonymGroup | None, canonical: str, variants: str, by: User, reason: str = ""
+    *,
+    group: SynonymGroup | None,
+    canonical: str,
+    variants: str,
+    by: User,
+    reason: str = "",
+    revision: int | None = None,
 ) -> SynonymGroup:
-    """Adds (``group`` None) or changes a synonym group; history keeps every version with who changed it."""
+    """Adds (``group`` None) or changes a synonym group; history keeps every version with who changed it.
+    ``revision``: the version the reviewer loaded; a colleague's save in between is refused, not overwritten."""
     _check(rules.reviewer_only(by))
     canonical, words = _clean_synonym_fields(canonical, variants, exclude=group.pk if group else None)
     with transaction.atomic():
@@ -717,6 +730,9 @@ def synonym_save(
             _save(group, by, reason or "新增同义词组")
         else:
             group = SynonymGroup.objects.select_for_update().get(pk=group.pk)
+            if revision is not None:
+                check_revision(group, revision, _("同义词组"))
+            group.revision += 1
             group.canonical, group.variants, group.updated_by = canonical, words, by
             _save(group, by, reason or "修改同义词组")
     return group

@@ -243,6 +243,7 @@ def synonym_edit(request, pk):
     group = _synonym_or_404(pk)
     initial = {"canonical": group.canonical, "variants": " ".join(group.variant_list())}
     form = SynonymForm(request.POST or None, initial=initial)
+    add_revision_field(form, group.revision)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ok, _saved = attempt(
@@ -253,6 +254,7 @@ def synonym_edit(request, pk):
                 variants=data["variants"],
                 reason=data["reason"],
                 by=request.user,
+                revision=data["revision"],
             ),
             success=_("已保存同义词组，各年度的相似建议将按新词表重新计算。"),
             form=form,
@@ -554,14 +556,25 @@ def list_manage(request, pk):
     measure_list = _list_or_404(pk)
     show_switch(request, measure_list.cycle, url=reverse("catalog:lists"))
     form = ListTitleForm(request.POST or None, instance=measure_list)
+    add_revision_field(form, measure_list.revision)
     if request.method == "POST" and form.is_valid():
         try:
-            services.list_update(measure_list=measure_list, title=form.cleaned_data["title"], by=request.user)
+            ok, _saved = attempt(
+                request,
+                lambda: services.list_update(
+                    measure_list=measure_list,
+                    title=form.cleaned_data["title"],
+                    by=request.user,
+                    revision=form.cleaned_data["revision"],
+                ),
+                success=_("清单标题已保存。"),
+                form=form,
+            )
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("清单标题已保存。"))
-            return redirect("catalog:list_manage", pk=measure_list.pk)
+            if ok:
+                return redirect("catalog:list_manage", pk=measure_list.pk)
     consultations = list(measure_list.consultations.select_related("ministry"))
     opinions = list(
         DepartmentOpinion.objects.filter(consultation__measure_list=measure_list).select_related(

@@ -1,6 +1,6 @@
 """The outcomes library and the yearly results over the REST API (DECISIONS §18): public like their pages
 (``evaluation:library``, ``evaluation:public_results``); a draft outcome, or a year whose results are not
-published (no submitted assessment yet, as the public archive counts them), answers 404."""
+published (the reviewers have not pressed 公布评估结果 for it, issue 17 §10), answers 404."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +15,7 @@ from reform_portal.models import ReformCycle
 from . import selectors
 from .enums import OutcomeState
 from .forms import LibrarySearchForm
-from .models import Assessment, Outcome
+from .models import Outcome
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
@@ -94,10 +94,6 @@ class ResultsSerializer(serializers.Serializer):
     rows = ResultRowSerializer(many=True)
 
 
-def results_published(cycle: ReformCycle) -> bool:
-    return Assessment.objects.filter(task__cycle=cycle, state__in=selectors.SUBMITTED).exists()
-
-
 @extend_schema(tags=["公开：评估结果"], summary="一个年度的评估结果（公布后）", responses=ResultsSerializer)
 class Results(APIView):
     """The public results page's ranking (without the per-grade breakdown)."""
@@ -106,6 +102,6 @@ class Results(APIView):
 
     def get(self, request, year: int):
         cycle = ReformCycle.objects.filter(year=year).first()
-        if cycle is None or not results_published(cycle):
+        if cycle is None or not selectors.results_published(cycle):
             raise Http404
         return Response(ResultsSerializer({"year": cycle.year, "rows": selectors.ranking(cycle)}).data)

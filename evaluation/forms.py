@@ -130,6 +130,14 @@ class CommissionWithdrawForm(CleanTextMixin, forms.Form):
     )
 
 
+class ResultsPublishForm(CleanTextMixin, forms.Form):
+    """公布评估结果 / 撤回公布: the reason (required when tasks are still unassessed, and to withdraw)."""
+
+    reason = forms.CharField(
+        label=_("理由"), required=False, max_length=200, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class SchemeForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = EvaluationScheme

@@ -87,3 +87,23 @@ def incentive_granted(incentive: Incentive, *, by: User) -> None:
         % {"by": by, "reason": incentive.reason},
         url=reverse("bidding:task_detail", args=[task.pk]) if task else reverse("dashboard"),
     )
+
+
+def results_published(cycle, *, by: User) -> None:
+    """公布评估结果 → the staff of every region with tasks in the year (the ranking names them)."""
+    from reform_portal.years import with_year
+
+    users: list[User] = []
+    for region_id in (
+        Task.objects.filter(cycle=cycle).values_list("region_id", flat=True).distinct().order_by()
+    ):
+        users += region_staff(region_id)
+    notify(
+        recipients=users,
+        kind="results_published",
+        key=idempotency_key("results_published", cycle),
+        title=_("%(year)s年度全面创新改革评估结果已公布") % {"year": cycle.year},
+        body=_("国家发展改革委、科技部（%(by)s）公布了%(year)s年度评估结果，请查阅贵地区的评估等次和排名。")
+        % {"by": by, "year": cycle.year},
+        url=with_year(reverse("evaluation:public_results"), cycle.year),
+    )

@@ -46,6 +46,7 @@ class EvaluationScheme(models.Model):
     cut_pass = models.DecimalField(
         _("合格分数线"), max_digits=5, decimal_places=2, default=Decimal("60"), validators=SCORE
     )
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -114,9 +114,6 @@ def archive_links() -> list[ArchiveLink]:
             order=110,
             testid="archive-results",
         )
-        for year in Assessment.objects.filter(state__in=selectors.SUBMITTED)
-        .values_list("task__cycle__year", flat=True)
-        .distinct()
-        .order_by()
+        for year in selectors.published_result_years()
     ]
     return links

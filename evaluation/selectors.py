@@ -279,6 +279,20 @@ def incentive_list(cycle: ReformCycle) -> QuerySet[Incentive]:
 COMPLETED_GRADES = [Grade.EXCELLENT, Grade.GOOD, Grade.PASS]
 
 
+PUBLISHED = (
+    "published"  # the results table's state once 公布评估结果 was pressed (evaluation.transitions.RESULTS)
+)
+
+
+def results_published(cycle: ReformCycle) -> bool:
+    """The year's results are public (issue 17 §10): the reviewers pressed 公布评估结果 and have not withdrawn it."""
+    return cycle.results_state == PUBLISHED
+
+
+def published_result_years() -> list[int]:
+    return list(ReformCycle.objects.filter(results_state=PUBLISHED).values_list("year", flat=True).order_by())
+
+
 def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
     """One row per region with tasks in the cycle:
     - tasks: tasks awarded; completed: tasks whose submitted assessment is 合格 or better;

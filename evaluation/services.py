@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Field
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +25,12 @@ from reform_portal.services import check_revision, organization_group
 from reform_portal.services import check_rule as _check
 from reform_portal.services import save_with_history as _save
 from reform_portal.transitions import transition
-from reform_portal.uploads import stored_name, validate_upload
+from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
 from . import handoffs, rules
 from .enums import AssessmentState, CommissionState, OutcomeState
 from .models import Assessment, Commission, EvaluationScheme, Incentive, Outcome
-from .transitions import ASSESSMENT, COMMISSION, OUTCOME
+from .transitions import ASSESSMENT, COMMISSION, OUTCOME, RESULTS
 
 OUTCOME_FIELDS = ["title", "summary", "problem_solved", "how_to_replicate", "applicable_scope"]
 SCORE_FIELDS = ["score_attainment", "score_breakthrough", "score_replicability", "score_satisfaction"]
@@ -49,14 +50,28 @@ def scheme_for(cycle: ReformCycle) -> EvaluationScheme:
     return scheme or EvaluationScheme(cycle=cycle)
 
 
-def scheme_update(*, cycle: ReformCycle, values: Mapping[str, Any], by: User) -> EvaluationScheme:
+def scheme_update(
+    *, cycle: ReformCycle, values: Mapping[str, Any], by: User, revision: int | None = None
+) -> EvaluationScheme:
+    """``revision``: the version the reviewer loaded (0 = the defaults, no row yet); a colleague's save in between
+    is refused, not overwritten."""
     if not rules.is_reviewer(by):
         raise PermissionDenied(_("只有国家审核人员可以设置评估权重和等次分数线。"))
     with transaction.atomic():
-        scheme = EvaluationScheme.objects.select_for_update().filter(cycle=cycle).first() or EvaluationScheme(
-            cycle=cycle
-        )
+        ReformCycle.objects.select_for_update().filter(pk=cycle.pk).first()  # two first saves: one row
+        scheme = EvaluationScheme.objects.select_for_update().filter(cycle=cycle).first()
+        if revision is not None:
+            if scheme is None and int(revision) != 0:
+                raise ValidationError(_("页面已过期，请刷新后重新修改。"), code="stale")
+            if scheme is not None:
+                check_revision(scheme, revision, _("评估权重和等次分数线"))
+        if scheme is None:
+            scheme = EvaluationScheme(cycle=cycle)
+        else:
+            scheme.revision += 1
         for name, value in values.items():
+            if name == "revision":
+                continue
             setattr(scheme, name, value)
         scheme.full_clean()
         _save(scheme, by, "设置评估权重和等次分数线")
@@ -197,8 +212,22 @@ def assessment_save(
         if upload is not None:
             # validate_upload accepted the file, so it has a name and a size.
             assert upload.name is not None and upload.size is not None
-            # The earlier file is kept: the history of a submitted version still points at it.
-            assessment.report.save(stored_name(f"assessments/{task.pk}", upload.name), upload, save=False)
+            # The earlier file is kept: the history of a submitted version still points at it. The same file
+            # uploaded again (this version's or an earlier version's) is not stored twice: the row points at it.
+            earlier = [assessment.report] if assessment.report else []
+            if assessment.pk:
+                names = assessment.history.exclude(report="").values_list("report", flat=True).distinct()
+                field = Assessment._meta.get_field("report")
+                earlier += [
+                    FieldFile(assessment, field, name)  # the history keeps the names
+                    for name in sorted(set(names))
+                    if name != assessment.report.name
+                ]
+            same = same_stored_file(upload, earlier)
+            if same is not None:
+                assessment.report.name = same.name
+            else:
+                assessment.report.save(stored_name(f"assessments/{task.pk}", upload.name), upload, save=False)
             assessment.report_name = upload.name[:200]
             assessment.report_size = upload.size
         _save(assessment, by, "保存评估报告" + ("（上传报告文件）" if upload is not None else ""))
@@ -392,3 +421,55 @@ def incentive_create(
         incentive.tasks.set(tasks)
         handoffs.incentive_granted(incentive, by=by)
     return incentive
+
+
+# ---- publishing the year's results (issue 17 §10) ------------------------------------------------------------
+
+
+def results_unassessed(cycle: ReformCycle) -> list[str]:
+    """The year's tasks without a submitted assessment (listed on the 公布评估结果 confirmation page)."""
+    from .selectors import SUBMITTED
+
+    tasks = (
+        Task.objects.filter(cycle=cycle)
+        .exclude(assessment__state__in=SUBMITTED)
+        .select_related("region", "entry")
+        .order_by("region__code", "entry__number", "pk")
+        .distinct()
+    )
+    return [f"{t.region}{t.entry.number}“{t.entry.title}”" for t in tasks]
+
+
+def results_publish(*, cycle: ReformCycle, by: User, reason: str = "") -> ReformCycle:
+    """公布评估结果: the public ranking and API show the year from now on. Tasks still unassessed (listed on the
+    confirmation page) need a reason, kept in the year's history; the regions with tasks are told."""
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以公布评估结果。"))
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        cycle = ReformCycle.objects.select_for_update().get(pk=cycle.pk)
+        transition(cycle, "publish", by, flow=RESULTS)
+        if not Task.objects.filter(cycle=cycle).exists():
+            raise ValidationError(_("该年度没有揭榜任务，没有可公布的评估结果。"))
+        unassessed = results_unassessed(cycle)
+        if unassessed and not reason:
+            raise ValidationError(
+                {"reason": _("尚有%(n)s项任务未提交评估报告，请填写理由后再公布。") % {"n": len(unassessed)}}
+            )
+        _save(cycle, by, "公布评估结果" + (f"：{reason}" if reason else ""))
+        handoffs.results_published(cycle, by=by)
+    return cycle
+
+
+def results_unpublish(*, cycle: ReformCycle, by: User, reason: str) -> ReformCycle:
+    """撤回公布 (a correction): the public pages show the year as not published again; the reason is kept."""
+    if not rules.is_reviewer(by):
+        raise PermissionDenied(_("只有国家审核人员可以撤回公布。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写撤回理由。")})
+    with transaction.atomic():
+        cycle = ReformCycle.objects.select_for_update().get(pk=cycle.pk)
+        transition(cycle, "unpublish", by, flow=RESULTS)
+        _save(cycle, by, f"撤回公布评估结果：{reason}")
+    return cycle

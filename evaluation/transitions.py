@@ -78,7 +78,8 @@ RESULTS = register(
     Workflow(
         name="evaluation.results",
         label=_("年度评估结果"),
-        model="",  # the publication of a cycle's results (issue 17 stores it on the cycle)
+        model="reform_portal.ReformCycle",  # the publication of a cycle's results, stored on the cycle
+        state_field="results_state",
         states=[("unpublished", _("未公布")), ("published", _("已公布"))],
         actions={"publish": _("公布评估结果"), "unpublish": _("撤回公布")},
         transitions=[

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bidding.models import Task
 from reform_portal.actions import attempt, errors_onto_form
@@ -32,9 +32,11 @@ from .forms import (
     LibrarySearchForm,
     OutcomeForm,
     ReopenRequestForm,
+    ResultsPublishForm,
     SchemeForm,
 )
 from .models import Outcome
+from .transitions import RESULTS
 
 
 def _task_cycles():
@@ -447,10 +449,14 @@ def scheme(request):
     cycle = _cycle_or_404(request)
     current = services.scheme_for(cycle)
     form = SchemeForm(request.POST or None, instance=current)
+    add_revision_field(form, current.revision if current.pk else 0)
     if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "revision"}
         ok, _scheme = attempt(
             request,
-            lambda: services.scheme_update(cycle=cycle, values=form.cleaned_data, by=request.user),
+            lambda: services.scheme_update(
+                cycle=cycle, values=values, by=request.user, revision=form.cleaned_data["revision"]
+            ),
             success=_("评估权重和等次分数线已保存。"),
             form=form,
         )
@@ -634,7 +640,68 @@ def _results_context(cycle):
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def results(request):
-    return render(request, "evaluation/results.html", _results_context(_results_cycle(request)))
+    cycle = _results_cycle(request)
+    context = _results_context(cycle)
+    context.update(
+        published=selectors.results_published(cycle),
+        history=cycle.history.filter(history_change_reason__contains="公布评估结果").select_related(
+            "history_user"
+        )[:10],
+        unpublish_form=ResultsPublishForm(),
+    )
+    return render(request, "evaluation/results.html", context)
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_http_methods(["GET", "POST"])
+def results_publish(request):
+    """公布评估结果: a confirmation page listing the tasks still unassessed (a reason is required over them), then
+    the year's results table moves to 已公布 and the public ranking and API show the year."""
+    cycle = _results_cycle(request)
+    form = ResultsPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, _cycle = attempt(
+            request,
+            lambda: services.results_publish(
+                cycle=cycle, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+            success=_("%(year)s年度评估结果已公布。") % {"year": cycle.year},
+            form=form,
+        )
+        if ok:
+            return redirect(_url("evaluation:results", cycle))
+    allowed = RESULTS.allows(cycle.results_state, "publish")
+    unassessed = services.results_unassessed(cycle) if allowed else []
+    return render(
+        request,
+        "evaluation/results_publish.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "allowed": allowed,
+            "refusal": "" if allowed else RESULTS.refusal(cycle.results_state, "publish"),
+            "unassessed": unassessed,
+        },
+    )
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_POST
+def results_unpublish(request):
+    cycle = _results_cycle(request)
+    form = ResultsPublishForm(request.POST)
+    if form.is_valid():
+        attempt(
+            request,
+            lambda: services.results_unpublish(
+                cycle=cycle, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+            success=_("%(year)s年度评估结果已撤回公布。") % {"year": cycle.year},
+        )
+    else:
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+    return redirect(_url("evaluation:results", cycle))
 
 
 @role_required(Role.NATIONAL_REVIEWER)
@@ -650,5 +717,11 @@ def results_export(request):
 
 @require_GET
 def public_results(request):
-    """A public summary: the same ranking, without the per-grade breakdown or the export."""
-    return render(request, "evaluation/public_results.html", _results_context(_results_cycle(request)))
+    """A public summary: the same ranking, without the per-grade breakdown or the export; only once the reviewers
+    have published the year's results (before that the page says they are not yet published)."""
+    cycle = _results_cycle(request)
+    if not selectors.results_published(cycle):
+        return render(
+            request, "evaluation/public_results.html", {"cycle": cycle, "published": False, "rows": []}
+        )
+    return render(request, "evaluation/public_results.html", {**_results_context(cycle), "published": True})

@@ -26,7 +26,7 @@ from reform_portal.models import Organization, ReformCycle, Region, User
 from reform_portal.permissions import department_of
 from reform_portal.services import check_revision, check_rule, save_with_history
 from reform_portal.transitions import transition
-from reform_portal.uploads import stored_name, validate_upload
+from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
 from . import handoffs, rules
 from .enums import Moderation, Source, SuggestionState
@@ -299,7 +299,14 @@ def attachment_add(
     with transaction.atomic():
         current = Suggestion.objects.select_for_update().select_related("collection").get(pk=suggestion.pk)
         check_rule(rules.can_edit_suggestion(by, current, now, token_ok=token_ok))
-        if current.attachments.count() >= 5:
+        # The same file posted twice: one copy, the first (the row lock serialises the two requests).
+        existing = list(current.attachments.all())
+        same = same_stored_file(upload, [a.file for a in existing])
+        if same is not None:
+            att = next(a for a in existing if a.file.name == same.name)
+            att.duplicate = True  # type: ignore[attr-defined]  # for the view's message
+            return att
+        if len(existing) >= 5:
             raise ValidationError(_("每条建议最多上传5个附件。"))
         att = SuggestionAttachment(
             suggestion=current, original_name=upload.name[:200], kind=kind, size=upload.size
@@ -366,9 +373,11 @@ def suggestion_reply(
     proposal: MeasureProposal | None = None,
     merged_into: Suggestion | None = None,
     by: User,
+    revision: int | None = None,
 ) -> Suggestion:
     """答复: 已采纳 (into which proposal of the region's 建议书), 已合并 (into which suggestion), 暂不采纳 (a reason
-    the submitter reads); ``reconsider`` takes a reply back. The submitter is told (``handoffs``)."""
+    the submitter reads); ``reconsider`` takes a reply back. The submitter is told (``handoffs``). ``revision``:
+    the version the staff member loaded; a colleague's reply in between is refused, not overwritten."""
     reason = (reason or "").strip()
     with transaction.atomic():
         current = (
@@ -378,6 +387,8 @@ def suggestion_reply(
         )
         if not rules.is_region_staff(by, current.collection.region_id):
             raise PermissionDenied(rules.can_reply(by, current, action)[1])
+        if revision is not None:
+            check_revision(current, revision, _("建议"))
         if not SUGGESTION.allows(current.state, action):  # a state refusal is the user's message, not a 403
             raise ValidationError(SUGGESTION.refusal(current.state, action))
         old_proposal = current.adopted_into_id

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from proposals.models import MeasureProposal
 from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import OrgKind
-from reform_portal.forms import parse_id
+from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.services import current_cycle
 from reform_portal.uploads import clean_display_name
 
@@ -269,8 +269,12 @@ def suggestion_new(request, pk):
 @login_required
 @require_GET
 def suggestion_detail(request, pk):
+    return _suggestion_page(request, _suggestion_or_404(request.user, pk))
+
+
+def _suggestion_page(request, suggestion, reply_form=None):
+    """The suggestion's page; ``reply_form``: a refused reply, re-shown with the text the user typed."""
     user = request.user
-    suggestion = _suggestion_or_404(user, pk)
     collection = suggestion.collection
     staff = rules.is_region_staff(user, collection.region_id)
     context = {
@@ -295,10 +299,13 @@ def suggestion_detail(request, pk):
                 "tags": suggestion.tags,
             }
         )
-        context["reply_form"] = ReplyForm(
-            proposals=list(book.proposals.all()) if book else [],
-            others=list(collection.suggestions.exclude(pk=suggestion.pk).order_by("pk")),
-        )
+        if reply_form is None:
+            reply_form = ReplyForm(
+                proposals=list(book.proposals.all()) if book else [],
+                others=list(collection.suggestions.exclude(pk=suggestion.pk).order_by("pk")),
+            )
+            add_revision_field(reply_form, suggestion.revision)
+        context["reply_form"] = reply_form
         context["moderate_form"] = ModerateForm()
         context["reply_actions"] = [
             a for a in ("adopt", "merge", "decline", "reconsider") if rules.can_reply(user, suggestion, a)[0]
@@ -349,7 +356,11 @@ def suggestion_attach(request, pk):
             lambda: services.attachment_add(
                 suggestion=suggestion, upload=form.cleaned_data["file"], by=request.user
             ),
-            success=_("附件已上传。"),
+            success=lambda att: (
+                _("附件“%(n)s”已上传，未重复保存。") % {"n": att.original_name}
+                if getattr(att, "duplicate", False)
+                else _("附件已上传。")
+            ),
         )
     else:
         form_errors_as_messages(request, form)
@@ -404,9 +415,10 @@ def suggestion_reply(request, pk):
     proposals = MeasureProposal.objects.filter(book__region=collection.region, book__cycle=collection.cycle)
     others = collection.suggestions.exclude(pk=suggestion.pk)
     form = ReplyForm(request.POST, proposals=list(proposals), others=list(others))
+    add_revision_field(form, suggestion.revision)
     if form.is_valid():
         data = form.cleaned_data
-        attempt(
+        ok, _reply = attempt(
             request,
             lambda: services.suggestion_reply(
                 suggestion=suggestion,
@@ -415,12 +427,16 @@ def suggestion_reply(request, pk):
                 proposal=proposals.filter(pk=data["proposal"]).first() if data["proposal"] else None,
                 merged_into=others.filter(pk=data["merged_into"]).first() if data["merged_into"] else None,
                 by=request.user,
+                revision=data["revision"],
             ),
             success=_("已答复，提交人将看到答复。"),
+            form=form,
         )
-    else:
-        form_errors_as_messages(request, form)
-    return redirect("grassroots:suggestion", pk=pk)
+        if ok:
+            return redirect("grassroots:suggestion", pk=pk)
+    # refused: the page again, with the reply the user typed and why it was not saved
+    suggestion.refresh_from_db()
+    return _suggestion_page(request, suggestion, reply_form=form)
 
 
 @login_required

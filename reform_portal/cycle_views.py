@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from . import cycles
 from .actions import attempt
 from .enums import CycleState, Role
-from .forms import CycleActionForm, CycleForm
+from .forms import CycleActionForm, CycleForm, add_revision_field
 from .models import ReformCycle
 from .permissions import role_required
 from .services import local_today
@@ -71,6 +71,7 @@ def year(request, year):
     cycle = _cycle_or_404(year)
     editable = CYCLE.allows(cycle.state, "edit_dates")
     form = CycleForm(request.POST or None, initial={name: getattr(cycle, name) for name in FIELDS})
+    add_revision_field(form, cycle.revision)
     if request.method == "POST":
         if not editable:
             messages.error(request, CYCLE.refusal(cycle.state, "edit_dates"))
@@ -79,7 +80,11 @@ def year(request, year):
             ok, _result = attempt(
                 request,
                 lambda: cycles.cycle_update_dates(
-                    cycle=cycle, values={n: data[n] for n in FIELDS}, reason=data["reason"], by=request.user
+                    cycle=cycle,
+                    values={n: data[n] for n in FIELDS},
+                    reason=data["reason"],
+                    by=request.user,
+                    revision=data["revision"],
                 ),
                 success=_("%(year)s年度的日期已修改。") % {"year": year},
                 form=form,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from .enums import CycleState, Role, Stage
 from .models import DeadlineExtension, ReformCycle, User, _shanghai_end_of
-from .services import check_rule, local_today, save_with_history
+from .services import check_revision, check_rule, local_today, save_with_history
 from .transitions import CYCLE, transition
 
 DATE_FIELDS = [
@@ -194,14 +194,19 @@ def cycle_open(*, year: int, values: dict[str, Any], reason: str = "", by: User)
     return cycle
 
 
-def cycle_update_dates(*, cycle: ReformCycle, values: dict[str, Any], reason: str, by: User) -> ReformCycle:
-    """修改日期 (and numbers): in order, with a reason (kept in the history); a past date is allowed with it."""
+def cycle_update_dates(
+    *, cycle: ReformCycle, values: dict[str, Any], reason: str, by: User, revision: int | None = None
+) -> ReformCycle:
+    """修改日期 (and numbers): in order, with a reason (kept in the history); a past date is allowed with it.
+    ``revision``: the version of the dates the reviewer loaded; a colleague's change in between is refused."""
     check_rule(_reviewer(by))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写修改理由。")})
     with transaction.atomic():
         cycle = ReformCycle.objects.select_for_update().get(pk=cycle.pk)
         old = ReformCycle.objects.get(pk=cycle.pk)
+        if revision is not None:
+            check_revision(cycle, revision, _("年度日期"))
         transition(cycle, "edit_dates", by, flow=CYCLE)
         for name, value in values.items():
             if name not in DATE_FIELDS + NUMBER_FIELDS + DOC_FIELDS:
@@ -213,6 +218,7 @@ def cycle_update_dates(*, cycle: ReformCycle, values: dict[str, Any], reason: st
         ]
         if not changed:
             raise ValidationError(_("没有修改任何日期或数量。"))
+        cycle.revision += 1
         save_with_history(cycle, by, f"修改日期：{reason.strip()}")
     return cycle
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from .models import DocNumber, DocNumberRegister, User
 from .pdf import format_doc_number
-from .services import save_with_history
+from .services import check_revision, save_with_history
 from .transitions import transition, workflow
 
 
@@ -75,13 +75,20 @@ def take(
     return row
 
 
-def set_next(*, year: int, prefix: str, next_number: int, by: User | None) -> DocNumberRegister:
-    """The office sets where the counter goes on (e.g. to follow its own 发改高技 series)."""
+def set_next(
+    *, year: int, prefix: str, next_number: int, by: User | None, revision: int | None = None
+) -> DocNumberRegister:
+    """The office sets where the counter goes on (e.g. to follow its own 发改高技 series). ``revision``: the version
+    of the setting the user loaded; a colleague's setting in between is refused, not overwritten."""
     if next_number < 1:
         raise ValidationError({"next_number": _("序号须为正整数。")})
-    reg = register(year, prefix)
-    reg.next_number = next_number
-    save_with_history(reg, by, f"设置下一个序号为 {next_number}")
+    with transaction.atomic():
+        reg = DocNumberRegister.objects.select_for_update().get(pk=register(year, prefix).pk)
+        if revision is not None:
+            check_revision(reg, revision, _("发文字号登记簿"))
+        reg.revision += 1
+        reg.next_number = next_number
+        save_with_history(reg, by, f"设置下一个序号为 {next_number}")
     return reg
 
 

@@ -112,6 +112,8 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
     post = models.CharField(_("职务"), max_length=50, blank=True)
+    # The version of what reviewers keep about a user (an expert's unit and post; optimistic locking, issue 17 §4).
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     # The text-message / 政务IM channel (reform_portal.channels): the user's own choice, to ``phone`` (a mobile).
     notify_sms = models.BooleanField(
         _("接收短信（政务IM）提醒"), default=False, help_text=_("办理事项的通知同时发送到手机")
@@ -307,6 +309,16 @@ class ReformCycle(models.Model):
     notice_printed_by = models.CharField(
         _("印发机关"), max_length=40, default="国家发展改革委办公厅", help_text=_("版记中的印发机关")
     )
+    # Whether the year's results are public (issue 17 §10): moved only by the reviewers' 公布评估结果 / 撤回公布
+    # through the results table (its values are that table's states); until then the public pages show none.
+    results_state = models.CharField(
+        _("评估结果公布状态"),
+        max_length=20,
+        choices=[("unpublished", _("未公布")), ("published", _("已公布"))],
+        default="unpublished",
+    )
+    # The version of the dates form (optimistic locking, issue 17 §4): bumped by each 修改日期.
+    revision = models.PositiveIntegerField(_("修订号"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -727,6 +739,7 @@ class DocNumberRegister(models.Model):
     next_number = models.PositiveIntegerField(
         _("下一个序号"), default=1, help_text=_("下一份公文自动取用的序号；已被占用的序号自动跳过")
     )
+    revision = models.PositiveIntegerField(_("修订号"), default=1)  # of the office's own setting (set_next)
     history = HistoricalRecords()
 
     class Meta:

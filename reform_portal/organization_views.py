@@ -20,7 +20,7 @@ from . import services
 from .actions import errors_onto_form
 from .channels import enabled_channels
 from .enums import OrgKind, Role
-from .forms import ExpertForm, OrganizationForm, SettingsForm, parse_search_text
+from .forms import ExpertForm, OrganizationForm, SettingsForm, add_revision_field, parse_search_text
 from .pagination import paginate
 from .permissions import role_required
 from .rules import can_edit_organization, can_invite
@@ -172,6 +172,7 @@ def expert_edit(request, pk):
     form = ExpertForm(
         request.POST or None, initial={"organization": expert.organization_id, "post": expert.post}
     )
+    add_revision_field(form, expert.revision)
     if request.method == "POST" and form.is_valid():
         try:
             services.expert_update(
@@ -179,6 +180,7 @@ def expert_edit(request, pk):
                 organization=form.cleaned_data["organization"],
                 post=form.cleaned_data["post"],
                 by=request.user,
+                revision=form.cleaned_data["revision"],
             )
         except ValidationError as exc:
             errors_onto_form(form, exc)

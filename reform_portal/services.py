@@ -546,10 +546,12 @@ def user_update_settings(*, user: User, phone: str, notify_sms: bool, by: User) 
     return user
 
 
-def expert_update(*, expert: User, organization: Organization, post: str, by: User) -> User:
+def expert_update(
+    *, expert: User, organization: Organization, post: str, by: User, revision: int | None = None
+) -> User:
     """A national reviewer records where an expert works (their employer, hence their region: the conflict rule
-    reads it) and their post. A plain overwrite of two fields by the reviewers who keep the experts (no optimistic
-    lock: the history keeps every version)."""
+    reads it) and their post. ``revision``: the version the reviewer loaded; a colleague's save in between is
+    refused, not overwritten (the history keeps every version)."""
     from .rules import ROLE_ORG_KINDS
 
     if not by.has_role(Role.NATIONAL_REVIEWER):
@@ -560,6 +562,9 @@ def expert_update(*, expert: User, organization: Organization, post: str, by: Us
         expert = User.objects.select_for_update().get(pk=expert.pk)
         if not expert.has_role(Role.EXPERT) or expert.is_superuser:
             raise PermissionDenied(_("只能维护评审专家的信息。"))
+        if revision is not None:
+            check_revision(expert, revision, _("专家信息"))
+        expert.revision += 1
         expert.organization, expert.post = organization, post.strip()
         save_with_history(expert, by, f"专家所在单位：{organization.name}")
         sync_organization_group(expert)

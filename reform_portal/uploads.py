@@ -10,6 +10,7 @@ one level deep; nothing executable, no archive inside, and every zip (OOXML and 
 ``PORTAL_ZIP_MAX_ENTRIES`` entries, ``PORTAL_ZIP_MAX_BYTES`` unpacked and ``PORTAL_ZIP_MAX_RATIO``.
 """
 
+import hashlib
 import io
 import uuid
 import zipfile
@@ -374,3 +375,37 @@ def clean_display_name(name, limit=120):
     base = PurePath(name or "file").name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '\\/"')
     return base[:limit] or "file"
+
+
+# ---- one copy of a file uploaded twice (issue 17 §10) ---------------------------------------------------------
+
+
+def sha256_of(stream) -> str:
+    """The content hash of an upload or a stored file (read in chunks; the position is left at the start)."""
+    digest = hashlib.sha256()
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(1 << 16), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def same_stored_file(upload, stored_files):
+    """Among ``stored_files`` (FieldFiles already kept), the one with the upload's content, else None: the same file
+    posted twice (a double click, a resend after a slow answer, the same file attached to the next report) is kept
+    once. Sizes are compared first, so only a file of the same size is read."""
+    digest = None
+    for stored in stored_files:
+        if not stored or not stored.name:
+            continue
+        try:
+            if stored.size != upload.size:
+                continue
+            if digest is None:
+                digest = sha256_of(upload)
+            with stored.storage.open(stored.name, "rb") as handle:
+                if sha256_of(handle) == digest:
+                    return stored
+        except OSError:  # a stored file gone missing is not a copy
+            continue
+    return None

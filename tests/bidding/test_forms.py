@@ -448,10 +448,14 @@ def test_answer_bad_input_keeps_the_earlier_answer(client, running, region_a_drc
     services.coordination_answer(request=req, answer="财政部已明确", by=reviewer)
     client.force_login(reviewer)
     url = reverse("bidding:coordination_answer", args=[req.pk])
-    page = client.post(url, {"answer": "答" * 3001}, follow=True)
-    assert _messages(page) == ["答复：确保该变量包含不超过 3000 字符 (目前字符数 3001)。"]
-    page = client.post(url, {"answer": "\x00 "}, follow=True)
-    assert _messages(page) == ["答复：这个字段是必填项。"]
+    page = client.post(url, {"answer": "答" * 3001})
+    assert page.status_code == 200  # the form again, with the text typed (issue 17 §4)
+    assert page.context["answer_form"].errors["answer"] == [
+        "确保该变量包含不超过 3000 字符 (目前字符数 3001)。"
+    ]
+    assert "答" * 3001 in page.content.decode()
+    page = client.post(url, {"answer": "\x00 "})
+    assert page.context["answer_form"].errors["answer"] == ["这个字段是必填项。"]
     req.refresh_from_db()
     assert req.answer == "财政部已明确"
     assert (
@@ -492,3 +496,86 @@ def test_summary_filed_twice_keeps_the_first(client, finished, region_a_drc):
         "全部完成",
         "经验一",
     )
+
+
+# ---- Two people saving the same thing (issue 17 §4): the second is refused with who saved first and when, the
+# second person's input stays on the page, and the database keeps the first save.
+
+
+def _stale(errors, who, what):
+    return (
+        len(errors) == 1
+        and errors[0].startswith(f"该{what}已被{who}于")
+        and errors[0].endswith("修改，您的修改尚未保存。请复制您的内容，刷新页面后重新修改。")
+    )
+
+
+def _two(client, first, second):
+    other = type(client)()
+    client.force_login(first)
+    other.force_login(second)
+    return client, other
+
+
+def test_two_departments_naming_the_entities(client, task, region_a_drc, region_a_scitech):
+    zju = f.OrganizationFactory(name="浙江大学", kind=OrgKind.UNIVERSITY, region=f.region("330000"))
+    zjlab = f.OrganizationFactory(name="之江实验室", kind=OrgKind.INSTITUTE, region=f.region("330000"))
+    a, b = _two(client, region_a_drc, region_a_scitech)
+    page = reverse("bidding:task_detail", args=[task.pk])
+    rev_a = a.get(page).context["entities_form"]["revision"].value()
+    rev_b = b.get(page).context["entities_form"]["revision"].value()
+    url = reverse("bidding:task_entities", args=[task.pk])
+    assert a.post(url, {"entities": [zju.pk], "revision": rev_a}).status_code == 302
+    refused = b.post(url, {"entities": [zjlab.pk], "revision": rev_b})
+    assert refused.status_code == 200
+    form = refused.context["entities_form"]
+    assert _stale(form.non_field_errors(), region_a_drc, "揭榜任务")
+    assert form["entities"].value() == [str(zjlab.pk)]  # the choice the second person made, still ticked
+    assert list(Task.objects.get(pk=task.pk).entities.all()) == [zju]
+
+
+def test_two_reviewers_answering_one_coordination_request(client, running, region_a_drc, reviewer):
+    req = services.coordination_raise(task=running, subject="口径", detail="需明确", by=region_a_drc)
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    a, b = _two(client, reviewer, colleague)
+    page = reverse("bidding:task_detail", args=[running.pk])
+    assert f'name="revision" value="{req.revision}"' in a.get(page).content.decode()
+    assert f'name="revision" value="{req.revision}"' in b.get(page).content.decode()
+    url = reverse("bidding:coordination_answer", args=[req.pk])
+    assert a.post(url, {"answer": "财政部已明确口径", "revision": req.revision}).status_code == 302
+    refused = b.post(url, {"answer": "科技部的另一答复", "revision": req.revision})
+    assert refused.status_code == 200
+    assert _stale(refused.context["answer_form"].non_field_errors(), reviewer, "协调事项")
+    assert "科技部的另一答复" in refused.content.decode()
+    req.refresh_from_db()
+    assert (req.answer, req.answered_by) == ("财政部已明确口径", reviewer)
+
+
+def test_two_departments_filing_the_summary(client, finished, region_a_drc, region_a_scitech):
+    a, b = _two(client, region_a_drc, region_a_scitech)
+    url = reverse("bidding:summary", args=[finished.pk])
+    rev_a = a.get(url).context["form"]["revision"].value()
+    rev_b = b.get(url).context["form"]["revision"].value()
+    assert a.post(url, {"achieved": "全部完成", "replicable": "经验一", "revision": rev_a}).status_code == 302
+    refused = b.post(url, {"achieved": "科技厅写的完成情况", "replicable": "经验二", "revision": rev_b})
+    assert refused.status_code == 200
+    assert _stale(refused.context["form"].non_field_errors(), region_a_drc, "揭榜任务")
+    assert "科技厅写的完成情况" in refused.content.decode()
+    task = Task.objects.get(pk=finished.pk)
+    assert (task.state, task.summary_achieved) == ("pending_evaluation", "全部完成")
+
+
+def test_two_reviewers_setting_the_next_document_number(client, reviewer):
+    from reform_portal.models import DocNumberRegister
+
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    a, b = _two(client, reviewer, colleague)
+    url = reverse("bidding:doc_number_register")
+    rev_a = a.get(url).context["form"]["revision"].value()
+    rev_b = b.get(url).context["form"]["revision"].value()
+    assert a.post(url, {"next_number": "20", "revision": rev_a}).status_code == 302
+    refused = b.post(url, {"next_number": "37", "revision": rev_b})
+    assert refused.status_code == 200
+    assert _stale(refused.context["form"].non_field_errors(), reviewer, "发文字号登记簿")
+    assert refused.context["form"]["next_number"].value() == "37"
+    assert DocNumberRegister.objects.get().next_number == 20

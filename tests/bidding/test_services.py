@@ -818,3 +818,24 @@ def test_the_lists_notice_and_the_letters_share_one_register(bcycle, reviewer):
     notice = services.notice_allocate(cycle=bcycle, region=drc.region, by=reviewer)
     assert notice.doc_number == f"发改高技〔{year}〕2号"
     assert catalog_services.list_pdf_bytes(measure_list=published)  # the stored 通知 carries the same number
+
+
+def test_a_file_attached_twice_is_stored_once(running, region_a_drc, settings):
+    """Issue 17 §10: the same file twice in one report is one attachment; in the next report it points at the copy
+    already stored (one file on disk)."""
+    import os
+
+    first = report(
+        running,
+        region_a_drc,
+        days_ago=2,
+        uploads=[SimpleUploadedFile("进展.pdf", PDF), SimpleUploadedFile("进展（副本）.pdf", PDF)],
+    )
+    [a1] = first.attachments.all()
+    second = report(running, region_a_drc, days_ago=1, uploads=[SimpleUploadedFile("进展.pdf", PDF)])
+    [a2] = second.attachments.all()
+    assert a2.file.name == a1.file.name and a2.pk != a1.pk
+    root = os.path.join(settings.MEDIA_ROOT, "reports")
+    assert sum(len(names) for _d, _s, names in os.walk(root)) == 1
+    with a2.file.open("rb") as handle:
+        assert handle.read() == PDF

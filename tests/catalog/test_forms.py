@@ -501,3 +501,19 @@ def test_lists_with_a_forged_year_use_the_current_cycle(client, reviewer, world,
     client.force_login(reviewer)
     client.post(reverse("catalog:lists"), {"year": year})
     assert list(MeasureList.objects.values_list("cycle__year", flat=True)) == [ReformCycle.objects.get().year]
+
+
+def test_two_reviewers_editing_the_draft_title(client, reviewer, draft_list):
+    """Issue 17 §4: the second save (loaded before the first) is refused with its text kept."""
+    from tests.reform_portal.scenarios import _assert_refused, _loaded
+
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    url = reverse("catalog:list_manage", args=[draft_list.pk])
+    other = type(client)()
+    client.force_login(reviewer)
+    other.force_login(colleague)
+    rev_a, rev_b = _loaded(client, url), _loaded(other, url)
+    assert client.post(url, {"title": "第一位的清单标题", "revision": rev_a}).status_code == 302
+    page = other.post(url, {"title": "第二位的清单标题", "revision": rev_b})
+    _assert_refused(page, reviewer, "第二位的清单标题", "清单标题")
+    assert MeasureList.objects.get(pk=draft_list.pk).title == "第一位的清单标题"

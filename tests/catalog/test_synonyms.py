@@ -98,3 +98,25 @@ def test_an_edit_on_the_page_changes_the_merge_suggestions(client, cycle, review
     after = selectors.cycle_ranking(cycle)
     assert after[a.pk][0]["pk"] == b.pk
     assert score(after) > before + 0.15, (before, score(after))
+
+
+def test_two_reviewers_editing_one_group(client, reviewer):
+    """Issue 17 §4: the second save (loaded before the first) is refused with its text kept."""
+    from tests import factories as f
+    from tests.reform_portal.scenarios import _assert_refused, _loaded
+
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    group = SynonymGroup.objects.get(canonical="技术经理人")
+    url = reverse("catalog:synonym_edit", args=[group.pk])
+    other = type(client)()
+    client.force_login(reviewer)
+    other.force_login(colleague)
+    rev_a, rev_b = _loaded(client, url), _loaded(other, url)
+    data = {"canonical": "技术经理人", "reason": "补充"}
+    assert (
+        client.post(url, {**data, "variants": "技术经纪人 技术转移人员", "revision": rev_a}).status_code
+        == 302
+    )
+    page = other.post(url, {**data, "variants": "技术经纪人 科技中介人员", "revision": rev_b})
+    _assert_refused(page, reviewer, "科技中介人员", "同义词组")
+    assert SynonymGroup.objects.get(pk=group.pk).variant_list() == ["技术经纪人", "技术转移人员"]

@@ -358,6 +358,8 @@ MATRIX = {
     "evaluation:incentives": reviewer_get(),
     "evaluation:results": reviewer_get(),
     "evaluation:results_export": reviewer_get(),
+    "evaluation:results_publish": reviewer_get(),
+    "evaluation:results_unpublish": reviewer_post(),
     "evaluation:library": get(EVERYONE),
     "evaluation:library_detail": get(EVERYONE, pk("published_outcome")),
     "evaluation:public_results": get(EVERYONE),

@@ -52,7 +52,18 @@ def test_results_are_404_until_an_assessment_is_submitted(cycle, reviewer):
     assert client.get("/api/v1/results/1999/").status_code == 404
 
 
-def test_published_results_give_the_ranking(assessed, cycle):
+def test_submitted_assessments_stay_404_until_the_reviewers_publish_the_results(assessed, cycle, reviewer):
+    """Issue 17 §10: a submitted assessment alone does not make the year's grades public."""
+    client = APIClient()
+    assert client.get(f"/api/v1/results/{cycle.year}/").status_code == 404
+    es.results_publish(cycle=cycle, by=reviewer)
+    assert client.get(f"/api/v1/results/{cycle.year}/").status_code == 200
+    es.results_unpublish(cycle=cycle, by=reviewer, reason="更正一份评估报告")
+    assert client.get(f"/api/v1/results/{cycle.year}/").status_code == 404
+
+
+def test_published_results_give_the_ranking(assessed, cycle, reviewer):
+    es.results_publish(cycle=cycle, by=reviewer)
     data = APIClient().get(f"/api/v1/results/{cycle.year}/").json()
     assert data["year"] == cycle.year
     [row] = data["rows"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from bidding.models import Task
+from evaluation import services as es
 from evaluation.enums import GRADE_POINTS, Grade, OutcomeState
 from evaluation.models import Assessment, Outcome
 from evaluation.selectors import SUBMITTED, ranking
@@ -91,7 +92,8 @@ def test_results_page_chart_and_export_show_the_same_numbers(client, cycle, revi
     ]
 
 
-def test_public_summary_needs_no_login(client, cycle, generated):
+def test_public_summary_needs_no_login(client, cycle, generated, reviewer):
+    es.results_publish(cycle=cycle, by=reviewer, reason="一项任务尚未委托评估")
     page = client.get(reverse("evaluation:public_results"))
     assert page.status_code == 200
     assert [r["region"].code for r in page.context["rows"]] == ["330000", "320000", "440000", "510000"]

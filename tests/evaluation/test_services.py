@@ -464,3 +464,35 @@ def test_reopen_through_the_pages(client, setup, reviewer):
     client.post(reverse("evaluation:assessment_decide_reopen", args=[a.pk]), {"decision": "approve"})
     a.refresh_from_db()
     assert (a.state, a.version) == (AssessmentState.DRAFT, 2)
+
+
+def _stored(settings, folder):
+    import os
+
+    root = os.path.join(settings.MEDIA_ROOT, folder)
+    return sorted(os.path.join(d, n) for d, _s, names in os.walk(root) for n in names)
+
+
+def test_the_same_report_uploaded_twice_is_stored_once(cycle, reviewer, settings):
+    """Issue 17 §10: a double upload stores one copy; an earlier version's file uploaded again is reused too."""
+    org = fe.agency()
+    user = fe.evaluator_user(org)
+    task = fe.make_task(cycle, reviewer)
+    c = fe.commission(cycle, reviewer, org, [task])
+    values = {"conclusion": "草稿"}
+    first = services.assessment_save(commission=c, task=task, values=values, upload=fe.pdf_upload(), by=user)
+    again = services.assessment_save(
+        commission=c, task=task, values=values, upload=fe.pdf_upload("评估报告（重发）.pdf"), by=user
+    )
+    assert again.report.name == first.report.name
+    assert len(_stored(settings, "assessments")) == 1
+    other_pdf = fe.PDF.replace(b"trailer", b"%second\ntrailer")
+    second = services.assessment_save(
+        commission=c, task=task, values=values, upload=fe.pdf_upload(content=other_pdf), by=user
+    )
+    assert second.report.name != first.report.name
+    back = services.assessment_save(commission=c, task=task, values=values, upload=fe.pdf_upload(), by=user)
+    assert back.report.name == first.report.name
+    assert len(_stored(settings, "assessments")) == 2
+    with back.report.open("rb") as handle:
+        assert handle.read() == fe.PDF

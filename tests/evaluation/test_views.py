@@ -219,6 +219,8 @@ def test_list_page_queries_do_not_grow_with_items(client, reviewer, name, who, k
     for n in (1, 3):
         cycle = f.CycleFactory(year=2040 + n)
         user = build(cycle, reviewer, n)
+        if name == "public_results":
+            es.results_publish(cycle=cycle, by=reviewer, reason="部分任务尚未评估")
         client.logout()
         if who == "reviewer":
             client.force_login(reviewer)
@@ -354,3 +356,31 @@ def test_queries_do_not_grow_with_pages(client, small_pages, cycle, cast, page):
     three, response = _queries(client, url, params)
     assert response.context["page"].paginator.num_pages == 3
     assert one == three
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["defaults", "saved-before"])
+def test_two_reviewers_setting_the_scheme(client, cycle, reviewer, existing):
+    from evaluation.models import EvaluationScheme
+
+    if existing:
+        es.scheme_update(cycle=cycle, values={"cut_pass": Decimal("61")}, by=reviewer)
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    url = reverse("evaluation:scheme") + f"?year={cycle.year}"
+    other = type(client)()
+    client.force_login(reviewer)
+    other.force_login(colleague)
+    rev_a, rev_b = _loaded(client, url), _loaded(other, url)
+    assert rev_a == rev_b == (1 if existing else 0)
+    values = {
+        "weight_attainment": "40",
+        "weight_breakthrough": "20",
+        "weight_replicability": "25",
+        "weight_satisfaction": "15",
+        "cut_excellent": "90",
+        "cut_good": "80",
+        "year": cycle.year,
+    }
+    assert client.post(url, {**values, "cut_pass": "65", "revision": rev_a}).status_code == 302
+    page = other.post(url, {**values, "cut_pass": "55.5", "revision": rev_b})
+    _assert_refused(page, reviewer, "55.5", "评估权重和等次分数线")
+    assert EvaluationScheme.objects.get(cycle=cycle).cut_pass == Decimal("65")

@@ -236,3 +236,43 @@ def test_an_invited_unit_without_users_gets_an_invitation_link(cycle, region_a_d
     )
     html = client_for(region_a_drc).get(reverse("grassroots:desk", args=[c.pk])).content.decode()
     assert f"?organization={lab.pk}&amp;role=implementer" in html
+
+
+def test_two_departments_replying_to_one_suggestion(collection, two, region_a_drc, region_a_scitech):
+    """Issue 17 §4: the second reply (loaded before the first was saved) is refused, its text kept."""
+    a, _b = two
+    drc, scitech = client_for(region_a_drc), client_for(region_a_scitech)
+    page = reverse("grassroots:suggestion", args=[a.pk])
+    rev_a = drc.get(page).context["reply_form"]["revision"].value()
+    rev_b = scitech.get(page).context["reply_form"]["revision"].value()
+    url = reverse("grassroots:suggestion_reply", args=[a.pk])
+    first = drc.post(url, {"action": "decline", "reason": "与现行政策重复", "revision": rev_a})
+    assert first.status_code == 302
+    refused = scitech.post(url, {"action": "decline", "reason": "科技厅另拟的理由", "revision": rev_b})
+    assert refused.status_code == 200
+    [error] = refused.context["reply_form"].non_field_errors()
+    assert error.startswith(f"该建议已被{region_a_drc}于") and error.endswith(
+        "请复制您的内容，刷新页面后重新修改。"
+    )
+    assert "科技厅另拟的理由" in refused.content.decode()
+    a.refresh_from_db()
+    assert (a.state, a.reply) == (SuggestionState.DECLINED, "与现行政策重复")
+
+
+def test_a_file_attached_twice_is_stored_once(collection, two, university, settings):
+    """Issue 17 §10: a double upload (double click, resend) keeps one attachment and one stored file."""
+    import os
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    a, _b = two
+    c = client_for(university)
+    url = reverse("grassroots:suggestion_attach", args=[a.pk])
+    first = c.post(url, {"file": SimpleUploadedFile("材料.pdf", pdf)}, follow=True)
+    assert [str(m) for m in first.context["messages"]] == ["附件已上传。"]
+    again = c.post(url, {"file": SimpleUploadedFile("材料.pdf", pdf)}, follow=True)
+    assert [str(m) for m in again.context["messages"]] == ["附件“材料.pdf”已上传，未重复保存。"]
+    assert a.attachments.count() == 1
+    root = os.path.join(settings.MEDIA_ROOT, "grassroots")
+    assert sum(len(names) for _d, _s, names in os.walk(root)) == 1

@@ -343,3 +343,24 @@ def test_the_year_page_sets_what_the_years_letters_print(client, reviewer, cycle
         "财政部、教育部",
     )
     assert cycle.history.first().history_change_reason == "修改日期：填写公文联系人"
+
+
+@pytest.mark.django_db
+def test_two_reviewers_changing_the_dates(client, reviewer, cycle):
+    """Issue 17 §4: the second change (loaded before the first) is refused with what was typed kept."""
+    from tests.reform_portal.scenarios import _assert_refused, _loaded
+
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    url = reverse("cycle_year", args=[cycle.year])
+    other = type(client)()
+    client.force_login(reviewer)
+    other.force_login(colleague)
+    rev_a, rev_b = _loaded(client, url), _loaded(other, url)
+    data = {n: getattr(cycle, n) for n in cycles.DATE_FIELDS + cycles.NUMBER_FIELDS + cycles.DOC_FIELDS}
+    first = {**data, "notice_contacts": "于智锋 010-68501985", "reason": "补充联系人", "revision": rev_a}
+    assert client.post(url, first).status_code == 302
+    page = other.post(
+        url, {**data, "notice_contacts": "韩可珂 010-58884279", "reason": "改联系人", "revision": rev_b}
+    )
+    _assert_refused(page, reviewer, "韩可珂 010-58884279", "年度日期")
+    assert ReformCycle.objects.get(pk=cycle.pk).notice_contacts == "于智锋 010-68501985"

@@ -296,3 +296,21 @@ def test_region_staff_set_the_level_of_their_units(client, region_a_drc):
     assert "重点城市" in page
     bad = client.post(edit, {**fields, "level": "capital", "revision": city.revision})
     assert bad.status_code == 200 and bad.context["form"].errors["level"]
+
+
+def test_two_reviewers_editing_one_expert(client, reviewer, expert):
+    """Issue 17 §4: the second save (loaded before the first) is refused with what was typed kept."""
+    from tests.reform_portal.scenarios import _assert_refused, _loaded
+
+    colleague = f.national_user(username="most_reviewer", full_name="科技部审核员")
+    zju, zjlab = entity("浙江大学"), entity("之江实验室", kind=OrgKind.INSTITUTE)
+    url = reverse("expert_edit", args=[expert.pk])
+    other = type(client)()
+    client.force_login(reviewer)
+    other.force_login(colleague)
+    rev_a, rev_b = _loaded(client, url), _loaded(other, url)
+    assert client.post(url, {"organization": zju.pk, "post": "教授", "revision": rev_a}).status_code == 302
+    page = other.post(url, {"organization": zjlab.pk, "post": "首席科学家", "revision": rev_b})
+    _assert_refused(page, reviewer, "首席科学家", "专家信息")
+    expert.refresh_from_db()
+    assert (expert.organization, expert.post) == (zju, "教授")
