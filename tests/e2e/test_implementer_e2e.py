@@ -96,7 +96,7 @@ def test_implementer_reports_progress_and_raises_a_coordination_request(page, tr
     assert row.locator("td").nth(7).inner_text() == "1"  # 待答复协调事项
     assert row.get_by_test_id("attainment").inner_text() == "35%"
     row.get_by_role("link", name=entries[0].title).click()
-    page.fill("#id_answer", ANSWER)
+    page.fill("[data-testid=coordination-request] textarea[name=answer]", ANSWER)
     page.click("[data-testid=coordination-request] >> button:text-is('答复')")
     assert page.locator(".messages").inner_text() == "已答复。"
     logout(page)

@@ -479,7 +479,7 @@ def run(portal):
     portal.handed_off("coordination_raised", "协调", "赋权成果国有资产管理", todo=("coordination", 1))
     yu.goto(f"/bidding/progress/?year={N}")
     yu.locator(f"[data-testid=progress-tasks] >> text={TITLES[0]}").first.click()
-    yu.fill("#id_answer", "已商财政部，可不纳入考核。")
+    yu.fill("[data-testid=coordination-request] textarea[name=answer]", "已商财政部，可不纳入考核。")
     yu.click("[data-testid=coordination-request] >> button:text-is('答复')")
     assert yu.locator(".messages").inner_text() == "已答复。"
     portal.handed_off("coordination_answered", "已答复", "已商财政部，可不纳入考核。")

@@ -420,7 +420,9 @@ def test_reopen_needs_the_reviewers_approval_and_history_keeps_both_versions(cli
         commission=c,
         task=task,
         values={"score_satisfaction": D("60")},
-        upload=fe.pdf_upload("评估报告（更正）.pdf"),
+        upload=fe.pdf_upload(
+            "评估报告（更正）.pdf", content=fe.PDF + b"\n% corrected\n"
+        ),  # a corrected report
         by=user,
     )
     a = services.assessment_submit(assessment=a, by=user)

@@ -29,6 +29,8 @@ NO_TEXT_FIELDS = {
     "bidding.forms.EntitiesForm",
     "evaluation.forms.SchemeForm",
     "proposals.forms.AttachmentForm",
+    "reform_portal.forms.ImportUploadForm",  # a file; its rows are checked by reform_portal.sheet_import
+    "reform_portal.forms.ImportConfirmForm",  # the signed rows of the preview, checked again on confirmation
 }
 EMAIL_MESSAGE = "输入一个有效的 Email 地址。"
 
@@ -128,6 +130,7 @@ def test_the_project_has_these_forms():
         "evaluation.forms.LibrarySearchForm",
         "evaluation.forms.OutcomeForm",
         "evaluation.forms.ReopenRequestForm",
+        "evaluation.forms.ResultsPublishForm",
         "evaluation.forms.SchemeForm",
         "proposals.forms.AttachmentForm",
         "proposals.forms.BookCoverForm",
@@ -139,6 +142,8 @@ def test_the_project_has_these_forms():
         "reform_portal.forms.CycleActionForm",
         "reform_portal.forms.CycleForm",
         "reform_portal.forms.ExpertForm",
+        "reform_portal.forms.ImportConfirmForm",
+        "reform_portal.forms.ImportUploadForm",
         "reform_portal.forms.InviteForm",
         "reform_portal.forms.OrganizationForm",
         "reform_portal.forms.PasswordResetRequestForm",
