@@ -130,6 +130,8 @@ def _end_now(cycle: ReformCycle, stage: str, by: User, reason: str) -> None:
         day = max(day, getattr(cycle, floor))
     if getattr(cycle, name) > day:
         setattr(cycle, name, day)
+    if Stage(stage) == Stage.BIDDING:
+        cycle.bidding_ended_at = timezone.now()  # the opening day cannot end yesterday: the instant says it
     note = f"提前结束{Stage(stage).label}：{reason}"
     for ext in DeadlineExtension.objects.select_for_update().filter(cycle=cycle, stage=stage, until__gt=day):
         ext.until = day
@@ -218,6 +220,10 @@ def cycle_update_dates(
         ]
         if not changed:
             raise ValidationError(_("没有修改任何日期或数量。"))
+        if "bidding_deadline" in changed and cycle.bidding_ended_at is not None:
+            cycle.bidding_ended_at = (
+                None  # a new deadline reopens bidding ended early; the reason is in the history
+            )
         cycle.revision += 1
         save_with_history(cycle, by, f"修改日期：{reason.strip()}")
     return cycle

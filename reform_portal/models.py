@@ -293,6 +293,9 @@ class ReformCycle(models.Model):
     # dates give that day (a cycle made from dates alone — data generators, benchmarks); the year page opens a
     # new year in 筹备.
     state = models.CharField(_("当前阶段"), max_length=20, choices=CycleState.choices, blank=True)
+    # 结束揭榜 before the deadline ends bidding at that instant: the dates alone cannot say it when bidding opened
+    # the same day (the deadline may not precede the opening day). Cleared when the reviewers move the deadline.
+    bidding_ended_at = models.DateTimeField(_("揭榜提前结束时间"), null=True, blank=True, editable=False)
     # What the year's 公文 (揭榜任务通知书, the 清单's 通知) print besides their text (issue 15; DECISIONS §15).
     notice_contacts = models.CharField(
         _("公文联系人及电话"),
@@ -398,7 +401,13 @@ class ReformCycle(models.Model):
         return Stage.CLOSED
 
     def closes_at(self, stage):
-        return _shanghai_end_of(self.stage_date(stage))
+        return self.hard_end(stage, _shanghai_end_of(self.stage_date(stage)))
+
+    def hard_end(self, stage, closes):
+        """``closes`` (a deadline, an extension's included), cut at the instant the reviewers ended the stage early."""
+        if Stage(stage) == Stage.BIDDING and self.bidding_ended_at is not None:
+            return min(closes, self.bidding_ended_at)
+        return closes
 
 
 class DeadlineExtension(models.Model):

@@ -57,7 +57,7 @@ def deadline_for(cycle: ReformCycle, region: Region | None, stage: str) -> datet
         if ext is not None:
             from .models import _shanghai_end_of
 
-            closes = max(closes, _shanghai_end_of(ext))
+            closes = cycle.hard_end(stage, max(closes, _shanghai_end_of(ext)))
     return closes
 
 
@@ -85,6 +85,10 @@ def extension_grant(
         raise PermissionDenied(_("只有国家审核人员可以批准延期。"))
     if until < cycle.stage_date(stage):
         raise ValidationError({"until": _("延长日期不能早于原截止日期。")})
+    if Stage(stage) == Stage.BIDDING and cycle.bidding_ended_at is not None:
+        raise ValidationError(
+            {"until": _("揭榜已由国家审核人员提前结束；如需重新开放，请在年度工作安排中修改揭榜截止日期。")}
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("请填写延期理由。")})
     with transaction.atomic():

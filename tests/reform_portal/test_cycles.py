@@ -364,3 +364,43 @@ def test_two_reviewers_changing_the_dates(client, reviewer, cycle):
     )
     _assert_refused(page, reviewer, "韩可珂 010-58884279", "年度日期")
     assert ReformCycle.objects.get(pk=cycle.pk).notice_contacts == "于智锋 010-68501985"
+
+
+def test_ending_bidding_on_its_opening_day_ends_it_at_once(reviewer, region_a_drc):
+    """结束揭榜 confirmed early on the day bidding opened: the deadline may not precede the opening day, so the
+    instant is kept — the regions still out can neither start nor edit bids (not until 23:59), an extension is
+    refused with the way out, and moving the deadline with a reason opens bidding again."""
+    from bidding import rules
+    from bidding.models import BidSet
+    from reform_portal.services import extension_grant
+    from tests.bidding import scenarios as fb
+
+    today = local_today()
+    cycle = fb.bidding_cycle(bidding_opens=today, bidding_deadline=today + datetime.timedelta(days=20))
+    region = region_a_drc.region
+    bids = BidSet(cycle=cycle, region=region)
+    assert rules.may_start_bids(cycle, region)
+    assert rules.window_open(bids) == (True, "")
+
+    cycles.cycle_act(cycle=cycle, action="close_bidding", by=reviewer, reason="各地已报送", confirmed=True)
+    cycle.refresh_from_db()
+    assert cycle.bidding_deadline == today  # as far as the dates can go
+    bids.cycle = cycle
+    assert not rules.may_start_bids(cycle, region)
+    is_open, why = rules.window_open(bids)
+    assert not is_open and why.startswith("已过揭榜截止时间")
+    assert rules.bidding_closed_for_all(cycle)
+    with pytest.raises(ValidationError, match="提前结束"):
+        extension_grant(
+            cycle=cycle, region=region, stage=Stage.BIDDING, until=today, reason="补报", by=reviewer
+        )
+
+    cycles.cycle_update_dates(
+        cycle=cycle,
+        values={"bidding_deadline": today + datetime.timedelta(days=3)},
+        reason="两地补充揭榜",
+        by=reviewer,
+    )
+    cycle.refresh_from_db()
+    assert cycle.bidding_ended_at is None
+    assert rules.may_start_bids(cycle, region)
