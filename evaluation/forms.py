@@ -180,7 +180,9 @@ class IncentiveForm(CleanTextMixin, forms.Form):
     region = forms.ModelChoiceField(
         label=_("地区"), queryset=Region.objects.filter(active=True), required=False
     )
-    organization = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False)
+    organization = forms.ModelChoiceField(
+        label=_("单位"), queryset=None, required=False, help_text=_("本年度揭榜任务的实施主体")
+    )
     tasks = TaskChoiceField(
         label=_("相关任务"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -196,8 +198,14 @@ class IncentiveForm(CleanTextMixin, forms.Form):
         from bidding.models import Task
         from reform_portal.models import Organization
 
-        self.fields["organization"].queryset = Organization.objects.exclude(
-            kind__in=["national_ndrc", "national_most"]
+        # the units that implement the year's tasks (实施主体): not every organisation of every year, which made
+        # the page grow with the portal's history (issue 19)
+        self.fields["organization"].queryset = (
+            Organization.objects.filter(
+                pk__in=Task.entities.through.objects.filter(task__cycle=cycle).values("organization")
+            )
+            .exclude(kind__in=["national_ndrc", "national_most"])
+            .order_by("name")
         )
         self.fields["tasks"].queryset = (
             Task.objects.filter(cycle=cycle)

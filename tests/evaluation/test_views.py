@@ -136,7 +136,12 @@ def test_reviewer_turns_a_recommended_task_into_an_outcome_through_the_page(clie
 def test_incentives_for_a_region_and_or_a_unit(client, cycle, reviewer):
     task = fe.make_task(cycle, reviewer)
     unit = f.OrganizationFactory(name="杭州市人民政府", kind="local_gov")
+    task.entities.add(unit)
+    other_years_unit = f.OrganizationFactory(name="宁波市人民政府", kind="local_gov")
+    fe.make_task(f.CycleFactory(year=cycle.year - 1), reviewer).entities.add(other_years_unit)
     client.force_login(reviewer)
+    offered = client.get(reverse("evaluation:incentives")).context["form"].fields["organization"].queryset
+    assert list(offered) == [unit]  # the year's 实施主体 only
     response = client.post(reverse("evaluation:incentives"), {"kind": "commendation", "reason": ""})
     assert response.context["form"].errors == {
         "reason": ["请填写激励理由。"],
