@@ -295,8 +295,11 @@ def test_the_plan_is_an_attachment_the_checker_holds(bcycle, reviewer, tmp_path)
     rows = run_checker(data, tmp_path)
     assert len(rows) == 17
     assert_plan_verdicts(rows)
+    from reform_portal.pdf import pdf_text
+
     text = flat("".join(page_texts(data)))
-    assert flat(f"{task.entry.title}实施方案") in text
+    assert flat(f"{task.entry.title}实施方案") in text  # pdfplumber
+    assert flat(f"{task.entry.title}实施方案") in pdf_text(data)  # pypdf
     assert "附件" in page_texts(data)[0].splitlines()[0]
     assert "发改高技" not in text and "签发人" not in text  # no 版头
     with pdfplumber.open(io.BytesIO(data)) as pdf:
