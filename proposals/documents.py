@@ -8,7 +8,14 @@ from reform_portal.enums import OrgKind
 from reform_portal.models import Organization
 from reform_portal.pdf import record_height, render_pdf
 
+from .enums import BookState
+
 NATIONAL_RECIPIENTS = "国家发展改革委创新和高技术发展司、科技部成果转化与区域创新司"
+
+
+def is_submitted(book) -> bool:
+    """报送 and not returned: the book as the national departments received it (not a draft any more)."""
+    return book.state in (BookState.SUBMITTED, BookState.CLOSED)
 
 
 def book_context(book) -> dict:
@@ -21,8 +28,10 @@ def book_context(book) -> dict:
     ) or [f"{book.region.name}发展改革委", f"{book.region.name}科技厅"]
     # The 署名 and 成文日期 claim both departments: only once both have confirmed the book as it stands (an edit
     # clears the sign-offs). The 版记 (印发) only once it is submitted; until then every page says 草稿.
-    signed = book.fully_signed or bool(book.submitted_at)
-    date = (book.submitted_at or timezone.now()) if signed else None
+    # A returned book keeps its old submission time but is a draft again, its sign-offs cleared.
+    submitted = is_submitted(book)
+    signed = book.fully_signed or submitted
+    date = (book.submitted_at if submitted else timezone.now()) if signed else None
     return {
         "book": book,
         "proposals": proposals,
@@ -30,14 +39,14 @@ def book_context(book) -> dict:
         "head_issuers": departments,
         "doc_number": book.doc_number,
         "signer": "\u3000".join(book.signers),
-        "draft": not book.submitted_at,
+        "draft": not submitted,
         "recipients": NATIONAL_RECIPIENTS,
         "signatories": departments if signed else [],
         "date": date,
         "note": f"（联系人：{book.contact_name}；电话：{book.contact_phone}）" if book.contact_name else "",
-        "printed_by": f"{departments[0]}办公室" if book.submitted_at else "",
-        "printed_on": book.submitted_at,
-        "record_height": record_height("") if book.submitted_at else 0,
+        "printed_by": f"{departments[0]}办公室" if submitted else "",
+        "printed_on": book.submitted_at if submitted else None,
+        "record_height": record_height("") if submitted else 0,
     }
 
 
@@ -52,7 +61,7 @@ def cached_book_pdf(book) -> bytes:
     document is Chinese whatever the reader's interface language, so the language is no part of the key."""
     from django.core.cache import cache
 
-    dated = "" if book.submitted_at else timezone.localdate().isoformat()
+    dated = "" if is_submitted(book) else timezone.localdate().isoformat()
     key = f"proposals:book-pdf:{book.pk}:{book.updated_at.timestamp()}:{dated}"
     pdf = cache.get(key)
     if pdf is None:

@@ -366,3 +366,16 @@ def test_the_cover_form_edits_the_number_and_the_signers(client, cycle, region_a
     # a number not in the standard's form is refused at the field
     bad = client.post(url, {**data, "doc_number": "浙发改〔2027〕第012号", "revision": book.version})
     assert bad.status_code == 200 and "机关代字〔年份〕序号号" in bad.content.decode()
+
+
+def test_a_returned_book_is_a_draft_again(cycle, region_a_drc, region_a_scitech, reviewer, tmp_path):
+    """退回修改 keeps the old submission time, but the book is a draft again: 草稿 on every page, no 署名 (the
+    sign-offs are cleared) and no 版记."""
+    book = fp.submitted_book(cycle, region_a_drc, region_a_scitech)
+    book = services.book_return(book=book, reason="请补充预期成效。", by=reviewer)
+    assert book.submitted_at is not None
+    data = render_book_pdf(book)
+    rows = run_checker(data, tmp_path, "--head", "--draft")
+    assert rows["草稿 mark on every page (--draft)"]["ok"]
+    assert not rows["成文日期"]["ok"] and not rows["版记"]["ok"]
+    assert "印发" not in pdf_text(data)
