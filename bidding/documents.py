@@ -149,3 +149,110 @@ def render_notice_docx(notice, tasks) -> bytes:
         )
         doc.record(ctx["cc"], ctx["printed_by"], ctx["printed_on"])
         return doc.to_bytes()
+
+
+# --- 实施方案 (issue 15 §9): a task's plan as a document ----------------------------------------------------------
+
+
+def plan_title(task) -> str:
+    return f"{task.entry.title}实施方案"
+
+
+def _number(value) -> str:
+    return f"{value.normalize():f}"
+
+
+def plan_context(task) -> dict:
+    """What the 实施方案 of a task prints (PDF ``render_plan_pdf`` and Word ``render_plan_docx``): an attachment of the
+    region's plan, without 版头: "附件", the title, 一、任务概况, 二、改革思路和路线图 (the approach, then the milestones
+    in order), 三、时间表和责任人 (a table), 四、量化目标 (unit, baseline, target; a table)."""
+    from reform_portal.pdf import gongwen_date
+
+    bid = task.bid
+    milestones = list(task.milestones.all())
+    targets = list(task.targets.all())
+    entities = [o.name for o in task.entities.all()] or (split_lines(bid.entity_names) if bid else [])
+    return {
+        "title": plan_title(task),
+        "task": task,
+        "entry": task.entry,
+        "region": task.region,
+        "cycle": task.cycle,
+        "entities": entities,
+        "approach": split_lines(bid.approach) if bid else [],
+        "contact": f"{bid.contact_name} {bid.contact_phone}".strip() if bid else "",
+        "confirmed": gongwen_date(task.plan_confirmed_at) if task.plan_confirmed_at else "",
+        "milestones": [
+            {
+                "due": gongwen_date(m.due_date),
+                "title": m.title,
+                "deliverable": m.deliverable,
+                "responsible": f"{m.responsible_name}（{m.responsible_post}，{m.responsible_phone}）",
+            }
+            for m in milestones
+        ],
+        "targets": [
+            {
+                "indicator": t.indicator,
+                "unit": t.unit,
+                "baseline": _number(t.baseline),
+                "target": _number(t.target),
+            }
+            for t in targets
+        ],
+    }
+
+
+def plan_overview(ctx) -> list[str]:
+    """一、任务概况, as the PDF and the .docx word it."""
+    entry = ctx["entry"]
+    return [
+        f"承担地区：{ctx['region'].name}。清单编号：{entry.number}。改革任务领域：{entry.get_area_display()}。",
+        f"实施主体：{'、'.join(ctx['entities']) or '（未填写）'}。",
+        f"联系人：{ctx['contact']}。" if ctx["contact"] else "",
+        f"本方案于{ctx['confirmed']}确认。" if ctx["confirmed"] else "本方案尚未确认，以平台最新填报为准。",
+    ]
+
+
+def render_plan_pdf(task) -> bytes:
+    """The 实施方案 as a PDF; its words (the area's label among them) in Chinese whatever the reader's language."""
+    from reform_portal.pdf import document_language, render_pdf
+
+    with document_language():
+        ctx = plan_context(task)
+        return render_pdf("bidding/plan_pdf.html", {**ctx, "overview": plan_overview(ctx)})
+
+
+def render_plan_docx(task) -> bytes:
+    """The 实施方案 as Word (.docx): no 版头; "附件", the title, the four sections, 时间表 and 量化目标 as tables."""
+    from reform_portal.docx import GongwenDocx, building
+
+    with building():
+        ctx = plan_context(task)
+        doc = GongwenDocx()
+        doc.label("附件")
+        doc.title(ctx["title"])
+        doc.heading("一、任务概况")
+        for line in plan_overview(ctx):
+            if line:
+                doc.paragraph(line)
+        doc.heading("二、改革思路和路线图")
+        for line in ctx["approach"] or ["（未填写）"]:
+            doc.paragraph(line)
+        for n, m in enumerate(ctx["milestones"], start=1):
+            doc.paragraph(f"{n}.{m['due']}前：{m['title']}，形成{m['deliverable']}。")
+        doc.heading("三、时间表和责任人")
+        doc.table(
+            ["完成时限", "节点", "标志性成果", "责任人"],
+            [(m["due"], m["title"], m["deliverable"], m["responsible"]) for m in ctx["milestones"]]
+            or [("—", "（未填写）", "", "")],
+            widths=(30, 40, 50, 36),
+        )
+        doc.heading("四、量化目标")
+        doc.table(
+            ["指标", "单位", "基期值", "目标值"],
+            [(t["indicator"], t["unit"], t["baseline"], t["target"]) for t in ctx["targets"]]
+            or [("（未填写）", "", "", "")],
+            widths=(36, 20, 50, 50),
+        )
+        return doc.to_bytes()

@@ -575,6 +575,38 @@ def task_detail(request, pk):
     return _task_page(request, _task_or_404(request, pk))
 
 
+@login_required
+@require_GET
+def plan_pdf(request, pk):
+    """The task's 实施方案 as a PDF (an attachment of the region's plan, no 版头): whoever may open the task's page;
+    another region's task answers 404."""
+    from .documents import plan_title, render_plan_pdf
+
+    task = _task_or_404(request, pk)
+    name = clean_display_name(f"{task.region.name}-{plan_title(task)}.pdf")
+    response = HttpResponse(render_plan_pdf(task), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"plan-{task.region.code}-{task.pk}.pdf\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
+
+
+@login_required
+@require_GET
+def plan_docx(request, pk):
+    """The task's 实施方案 as Word (.docx), with the PDF's permissions."""
+    from reform_portal.docx import docx_response
+
+    from .documents import plan_title, render_plan_docx
+
+    task = _task_or_404(request, pk)
+    return docx_response(
+        render_plan_docx(task),
+        f"{task.region.name}-{plan_title(task)}.docx",
+        fallback=f"plan-{task.region.code}-{task.pk}.docx",
+    )
+
+
 def _plan_form_action(request, pk, form_name, form, action, success):
     task = _task_or_404(request, pk)
     allowed, reason = rules.can_edit_plan(request.user, task)

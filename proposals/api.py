@@ -18,7 +18,7 @@ from reform_portal.models import ReformCycle
 from reform_portal.services import check_rule, deadline_for, is_before_deadline
 
 from . import selectors, services
-from .forms import BookCoverForm, ProposalForm, ResultForm
+from .forms import COVER_FIELDS, BookCoverForm, ProposalForm, ResultForm
 from .models import MeasureProposal, ProposalBook
 from .rules import can_edit
 from .services import PROPOSAL_FIELDS
@@ -239,13 +239,16 @@ class BookDetail(APIView):
         return _detail(request.user, pk)
 
     @extend_schema(
-        summary="修改封面信息（联系人、联系电话、总体说明）",
+        summary="修改封面信息（联系人、联系电话、总体说明、发文字号、签发人）",
         request=inline_serializer(
             "BookCover",
             {
                 "contact_name": serializers.CharField(),
                 "contact_phone": serializers.CharField(),
                 "summary": serializers.CharField(),
+                "doc_number": serializers.CharField(required=False),
+                "drc_signer": serializers.CharField(required=False),
+                "scitech_signer": serializers.CharField(required=False),
             },
         ),
         responses=BookDetailSerializer,
@@ -256,7 +259,7 @@ class BookDetail(APIView):
         seen = revision_from(request, book.version, _("建议书"))
         if seen is not None and seen != book.version:
             return _stale_book(book)
-        current = {k: getattr(book, k) for k in ("contact_name", "contact_phone", "summary")}
+        current = {k: getattr(book, k) for k in COVER_FIELDS}
         data = {**current, **{k: v for k, v in request.data.items() if k in current}}
         cleaned = form_data(BookCoverForm(data, instance=book))
         services.book_update_cover(book=book, by=request.user, **{k: cleaned[k] for k in current})

@@ -6,9 +6,16 @@ from django.utils import timezone
 
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization
-from reform_portal.pdf import render_pdf
+from reform_portal.pdf import record_height, render_pdf
+
+from .enums import BookState
 
 NATIONAL_RECIPIENTS = "国家发展改革委创新和高技术发展司、科技部成果转化与区域创新司"
+
+
+def is_submitted(book) -> bool:
+    """报送 and not returned: the book as the national departments received it (not a draft any more)."""
+    return book.state in (BookState.SUBMITTED, BookState.CLOSED)
 
 
 def book_context(book) -> dict:
@@ -19,16 +26,27 @@ def book_context(book) -> dict:
         .order_by("kind")
         .values_list("name", flat=True)
     ) or [f"{book.region.name}发展改革委", f"{book.region.name}科技厅"]
-    date = book.submitted_at or timezone.now()
+    # The 署名 and 成文日期 claim both departments: only once both have confirmed the book as it stands (an edit
+    # clears the sign-offs). The 版记 (印发) only once it is submitted; until then every page says 草稿.
+    # A returned book keeps its old submission time but is a draft again, its sign-offs cleared.
+    submitted = is_submitted(book)
+    signed = book.fully_signed or submitted
+    date = (book.submitted_at if submitted else timezone.now()) if signed else None
     return {
         "book": book,
         "proposals": proposals,
         "title": f"{book.region.name}{book.cycle.year}年度全面创新改革举措建议书",
         "head_issuers": departments,
+        "doc_number": book.doc_number,
+        "signer": "\u3000".join(book.signers),
+        "draft": not submitted,
         "recipients": NATIONAL_RECIPIENTS,
-        "signatories": departments,
+        "signatories": departments if signed else [],
         "date": date,
         "note": f"（联系人：{book.contact_name}；电话：{book.contact_phone}）" if book.contact_name else "",
+        "printed_by": f"{departments[0]}办公室" if submitted else "",
+        "printed_on": book.submitted_at if submitted else None,
+        "record_height": record_height("") if submitted else 0,
     }
 
 
@@ -43,7 +61,7 @@ def cached_book_pdf(book) -> bytes:
     document is Chinese whatever the reader's interface language, so the language is no part of the key."""
     from django.core.cache import cache
 
-    dated = "" if book.submitted_at else timezone.localdate().isoformat()
+    dated = "" if is_submitted(book) else timezone.localdate().isoformat()
     key = f"proposals:book-pdf:{book.pk}:{book.updated_at.timestamp()}:{dated}"
     pdf = cache.get(key)
     if pdf is None:
@@ -54,15 +72,17 @@ def cached_book_pdf(book) -> bytes:
 
 def render_book_docx(book) -> bytes:
     """The 建议书 as Word (.docx), from ``book_context``: the sections of the PDF, typed lines as paragraphs, the
-    预期成效 as a table; a book not yet submitted carries 草稿 in the header of every page."""
+    预期成效 as a table; the 上行文's 发文字号 left and 签发人 right in the 版头; a book not yet submitted carries 草稿 in
+    the header of every page, and the 署名 and 成文日期 only once both departments confirmed it; the 版记 once
+    submitted."""
     from reform_portal.docx import GongwenDocx, building
     from reform_portal.templatetags.gongwen import chinese_number
 
     with building():
         ctx = book_context(book)
         book = ctx["book"]
-        doc = GongwenDocx(draft=not book.submitted_at)
-        doc.head(ctx["head_issuers"], doc_number=ctx.get("doc_number", ""), signer=ctx.get("signer", ""))
+        doc = GongwenDocx(draft=ctx["draft"])
+        doc.head(ctx["head_issuers"], doc_number=ctx["doc_number"], signer=ctx["signer"])
         doc.title(ctx["title"])
         doc.recipients(ctx["recipients"])
         doc.text(
@@ -118,6 +138,9 @@ def render_book_docx(book) -> bytes:
             )
             if p.provenance_summary():
                 doc.paragraph(f"{p.provenance_summary()}。")
-        doc.signature(ctx["signatories"], ctx["date"])
+        if ctx["signatories"]:
+            doc.signature(ctx["signatories"], ctx["date"])
         doc.note(ctx["note"])
+        if ctx["printed_by"]:
+            doc.record("", ctx["printed_by"], ctx["printed_on"])
         return doc.to_bytes()

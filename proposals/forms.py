@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from django import forms
@@ -16,12 +17,32 @@ from reform_portal.uploads import ATTACHMENT_LABEL, validate_upload
 from .models import MeasureProposal, ProposalBook
 from .services import PROPOSAL_FIELDS
 
+# What the cover form edits (the page and the API): contact, 总体说明, and the 上行文's 发文字号 and 签发人.
+COVER_FIELDS = ("contact_name", "contact_phone", "summary", "doc_number", "drc_signer", "scitech_signer")
+
+# 发文字号: 机关代字, the year in full in 〔 〕, the number without 第 or leading zeros, 号 (GB/T 9704 7.2.4).
+DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}〔\d{4}〕[1-9]\d{0,5}号$")
+_BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "(": "〔", "（": "〔",
+                           "]": "〕", "］": "〕", "】": "〕", ")": "〕", "）": "〕"})  # fmt: skip
+
 
 class BookCoverForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = ProposalBook
-        fields = ["contact_name", "contact_phone", "summary"]
+        fields = list(COVER_FIELDS)
         widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_doc_number(self):
+        """Typed brackets ([2027], （2027）, 【2027】) become 〔2027〕; anything else not in the standard's form is
+        refused with an example."""
+        value = re.sub(r"\s+", "", self.cleaned_data.get("doc_number") or "").translate(_BRACKETS)
+        if value and not DOC_NUMBER.match(value):
+            raise forms.ValidationError(
+                _(
+                    "发文字号应为“机关代字〔年份〕序号号”，如：浙发改高技〔2027〕12号（序号不加“第”，不编虚位）。"
+                )
+            )
+        return value
 
     def clean_contact_phone(self):
         value = self.cleaned_data["contact_phone"].strip()

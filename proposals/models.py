@@ -31,6 +31,25 @@ class ProposalBook(JointSignOff):
         validators=[MaxLengthValidator(2000)],
         help_text=_("简述本地区改革举措建议的总体考虑（不超过2000字）"),
     )
+    # 上行文 (GB/T 9704): the region's own 发文字号 and the 签发人 of each department, printed in the 版头; optional.
+    doc_number = models.CharField(
+        _("发文字号"),
+        max_length=30,
+        blank=True,
+        help_text=_("本地区为建议书编的发文字号，如：浙发改高技〔2027〕12号；不填则版头不印字号"),
+    )
+    drc_signer = models.CharField(
+        _("签发人（发展改革委）"),
+        max_length=20,
+        blank=True,
+        help_text=_("本地区发展改革委签发人姓名，印在版头右侧"),
+    )
+    scitech_signer = models.CharField(
+        _("签发人（科技厅）"),
+        max_length=20,
+        blank=True,
+        help_text=_("本地区科技厅（委、局）签发人姓名，印在版头右侧"),
+    )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -63,6 +82,11 @@ class ProposalBook(JointSignOff):
         from django.urls import reverse
 
         return reverse("proposals:book_detail", args=[self.pk])
+
+    @property
+    def signers(self) -> list[str]:
+        """签发人 of the 上行文, the 发展改革委's first."""
+        return [name for name in (self.drc_signer, self.scitech_signer) if name]
 
     @property
     def display_state(self):

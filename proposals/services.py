@@ -84,15 +84,26 @@ def book_update_cover(
     by: User,
     revision: int | None = None,
     now: datetime.datetime | None = None,
+    doc_number: str | None = None,
+    drc_signer: str | None = None,
+    scitech_signer: str | None = None,
 ) -> ProposalBook:
     """Optimistic lock: ``revision`` is the book version the editor loaded; a save by anyone in between (the
-    other department's cover or a proposal) is refused, and the view keeps the typed text."""
+    other department's cover or a proposal) is refused, and the view keeps the typed text. ``doc_number`` and the
+    two 签发人 (the 上行文's 版头) are left as they are when None."""
     with transaction.atomic():
         book = _locked(book)
         _check(rules.can_edit(by, book, now))
         if revision is not None:  # None: not from a page (scripts, the demo), saved unchecked as elsewhere
             check_revision(book, revision, _("建议书"))
         book.contact_name, book.contact_phone, book.summary = contact_name, contact_phone, summary
+        for name, value in (
+            ("doc_number", doc_number),
+            ("drc_signer", drc_signer),
+            ("scitech_signer", scitech_signer),
+        ):
+            if value is not None:
+                setattr(book, name, value)
         _touch(book, by, "修改封面信息")
     return book
 

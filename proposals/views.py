@@ -24,6 +24,7 @@ from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 from . import imports, rules, selectors, services
 from .enums import BookState, ReformArea
 from .forms import (
+    COVER_FIELDS,
     AttachmentForm,
     BookCoverForm,
     ExtensionForm,
@@ -117,7 +118,7 @@ def book_cover(request, pk):
                 book=book,
                 by=request.user,
                 revision=form.cleaned_data.get("revision"),
-                **{k: form.cleaned_data[k] for k in ("contact_name", "contact_phone", "summary")},
+                **{k: form.cleaned_data[k] for k in COVER_FIELDS},
             ),
             success=_("封面信息已保存。"),
             form=form,

@@ -209,7 +209,7 @@ class GongwenDocx:
             paragraph.runs[0].font.color.rgb = _rgb(RED)
         # 发文字号 two lines below the mark, then the red line 4 mm below it.
         number = self.paragraph(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-        number.paragraph_format.space_before = Pt(2 * LINE_PITCH_PT if doc_number else 0)
+        number.paragraph_format.space_before = Pt(2 * LINE_PITCH_PT if doc_number or signer else 0)
         number.paragraph_format.keep_with_next = True
         if signer:
             number.alignment = WD_ALIGN_PARAGRAPH.LEFT

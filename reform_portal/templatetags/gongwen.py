@@ -5,6 +5,7 @@
 {% for line in title|gongwen_title_lines:16 %}
 {% doc_number "发改高技" 2027 12 %}             -> 发改高技〔2027〕12号
 {% for row in head_issuers|gongwen_spread %}    -> joint names spread to one width
+{% for line in text|gongwen_paragraphs %}       -> a typed text's paragraphs, one <p> each
 """
 
 from django import template
@@ -55,3 +56,9 @@ def chinese_number(value):
     tens, ones = divmod(n, 10)
     text = ("" if tens == 1 else _DIGITS[tens]) + "十" if tens else ""
     return text + (_DIGITS[ones] if ones else "")
+
+
+@register.filter
+def gongwen_paragraphs(value):
+    """A typed text's paragraphs (``pdf.split_lines``): one ``<p>`` per typed line, blank lines dropped."""
+    return pdf.split_lines(str(value or ""))

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pdfplumber
@@ -232,3 +233,151 @@ def test_hostile_content_at_each_fields_maximum_length_survives(bcycle, reviewer
         assert flat(entry.title) in flat(text)  # the entry's title, 𠮷𡈽🚀 and <b> included
         assert flat(f"改革思路：𠮷𡈽🚀<b>粗体</b>{URL}") in flat(text)
         assert flat("联系人：" + "张" * 30 + " " + "0" * 30) in flat(text)
+
+
+# --- 实施方案 (issue 15 §9): a task's plan as a PDF, an attachment without 版头 ---------------------------------------
+
+URL = "https://example.org/" + "a" * 100  # 120 characters, unbroken
+ODD = "<b>粗体</b>𠮷𡈽🚀"
+
+
+def line(n):
+    """A one-line field of exactly ``n`` characters, starting with the hostile characters."""
+    return (ODD + URL + "汉" * n)[:n]
+
+
+def max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+def planned_task(bcycle, reviewer, code="330000", **bid):
+    drc, scitech = fb.region_pair(code)
+    entries = fb.publish_list(bcycle, n=3)
+    bid_set = services.bid_set_get_or_create(cycle=bcycle, region=drc.region, by=drc)
+    for entry in entries:
+        services.bid_save(bid_set=bid_set, entry=entry, fields=fb.bid_fields(**bid), by=drc)
+    services.bid_set_sign(bid_set=bid_set, by=drc)
+    services.bid_set_sign(bid_set=bid_set, by=scitech)
+    services.bid_set_submit(bid_set=bid_set, by=drc)
+    tasks = services.tasks_award(cycle=bcycle, bids=list(bid_set.bids.all()), by=reviewer)
+    services.notice_allocate(
+        cycle=bcycle, region=drc.region, by=reviewer
+    )  # the plan is editable once notified
+    tasks[0].refresh_from_db()
+    return tasks[0], drc
+
+
+def assert_plan_verdicts(rows):
+    """Every check holds but "lines on each full page" on page 1, which "附件" and a 2号 title of two lines take
+    five lines of (as on the 通知书's 附件 page): page 1 holds at least 16 body lines, every later full page 20."""
+    failing = {k: r["got"] for k, r in rows.items() if not r["ok"]}
+    assert set(failing) <= {"lines on each full page"}, failing
+    counts = [int(n) for n in rows["lines on each full page"]["got"].split(",")]
+    assert max(counts) <= 22 and counts[0] >= 16, counts
+    assert all(n >= 20 for n in counts[1:-1]), counts
+
+
+def test_the_plan_is_an_attachment_the_checker_holds(bcycle, reviewer, tmp_path):
+    """No --head: 17 checks on a multi-page plan, all hold; the title and the tables' rows extract."""
+    from bidding.documents import render_plan_pdf
+
+    task, drc = planned_task(bcycle, reviewer, approach="第一步：先行试点。\n第二步：全省推开。")
+    for i in range(6):
+        services.milestone_add(
+            task=task, fields=fb.milestone_fields(days=30 * (i + 1), title=f"节点{i + 1}"), by=drc
+        )
+    services.target_add(task=task, fields=fb.target_fields(), by=drc)
+    services.target_add(
+        task=task, fields=fb.target_fields(indicator="转化金额", unit="亿元", target=12.5), by=drc
+    )
+    data = render_plan_pdf(task)
+    dump("plan.pdf", data)
+    rows = run_checker(data, tmp_path)
+    assert len(rows) == 17
+    assert_plan_verdicts(rows)
+    from reform_portal.pdf import pdf_text
+
+    text = flat("".join(page_texts(data)))
+    assert flat(f"{task.entry.title}实施方案") in text  # pdfplumber
+    assert flat(f"{task.entry.title}实施方案") in pdf_text(data)  # pypdf
+    assert "附件" in page_texts(data)[0].splitlines()[0]
+    assert "发改高技" not in text and "签发人" not in text  # no 版头
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        tables = [t for page in pdf.pages for t in page.extract_tables()]
+    cells = [[flat(c or "") for c in row] for t in tables for row in t]
+    assert ["完成时限", "节点", "标志性成果", "责任人"] in cells
+    assert ["指标", "单位", "基期值", "目标值"] in cells
+    assert ["赋权成果数", "项", "0", "100"] in cells and ["转化金额", "亿元", "0", "12.5"] in cells
+    assert sum(1 for row in cells if row[1:3] == [f"节点{1}", "省政府办公厅印发实施办法"]) == 1
+    # the approach keeps its typed paragraphs, then the roadmap in order of the milestones
+    assert text.index("第一步：先行试点。") < text.index("第二步：全省推开。") < text.index("1.20")
+
+
+def test_the_plan_holds_hostile_content_at_every_maximum(bcycle, reviewer, tmp_path):
+    from bidding.documents import render_plan_pdf
+    from bidding.models import Milestone, Target
+
+    approach = f"{ODD}{URL}\n第二段：照录。"
+    task, drc = planned_task(bcycle, reviewer, approach=approach)
+    services.milestone_add(
+        task=task,
+        fields=fb.milestone_fields(
+            **{
+                name: line(max_length(Milestone, name))
+                for name in ("title", "deliverable", "responsible_name", "responsible_post")
+            }
+        ),
+        by=drc,
+    )
+    services.target_add(
+        task=task,
+        fields=fb.target_fields(
+            indicator=line(max_length(Target, "indicator")),
+            unit=line(max_length(Target, "unit")),
+            baseline=Decimal("999999999999.99"),
+            target=Decimal("0.01"),
+        ),
+        by=drc,
+    )
+    data = render_plan_pdf(task)
+    dump("plan-hostile.pdf", data)
+    rows = run_checker(data, tmp_path)
+    assert len(rows) in (15, 17)  # one page: no page-number checks
+    assert_plan_verdicts(rows)
+    text = flat("".join(page_texts(data)))
+    assert flat(f"{task.entry.title}实施方案") in text
+    assert URL in text and "<b>粗体</b>" in text and "𠮷𡈽" in text
+    assert "999999999999.99" in text
+
+
+def test_the_plan_downloads_with_the_task_pages_permissions(client, bcycle, reviewer):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from proposals.enums import ReformArea
+
+    task, drc = planned_task(bcycle, reviewer)
+    other, _other_drc = fb.region_pair("110000")
+    client.force_login(drc)
+    page = client.get(reverse("bidding:task_detail", args=[task.pk])).content.decode()
+    for name in ("bidding:plan_pdf", "bidding:plan_docx"):
+        url = reverse(name, args=[task.pk])
+        assert url in page
+        client.force_login(drc)
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+        assert response["Content-Disposition"].startswith("attachment;")
+        client.force_login(other)
+        assert client.get(url).status_code == 404
+    # Chinese under an English session
+    client.force_login(drc)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("bidding:plan_pdf", args=[task.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = flat("".join(page_texts(response.content)))
+    with translation.override("zh-hans"):
+        chinese = str(ReformArea(task.entry.area).label)
+    with translation.override("en"):
+        english = str(ReformArea(task.entry.area).label)
+    assert chinese in text and flat(english) not in text
+    translation.activate(settings.LANGUAGE_CODE)

@@ -141,3 +141,43 @@ def test_the_download_keeps_the_pdfs_permissions(client, bcycle, reviewer, regio
     notice.pdf = ""
     notice.save(update_fields=["pdf"])
     assert client.get(url).status_code == 404
+
+
+def test_the_plan_is_a_document_with_its_tables_that_libreoffice_opens(
+    bcycle, reviewer, libreoffice, tmp_path
+):
+    """The 实施方案 as Word: no 版头, "附件" then the title (小标宋 2号), the 时间表 and the 量化目标 as tables with a
+    repeated header row, hostile text held exactly; one LibreOffice conversion of this kind."""
+    from bidding.documents import plan_title, render_plan_docx
+    from bidding.models import Milestone
+
+    notice, drc = issued(bcycle, reviewer, "330000", approach=f"{ODD}{URL}\n第二段：照录。")
+    task = services.notice_tasks(notice)[0]
+    long_title = (ODD + URL + "汉" * 100)[: Milestone._meta.get_field("title").max_length]
+    services.milestone_add(task=task, fields=fb.milestone_fields(title=long_title), by=drc)
+    services.milestone_add(task=task, fields=fb.milestone_fields(days=90, title="全省推开"), by=drc)
+    services.target_add(task=task, fields=fb.target_fields(), by=drc)
+    data = render_plan_docx(task)
+    dump("plan.docx", data)
+    document = dc.open_docx(data)
+    texts = dc.body_paragraphs(document)
+    assert texts[0] == "附件"
+    title = plan_title(task)
+    flat = [t.replace("\n", "") for t in texts]
+    assert title in flat
+    for run in document.paragraphs[flat.index(title)].runs:
+        assert run.font.size.pt == 22
+    assert not any("〔" in t for t in texts[:3])  # no 版头, no 发文字号
+    assert ["第二段：照录。"] == [t for t in texts if t == "第二段：照录。"]
+    assert f"{ODD}{URL}" in texts
+    milestones, targets = dc.table_rows(document)
+    assert milestones[0] == ["完成时限", "节点", "标志性成果", "责任人"]
+    assert [row[1] for row in milestones[1:]] == [long_title, "全省推开"]
+    assert targets == [["指标", "单位", "基期值", "目标值"], ["赋权成果数", "项", "0", "100"]]
+    for table in document.tables:
+        assert table.rows[0]._tr.find(f"{dc.W}trPr/{dc.W}tblHeader") is not None
+    assert "草稿" not in "".join(dc.header_texts(document))
+    pdf = dc.convert(libreoffice, {"plan": data}, (Path(DUMP) if DUMP else tmp_path) / "docx-plan")["plan"]
+    dump("plan-lo.pdf", pdf)
+    extracted = dc.pdf_text(pdf)
+    assert re.sub(r"\s+", "", title) in extracted and "赋权成果数" in extracted

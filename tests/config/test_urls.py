@@ -305,6 +305,8 @@ MATRIX = {
     "bidding:notice_docx": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:tasks": get(STAFF | {REVIEWER, IMPLEMENTER}),
     "bidding:task_detail": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
+    "bidding:plan_pdf": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
+    "bidding:plan_docx": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:task_entities": post(OWN, pk("planning"), owned=True),
     "bidding:milestone_add": post(OWN, pk("planning"), owned=True),
     "bidding:target_add": post(OWN, pk("planning"), owned=True),

@@ -166,3 +166,37 @@ def test_the_download_is_a_docx_with_a_chinese_name_and_the_pdfs_permissions(
     client.force_login(region_a_drc)
     page = client.get(reverse("proposals:book_detail", args=[book.pk])).content.decode()
     assert url in page and "下载Word版（.docx）" in page
+
+
+def test_the_upward_head_and_the_signature_follow_the_confirmations(cycle, region_a_drc, region_a_scitech):
+    """发文字号 left and 签发人 right on one line of the 版头 (a right tab); an unconfirmed draft claims no 署名 and
+    no 成文日期; once submitted the 版记 names the lead department's office."""
+    from django.utils import timezone
+
+    from reform_portal.pdf import gongwen_date
+
+    book = fp.make_book(cycle, region_a_drc)
+    book = services.book_update_cover(
+        book=book, contact_name="王建国", contact_phone="0571-87051234", summary="第一段\n第二段",
+        doc_number="浙发改高技〔2027〕12号", drc_signer="张三", scitech_signer="李四", by=region_a_drc,
+    )  # fmt: skip
+    title = f"浙江省{cycle.year}年度全面创新改革举措建议书"
+    draft = dc.check_gongwen(
+        render_book_docx(book), title=title, doc_number="浙发改高技〔2027〕12号", draft=True
+    )
+    texts = dc.body_paragraphs(draft)
+    assert "浙发改高技〔2027〕12号\t签发人：张三\u3000李四" in texts
+    assert ["第一段", "第二段"] == texts[texts.index("第一段") : texts.index("第一段") + 2]
+    today = gongwen_date(timezone.now())
+    assert today not in texts and "浙江省科技厅" not in texts[-6:]
+    services.book_sign(book=book, by=region_a_drc)
+    services.book_sign(book=book, by=region_a_scitech)
+    book.refresh_from_db()
+    book = services.book_submit(book=book, by=region_a_drc)
+    data = render_book_docx(book)
+    dump("book-upward.docx", data)
+    final = dc.check_gongwen(data, title=title, doc_number="浙发改高技〔2027〕12号", draft=False)
+    texts = dc.body_paragraphs(final)
+    date = gongwen_date(book.submitted_at)
+    assert date in texts
+    assert texts[-1] == f"浙江省发展改革委办公室\t{date}印发"
