@@ -11,7 +11,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from proposals import services as proposal_services
-from proposals.demo import CATALOGUE
+from proposals.demo import CATALOGUE, cover_of_record
 from proposals.models import ProposalBook
 from reform_portal.demo import advance
 from reform_portal.enums import CycleState, OrgKind, Role
@@ -84,6 +84,7 @@ def _book(cycle, code, indexes, now):
         now=now,
         by=drc,
         summary=f"{drc.region.name}聚焦创新主体反映强烈的痛点堵点，提出以下改革举措建议。",
+        **cover_of_record(drc.region, cycle.year, 20 + int(code[:2])),
     )
     for i in indexes:
         title, area, pain, content, steps, results, consulted, level, coord = CATALOGUE[i]

@@ -166,6 +166,28 @@ def _staff(region, kind):
     )
 
 
+# 省级简称 by the first two digits of the GB/T 2260 code: the demo's own 发文字号 (e.g. 浙发改高技〔2027〕41号)
+SHORT = dict(
+    zip(
+        "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
+        "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新",
+        strict=True,
+    )
+)
+SIGNERS = ["王建华", "李明远", "张卫东", "刘振国", "陈志强", "杨晓峰", "赵国栋", "黄立新", "周海涛", "吴振宇"]
+
+
+def cover_of_record(region, year, n):
+    """What a region types on its cover before both departments confirm (issue 15 §5): its own 发文字号 from its
+    registry and the two departments' 签发人."""
+    i = int(region.code[:2])
+    return {
+        "doc_number": f"{SHORT.get(region.code[:2], '')}发改高技〔{year}〕{n}号",
+        "drc_signer": SIGNERS[i % len(SIGNERS)],
+        "scitech_signer": SIGNERS[(i + 3) % len(SIGNERS)],
+    }
+
+
 def seed(*, cycle, stdout):
     reviewer = User.objects.filter(groups__name=Role.NATIONAL_REVIEWER).order_by("pk").first()
     for code, (n, target, offset) in PLAN.items():
@@ -218,6 +240,14 @@ def seed(*, cycle, stdout):
                 results=[{"indicator": ind, "unit": unit, "target": value} for ind, unit, value in results],
             )
         if target in ("drc_signed", "signed", "submitted", "returned"):
+            book = services.book_update_cover(
+                book=book,
+                contact_name=book.contact_name,
+                contact_phone=book.contact_phone,
+                summary=book.summary,
+                by=drc,
+                **cover_of_record(drc.region, cycle.year, 30 + int(code[:2])),
+            )
             services.book_sign(book=book, by=drc)
         if target in ("signed", "submitted", "returned"):
             services.book_sign(book=book, by=scitech)

@@ -36,6 +36,7 @@ def test_seed_demo(client):
     assert counts() == first
     three_overlapping_years_in_states_their_dates_agree_with(seeded)
     every_year_has_its_stages_work()
+    every_confirmed_book_carries_its_own_number_and_signers()
     every_demo_user_has_work_on_the_dashboard_at_first_login(seeded, client)
 
 
@@ -53,6 +54,20 @@ def three_overlapping_years_in_states_their_dates_agree_with(seeded):
     reasons = set(ReformCycle.history.filter(year=year - 2).values_list("history_change_reason", flat=True))
     assert {"结束征集：演示数据", "确认揭榜结果（组织实施）：演示数据", "开始评估：演示数据"} <= reasons
     assert f"年度状态：{year}年度征集选题，{year - 1}年度组织实施，{year - 2}年度评估激励" in seeded
+
+
+def every_confirmed_book_carries_its_own_number_and_signers():
+    """A 建议书 is an 上行文: the books the demo's departments confirmed print the region's 发文字号 and both
+    签发人 (issue 15 §5); drafts nobody confirmed leave them to the region."""
+    from proposals.forms import DOC_NUMBER
+    from proposals.models import ProposalBook
+
+    confirmed = ProposalBook.objects.exclude(state="draft")
+    assert confirmed.count() >= 10
+    for book in confirmed:
+        assert DOC_NUMBER.match(book.doc_number), (book, book.doc_number)
+        assert book.drc_signer and book.scitech_signer and book.drc_signer != book.scitech_signer, book
+    assert len({(b.cycle_id, b.doc_number) for b in confirmed}) == confirmed.count()
 
 
 def every_year_has_its_stages_work():
