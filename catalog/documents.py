@@ -2,7 +2,7 @@
 
 from proposals.enums import AuthorityLevel, ReformArea
 from reform_portal import exports
-from reform_portal.pdf import JOINT_ISSUERS, document_language, record_height, render_pdf
+from reform_portal.pdf import JOINT_ISSUERS, document_language, record_height, render_pdf, split_lines
 
 # The choices whose labels the list prints (an English label in a stored file shows it was made under English).
 PRINTED_CHOICES = (ReformArea, AuthorityLevel)
@@ -50,8 +50,38 @@ def list_context(measure_list, entries) -> dict:
     }
 
 
+def entry_paragraphs(entry) -> list[str]:
+    """An entry's paragraphs in the list's 通知, the typed paragraph breaks of 改革内容 and 改革目标 kept."""
+    coordination = (
+        f"（国家协调部门：{entry.coordination_departments}）" if entry.coordination_departments else ""
+    )
+    out = [
+        f"清单编号：{entry.number}。改革任务领域：{entry.get_area_display()}。"
+        f"事权层级：{entry.get_authority_level_display()}{coordination}。"
+    ]
+    content = split_lines(entry.description or "") or [""]
+    out += [f"改革内容：{content[0]}", *content[1:]]
+    goals = split_lines(entry.goals or "")
+    if goals:
+        out += [f"改革目标：{goals[0]}", *goals[1:]]
+    if entry.source_regions:
+        out.append(f"建议来源地区：{entry.source_regions}。")
+    return out
+
+
 def render_list_pdf(measure_list, entries) -> bytes:
-    return render_pdf("catalog/list_pdf.html", list_context(measure_list, entries))
+    """Every entry's paragraphs but the last entry's last one flow and break freely; that paragraph goes with the
+    署名, 成文日期 and 版记 (gw-final), so a last entry longer than a page neither leaves a page almost empty before
+    it nor puts the 版记 on a page alone."""
+    ctx = list_context(measure_list, entries)
+    with document_language():  # the labels inside the paragraphs in Chinese whatever the session's language
+        ctx["printed_entries"] = printed_entries(entries)
+    return render_pdf("catalog/list_pdf.html", ctx)
+
+
+def printed_entries(entries) -> list[tuple[int, object, list[str]]]:
+    """(number, entry, its paragraphs) as templates/catalog/list_pdf.html prints them."""
+    return [(n, e, entry_paragraphs(e)) for n, e in enumerate(entries, 1)]
 
 
 def list_intro(ctx) -> str:

@@ -112,3 +112,68 @@ def test_the_list_is_a_numbered_notice_the_checker_accepts(published, tmp_path):
     text = pdf_text(data)
     assert published.number.text in text
     assert "北京市、天津市" in text and "抄送：财政部、教育部。" in text
+
+
+URL = "https://example.org/" + "a" * 100  # 120 characters, no break opportunity
+ODD = "<b>粗体</b>𠮷𡈽🚀"
+
+
+def test_hostile_entries_at_each_fields_maximum_survive_in_the_pdf(published, tmp_path):
+    """The 清单's 通知 with every entry field at its maximum length, 𠮷𡈽, an emoji, a 120-character URL, markup and
+    typed paragraphs (issue 15, tests that must exist): the checker's verdicts hold (a table page may run short
+    when a long row moves on whole), nothing leaves the paper, and pdfplumber and pypdf both read the title, the
+    hostile characters and the URL back exactly."""
+    import json
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pdfplumber
+    from django.conf import settings
+    from pypdf import PdfReader
+
+    from catalog.documents import render_list_pdf
+    from catalog.models import ListEntry
+
+    def line(n):
+        return (ODD + URL + "汉" * n)[:n]
+
+    def limit(name):
+        return ListEntry._meta.get_field(name).max_length
+
+    description = f"{ODD}{URL}\n第二段：照录。\n第三段" + "汉" * 1500
+    published.entries.update(
+        title=line(limit("title")),
+        description=description,
+        goals=f"目标{ODD}\n第二段目标",
+        coordination_departments=line(limit("coordination_departments") or 300),
+        source_regions=line(limit("source_regions") or 300),
+    )
+    data = render_list_pdf(published, list(published.entries.order_by("position")))
+    path = tmp_path / "list-hostile.pdf"
+    path.write_bytes(data)
+    checker = Path(settings.BASE_DIR) / "tests" / "tools" / "gongwen_check.py"
+    run = subprocess.run(
+        [sys.executable, str(checker), str(path), "--json", "--head", "--no-draft"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    rows = {row["check"]: row for row in json.loads(run.stdout)["rows"]}
+    assert len(rows) == 24
+    failing = {k: r["got"] for k, r in rows.items() if not r["ok"]}
+    assert set(failing) <= {"lines on each full page"}, failing
+
+    def flat(text):
+        return re.sub(r"\s+", "", text)
+
+    with pdfplumber.open(path) as pdf:
+        plumber = "".join(page.extract_text() or "" for page in pdf.pages)
+    pypdf = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+    for text in (plumber, pypdf):
+        assert flat(published.title) in flat(text)
+        assert flat(ODD + URL[:30]) in flat(text)
+        assert URL in flat(text)
+        assert "第二段：照录。" in text

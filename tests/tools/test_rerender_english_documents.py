@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from catalog import services as catalog_services
+from catalog.documents import printed_entries
 from catalog.models import MeasureList
 from proposals.enums import ReformArea
 from reform_portal.pdf import JOINT_ISSUERS, html_to_pdf, pdf_text
@@ -35,6 +36,7 @@ def english_list_pdf(measure_list):
                 "title": measure_list.title,
                 "measure_list": measure_list,
                 "entries": entries,
+                "printed_entries": printed_entries(entries),  # its paragraphs made under English too
                 "head_issuers": JOINT_ISSUERS,
                 "signatories": JOINT_ISSUERS,
                 "date": measure_list.published_at,
