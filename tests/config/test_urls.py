@@ -304,6 +304,9 @@ MATRIX = {
     "bidding:notice_download": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:notice_docx": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:tasks": get(STAFF | {REVIEWER, IMPLEMENTER}),
+    # the list's exports (issue 18 §4): the page's own permission checks (江苏's rows are its own: empty)
+    "bidding:tasks_xlsx": get(STAFF | {REVIEWER, IMPLEMENTER}),
+    "bidding:tasks_csv": get(STAFF | {REVIEWER, IMPLEMENTER}),
     "bidding:task_detail": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:task_entities": post(OWN, pk("planning"), owned=True),
     "bidding:milestone_add": post(OWN, pk("planning"), owned=True),

@@ -1,0 +1,152 @@
+"""Lists as users expect (issue 18 §4): sortable columns, and the same rows as CSV or XLSX.
+
+Sorting reads ``?sort=<key>`` or ``?sort=-<key>`` against the view's whitelist of :class:`Column` s; an unknown
+key is ignored (the list keeps its default order) and never reaches ``order_by``. A sorted list breaks ties by
+``pk`` so pages never overlap. Header links keep the request's other GET parameters (filters, year) and drop
+``page``; the active column carries ``aria-sort``::
+
+    COLUMNS = [Column("region", _("地区"), ("region__code",)), Column("title", _("任务"), ("entry__title",))]
+    sorting = Sorting(request, COLUMNS)
+    tasks = sorting.apply(tasks)             # a queryset: order_by(...); unsorted: the default order
+    ...  {% include "reform_portal/_sort_th.html" with h=sorting.th.region %}
+
+Exports go through the one safe writer (:mod:`reform_portal.exports`): :func:`export_response` writes the
+header and rows as XLSX or CSV, or refuses a list longer than :data:`EXPORT_LIMIT` rows with a message
+(DECISIONS §18 wants those queued and stored; they are refused here for now).
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import F, QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
+
+from reform_portal import exports
+
+FORMATS = ("xlsx", "csv")
+# One year's export runs inside the request up to this many rows.
+EXPORT_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    """A sortable column: its key in ``?sort=``, its header and the fields it orders by (ascending)."""
+
+    key: str
+    label: Any
+    fields: Sequence[str] = ()
+    # For a list of rows built in Python (not a queryset): the row's value to sort by.
+    value: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: Any
+    url: str
+    aria_sort: str  # "ascending", "descending" or "" when the list is not sorted by this column
+
+
+class Sorting:
+    def __init__(self, request, columns: Sequence[Column]):
+        self.columns = {c.key: c for c in columns}
+        raw = request.GET.get("sort", "")
+        raw = raw if isinstance(raw, str) else ""
+        self.descending = raw.startswith("-")
+        key = raw[1:] if self.descending else raw
+        self.key = key if key in self.columns else ""
+        if not self.key:
+            self.descending = False
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop("sort", None)
+        self._params = params
+        self.th = {c.key: self._header(c) for c in columns}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.key)
+
+    @property
+    def param(self) -> str:
+        """The ``sort`` value in force ("" when the default order applies)."""
+        return ("-" if self.descending else "") + self.key if self.key else ""
+
+    def _header(self, column: Column) -> Header:
+        active = column.key == self.key
+        # A click on the active column reverses it; on another column sorts it ascending.
+        value = ("" if self.descending else "-") + column.key if active else column.key
+        params = self._params.copy()
+        params["sort"] = value
+        aria = ("descending" if self.descending else "ascending") if active else ""
+        return Header(column.key, column.label, "?" + params.urlencode(), aria)
+
+    def order_by(self) -> list:
+        column = self.columns[self.key]
+        exprs = [
+            F(name).desc(nulls_last=True) if self.descending else F(name).asc(nulls_last=True)
+            for name in column.fields
+        ]
+        return [*exprs, "pk"]
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if not self.key:
+            return queryset
+        return queryset.order_by(*self.order_by())
+
+    def apply_rows(self, rows: Sequence, *, pk: Callable[[Any], Any]) -> list:
+        """Sort rows built in Python by the active column's ``value`` (empty values last), ties by ``pk``."""
+        rows = list(rows)
+        if not self.key:
+            return rows
+        value = self.columns[self.key].value
+        if value is None:
+            return rows
+        rows.sort(key=pk)
+        filled = [r for r in rows if value(r) not in (None, "")]
+        empty = [r for r in rows if value(r) in (None, "")]
+        filled.sort(key=value, reverse=self.descending)  # stable: equal values keep the pk order
+        return filled + empty
+
+
+def page_query(request) -> str:
+    """The request's GET parameters (filters, year, sort) without the page: for the export links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def export_response(
+    request,
+    fmt: str,
+    *,
+    title: str,
+    header: Sequence,
+    rows: Iterable[Sequence],
+    count: int,
+    filename: str,
+    fallback: str,
+    back: str,
+) -> HttpResponse:
+    """The list as ``fmt`` (xlsx or csv): ``filename`` and ``fallback`` without their extension. ``count`` is the
+    number of rows (checked before any is read); above :data:`EXPORT_LIMIT` the user is sent ``back`` to the
+    page with a message."""
+    if count > EXPORT_LIMIT:
+        messages.error(
+            request,
+            _("本次导出共 %(n)s 行，超过在线导出上限 %(limit)s 行，请先按年度、地区或状态筛选后再导出。")
+            % {"n": count, "limit": EXPORT_LIMIT},
+        )
+        return HttpResponseRedirect(back)
+    if fmt == "csv":
+        return exports.csv_response([header, *rows], f"{filename}.csv", fallback=f"{fallback}.csv")
+    book = exports.Workbook()
+    sheet = book.sheet(title)
+    sheet.header(header)
+    for values in rows:
+        sheet.row(values)
+    sheet.widths({column: 18 for column in range(1, len(header) + 1)})
+    return exports.xlsx_response(book, f"{filename}.xlsx", fallback=f"{fallback}.xlsx")
