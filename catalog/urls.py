@@ -5,6 +5,7 @@ from . import views
 app_name = "catalog"
 urlpatterns = [
     path("merge/", views.merge, name="merge"),
+    path("proposals.xlsx", views.proposal_summary, name="proposal_summary"),
     path("merge/groups/", views.merge_groups, name="merge_groups"),
     path("merge/prefill/", views.merge_prefill, name="merge_prefill"),
     path("merge/compare/", views.merge_compare, name="merge_compare"),

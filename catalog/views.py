@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from proposals import exports as proposal_exports
+from proposals import selectors as proposal_selectors
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
-from reform_portal import exports
+from reform_portal import exports, listing
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import CycleState, Role
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
@@ -56,6 +58,33 @@ def _with_year(name, cycle, *args):
 
 
 # ---- 汇总与合并 ----------------------------------------------------------------------------------
+
+
+@role_required(REVIEWER)
+@require_GET
+def proposal_summary(request):
+    """年度建议汇总: all proposals of the year's submitted books (drafts and returned books left out), one row
+    each, as a spreadsheet (``?year=``)."""
+    cycle = _cycle(request, (oi.MERGE,))
+    proposals = proposal_selectors.summary_proposals(cycle)
+    count = proposals.count()
+    if count > listing.EXPORT_LIMIT:
+        return listing.export_response(
+            request,
+            "xlsx",
+            title="",
+            header=[],
+            rows=[],
+            count=count,
+            filename="",
+            fallback="",
+            back=_with_year("catalog:merge", cycle),
+        )
+    return exports.xlsx_response(
+        proposal_exports.summary_workbook(cycle, proposals),
+        _("%(year)s年度建议汇总.xlsx") % {"year": cycle.year},
+        fallback=f"proposals-{cycle.year}.xlsx",
+    )
 
 
 @role_required(REVIEWER)

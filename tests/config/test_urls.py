@@ -258,6 +258,7 @@ MATRIX = {
     "proposals:attachment_delete": region_action("post", pk("attachment"), open_book),
     # stage 2: 清单
     "catalog:merge": reviewer_get(),
+    "catalog:proposal_summary": reviewer_get(),  # 年度建议汇总 (issue 18 §4)
     "catalog:merge_groups": reviewer_get(),
     "catalog:merge_prefill": reviewer_get(),  # without proposals: back to the groups
     "catalog:merge_compare": reviewer_get(),
