@@ -38,4 +38,6 @@ urlpatterns = [
     path("report-attachments/<int:pk>/", views.report_attachment, name="report_attachment"),
     path("coordination/<int:pk>/answer/", views.coordination_answer, name="coordination_answer"),
     path("progress/", views.progress, name="progress"),
+    path("progress.xlsx", views.progress, {"fmt": "xlsx"}, name="progress_xlsx"),
+    path("progress.csv", views.progress, {"fmt": "csv"}, name="progress_csv"),
 ]

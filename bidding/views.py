@@ -22,7 +22,7 @@ from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.import_views import import_flow
-from reform_portal.listing import EXPORT_LIMIT, Column, Sorting, export_response, page_query
+from reform_portal.listing import EXPORT_LIMIT, Column, Sorting, export_response, page_query, with_query
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -557,13 +557,8 @@ def _task_export(request, fmt, cycle, tasks):
         count=count,
         filename=_("%(year)s年度揭榜任务") % {"year": year},
         fallback=f"tasks-{year}",
-        back=_list_url("bidding:tasks", request),
+        back=with_query(reverse("bidding:tasks"), request),
     )
-
-
-def _list_url(name, request):
-    query = page_query(request)
-    return reverse(name) + (f"?{query}" if query else "")
 
 
 def _task_or_404(request, pk):
@@ -866,9 +861,51 @@ def summary(request, pk):
 # ---- 进展监测 (national reviewers) ------------------------------------------------------------------
 
 
+PROGRESS_COLUMNS = [
+    Column("region", _lazy("地区"), ("region__code",)),
+    Column("title", _lazy("任务"), ("entry__title",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("done", _lazy("里程碑（完成/滞后/风险/总数）"), ("n_done",)),
+    Column("overdue", _lazy("逾期"), ("n_overdue",)),
+    Column("report", _lazy("最近报告"), ("last_report",)),
+    Column("requests", _lazy("待答复协调事项"), ("n_open_requests",)),
+]
+
+
+def _progress_export(request, fmt, cycle, task_rows):
+    count = task_rows.count()
+    items = selectors.with_attainment(task_rows) if count <= EXPORT_LIMIT else []
+    header = [str(c.label) for c in PROGRESS_COLUMNS]
+    header.insert(6, _("目标完成度"))
+    return export_response(
+        request,
+        fmt,
+        title=_("实施进展"),
+        header=header,
+        rows=(
+            [
+                str(t.region),
+                t.entry.title,
+                t.get_state_display(),
+                f"{t.n_done} / {t.n_late} / {t.n_risk} / {t.n_milestones}",
+                t.n_overdue,
+                t.last_report,
+                f"{round(t.attainment * 100)}%" if t.attainment is not None else "",
+                t.n_open_requests,
+            ]
+            for t in items
+        ),
+        count=count,
+        filename=_("%(year)s年度实施进展") % {"year": cycle.year},
+        fallback=f"progress-{cycle.year}",
+        back=with_query(reverse("bidding:progress"), request),
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def progress(request):
+def progress(request, fmt=None):
+    """The reviewers' progress dashboard (filters, ``?sort=``); ``fmt`` exports every task row of it."""
     cycle = _review_cycle(request, kinds=(oi.COORDINATION,))
     if cycle is None:
         return _no_cycle(request)
@@ -881,7 +918,11 @@ def progress(request):
     tasks = selectors.progress_tasks(
         cycle, region=region, state=state, overdue_only=overdue_only, level=level
     )
-    page, query = paginate(request, selectors.progress_rows(tasks))
+    sorting = Sorting(request, PROGRESS_COLUMNS)
+    task_rows = sorting.apply(selectors.progress_rows(tasks))
+    if fmt:
+        return _progress_export(request, fmt, cycle, task_rows)
+    page, query = paginate(request, task_rows)
     regions = selectors.progress_regions(tasks)
     rows = selectors.with_attainment(page.object_list)
     return render(
@@ -909,6 +950,8 @@ def progress(request):
             "states": TaskState.choices,
             "all_regions": Region.objects.filter(active=True).order_by("code"),
             "open_requests": selectors.open_requests(cycle).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

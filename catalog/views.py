@@ -347,11 +347,61 @@ def unreject(request, pk):
 # ---- measures -----------------------------------------------------------------------------------
 
 
+MEASURE_COLUMNS = [
+    listing.Column("position", gettext_lazy("序号"), ("position",)),
+    listing.Column("title", gettext_lazy("举措名称"), ("title",)),
+    listing.Column("area", gettext_lazy("改革任务领域"), ("area",)),
+]
+
+
+def _measure_export_row(number, m) -> list:
+    stats = m.stats
+    score = (
+        f"{stats['total_avg']}（{stats['total_min']}—{stats['total_max']}）"
+        if stats.get("total_avg") is not None
+        else ""
+    )
+    return [
+        number,
+        m.title,
+        m.get_area_display(),
+        "\n".join(f"{s.region.name}·{s.proposal_title}" for s in m.sources.all()),
+        f"{stats['submitted']}/{stats['assigned']}",
+        score,
+        _("列入") if m.included else _("不列入"),
+    ]
+
+
 @role_required(REVIEWER)
 @require_GET
-def measures(request):
+def measures(request, fmt=None):
+    """清单举措 of a year (``?sort=``); ``fmt`` exports every row as sorted."""
     cycle = _cycle(request, (oi.MERGE,))
-    page, query = paginate(request, selectors.measures_for(cycle))
+    sorting = listing.Sorting(request, MEASURE_COLUMNS)
+    rows = sorting.apply(selectors.measures_for(cycle))
+    if fmt:
+        count = rows.count()
+        items = selectors.with_stats(rows) if count <= listing.EXPORT_LIMIT else []
+        header = [
+            _("序号"),
+            _("举措名称"),
+            _("改革任务领域"),
+            _("建议来源"),
+            _("专家论证"),
+            _("平均总分（最低—最高）"),
+        ]
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("清单举措"),
+            header=[*header, _("列入清单")],
+            rows=(_measure_export_row(n, m) for n, m in enumerate(items, start=1)),
+            count=count,
+            filename=_("%(year)s年度清单举措") % {"year": cycle.year},
+            fallback=f"measures-{cycle.year}",
+            back=listing.with_query(reverse("catalog:measures"), request),
+        )
+    page, query = paginate(request, rows)
     return render(
         request,
         "catalog/measures.html",
@@ -361,6 +411,8 @@ def measures(request):
             "query": query,
             "measures": selectors.with_stats(page.object_list),
             "criteria": ExpertReview.CRITERIA,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 

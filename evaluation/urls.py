@@ -5,6 +5,8 @@ from . import views
 app_name = "evaluation"
 urlpatterns = [
     path("commissions/", views.commissions, name="commissions"),
+    path("commissions.xlsx", views.commissions, {"fmt": "xlsx"}, name="commissions_xlsx"),
+    path("commissions.csv", views.commissions, {"fmt": "csv"}, name="commissions_csv"),
     path("commissions/new/", views.commission_new, name="commission_new"),
     path("commissions/<int:pk>/", views.commission_detail, name="commission_detail"),
     path("commissions/<int:pk>/withdraw/", views.commission_withdraw, name="commission_withdraw"),
@@ -35,6 +37,8 @@ urlpatterns = [
     path("results/unpublish/", views.results_unpublish, name="results_unpublish"),
     path("results/export/", views.results_export, name="results_export"),
     path("library/", views.library, name="library"),
+    path("library.xlsx", views.library, {"fmt": "xlsx"}, name="library_xlsx"),
+    path("library.csv", views.library, {"fmt": "csv"}, name="library_csv"),
     path("library/<int:pk>/", views.library_detail, name="library_detail"),
     path("library/results/", views.public_results, name="public_results"),
 ]

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bidding.models import Task
@@ -15,6 +16,7 @@ from reform_portal.actions import attempt, errors_onto_form
 from reform_portal.enums import Role
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field
+from reform_portal.listing import EXPORT_LIMIT, Column, Sorting, export_response, page_query, with_query
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -58,24 +60,62 @@ def _url(name, cycle, *args):
 # ---- commissions (reviewer) --------------------------------------------------------------------
 
 
+COMMISSION_COLUMNS = [
+    Column("agency", _lazy("评估机构"), ("agency__name",)),
+    Column("due", _lazy("完成时限"), ("due_date",)),
+    Column("progress", _lazy("进度"), ("n_done",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("created", _lazy("委托人"), ("created_at",)),
+]
+
+
+def _commission_row(c) -> list:
+    return [
+        str(c.agency),
+        "\n".join(f"{t.region}：{t.entry.title}" for t in c.tasks.all()),
+        c.due_date,
+        f"{c.n_done}/{c.n_tasks}",
+        c.get_state_display(),
+        f"{c.created_by} {c.created_at:%Y-%m-%d}",
+    ]
+
+
 @login_required
 @require_GET
-def commissions(request):
-    """Reviewers: every commission of the cycle. Evaluators are sent to their own list."""
+def commissions(request, fmt=None):
+    """Reviewers: every commission of the cycle (``?sort=``; ``fmt`` exports them). Evaluators are sent to their
+    own list."""
     if not rules.is_reviewer(request.user):
-        if rules.is_evaluator(request.user):
+        if rules.is_evaluator(request.user) and not fmt:
             year = parse_year(request.GET.get("year"))
             url = reverse("evaluation:assignments")
             return redirect(with_year(url, year) if year else url)
         raise PermissionDenied
     cycle = _cycle_or_404(request, (oi.COMMISSION,))
+    sorting = Sorting(request, COMMISSION_COLUMNS)
+    rows = sorting.apply(selectors.commission_list(request.user, cycle))
+    if fmt:
+        count = rows.count()
+        return export_response(
+            request,
+            fmt,
+            title=_("第三方评估委托"),
+            header=[_("评估机构"), _("评估任务"), _("完成时限"), _("进度"), _("状态"), _("委托人")],
+            rows=(_commission_row(c) for c in (rows if count <= EXPORT_LIMIT else [])),
+            count=count,
+            filename=_("%(year)s年度第三方评估委托") % {"year": cycle.year},
+            fallback=f"commissions-{cycle.year}",
+            back=with_query(reverse("evaluation:commissions"), request),
+        )
     return render(
         request,
         "evaluation/commissions.html",
         {
             "cycle": cycle,
-            "commissions": list(selectors.commission_list(request.user, cycle)),
+            "commissions": list(rows),
             "n_pending": selectors.pending_tasks(cycle).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 
@@ -539,20 +579,68 @@ def outcome_publish(request, pk):
     return redirect(_url("evaluation:outcomes", outcome.cycle))
 
 
+LIBRARY_COLUMNS = [
+    Column("published", _lazy("发布时间"), ("published_at",)),
+    Column("year", _lazy("年度"), ("cycle__year",)),
+    Column("region", _lazy("来源地区"), ("region__code",)),
+    Column("title", _lazy("成果名称"), ("title",)),
+]
+
+
+def _library_row(o) -> list:
+    return [
+        o.title,
+        str(o.region),
+        o.cycle.year,
+        o.get_area_display(),
+        o.summary,
+        o.problem_solved,
+        o.how_to_replicate,
+        o.applicable_scope,
+        o.published_at,
+    ]
+
+
 @require_GET
-def library(request):
-    """The public library of 可复制推广的改革成果: no login; only published outcomes."""
+def library(request, fmt=None):
+    """The public library of 可复制推广的改革成果: no login; only published outcomes (``?sort=``; ``fmt``
+    exports what the search found)."""
     form = LibrarySearchForm(request.GET or None)
     filters = {}
     if form.is_valid():
         filters = {k: (v if v is not None else "") for k, v in form.cleaned_data.items()}
+    sorting = Sorting(request, LIBRARY_COLUMNS)
+    rows = sorting.apply(selectors.published_outcomes(**filters))
+    if fmt:
+        count = rows.count()
+        return export_response(
+            request,
+            fmt,
+            title=_("改革成果库"),
+            header=[
+                _("成果名称"),
+                _("来源地区"),
+                _("年度"),
+                _("改革任务领域"),
+                _("成果概要"),
+                _("解决的问题"),
+                _("复制推广方法"),
+                _("适用范围"),
+                _("发布时间"),
+            ],
+            rows=(_library_row(o) for o in (rows if count <= EXPORT_LIMIT else [])),
+            count=count,
+            filename=_("可复制推广的改革成果"),
+            fallback="outcomes",
+            back=with_query(reverse("evaluation:library"), request),
+        )
     years = (
         ReformCycle.objects.filter(outcomes__state=OutcomeState.PUBLISHED)
         .values_list("year", flat=True)
         .distinct()
         .order_by("-year")
     )
-    page, query = paginate(request, selectors.published_outcomes(**filters))
+    page, query = paginate(request, rows)
     return render(
         request,
         "evaluation/library.html",
@@ -562,6 +650,8 @@ def library(request):
             "query": query,
             "outcomes": page.object_list,
             "years": list(years),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

@@ -33,8 +33,8 @@ def summary_header() -> list[str]:
 
 
 def summary_row(number: int, p: MeasureProposal) -> list:
-    entities = [o.name for o in p.entities.all()]
-    entities += [line.strip() for line in p.new_entities.splitlines() if line.strip()]
+    # The library's organisations, then the names typed in 其他实施主体 as typed (one a line).
+    entities = "\n".join(filter(None, ["、".join(o.name for o in p.entities.all()), p.new_entities]))
     results = "；".join(f"{r.indicator}：{r.target.normalize():f}{r.unit}" for r in p.results.all())
     consulted = "；".join(
         f"{p._meta.get_field(name).verbose_name}：{value}"
@@ -60,7 +60,7 @@ def summary_row(number: int, p: MeasureProposal) -> list:
         p.pain_points,
         p.content,
         p.steps,
-        "、".join(entities),
+        entities,
         p.coordination_departments,
         results,
         consulted,

@@ -119,6 +119,12 @@ def page_query(request) -> str:
     return params.urlencode()
 
 
+def with_query(url: str, request) -> str:
+    """``url`` with the request's filters, year and sort (not the page): where a refused export sends back."""
+    query = page_query(request)
+    return f"{url}?{query}" if query else url
+
+
 def export_response(
     request,
     fmt: str,

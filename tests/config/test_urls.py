@@ -180,6 +180,8 @@ MATRIX = {
     "notification_read": post(OWN, pk("notification"), owned=True),
     "notification_open": post(OWN, pk("notification"), owned=True),
     "reminder_log": reviewer_get(),
+    "reminder_log_xlsx": reviewer_get(),
+    "reminder_log_csv": reviewer_get(),
     "mail_log": reviewer_get(),
     # kernel: accounts (password reset and change, two-factor login, invitations; DECISIONS §14, §17)
     "login_otp": get(
@@ -235,6 +237,8 @@ MATRIX = {
     # stage 1: 建议书
     "proposals:book": get(STAFF | {REVIEWER}),
     "proposals:inbox": reviewer_get(),
+    "proposals:inbox_xlsx": reviewer_get(),
+    "proposals:inbox_csv": reviewer_get(),
     "proposals:region_extend": get({REVIEWER}, lambda w: {"code": "330000"}, reviewer_only=True),
     "proposals:book_detail": get(OWN | {REVIEWER}, pk("book"), owned=True),
     "proposals:book_cover": region_action("get", pk("book"), open_book),
@@ -268,6 +272,8 @@ MATRIX = {
     "catalog:reject": reviewer_post(pk("proposal_other")),
     "catalog:unreject": reviewer_post(pk("rejected")),
     "catalog:measures": reviewer_get(),
+    "catalog:measures_xlsx": reviewer_get(),
+    "catalog:measures_csv": reviewer_get(),
     "catalog:measure_detail": reviewer_get(pk("measure")),
     "catalog:unmerge": reviewer_post(pk("measure")),
     "catalog:assign": reviewer_post(pk("measure")),
@@ -323,8 +329,12 @@ MATRIX = {
     "bidding:report_attachment": get(OWN | {REVIEWER, IMPLEMENTER}, pk("report_attachment"), owned=True),
     "bidding:coordination_answer": reviewer_post(pk("coordination"), owned=True),
     "bidding:progress": reviewer_get(),
+    "bidding:progress_xlsx": reviewer_get(),
+    "bidding:progress_csv": reviewer_get(),
     # stage 4: 评估
     "evaluation:commissions": get({REVIEWER, EVALUATOR, EVALUATOR_B}),
+    "evaluation:commissions_xlsx": reviewer_get(),  # evaluators export their own list (assignments) instead
+    "evaluation:commissions_csv": reviewer_get(),
     "evaluation:commission_new": reviewer_get(),
     "evaluation:commission_detail": get({REVIEWER, EVALUATOR}, pk("commission")),
     # the world's commission has a submitted assessment, so withdrawing it is refused even to reviewers
@@ -365,6 +375,8 @@ MATRIX = {
     "evaluation:results_publish": reviewer_get(),
     "evaluation:results_unpublish": reviewer_post(),
     "evaluation:library": get(EVERYONE),
+    "evaluation:library_xlsx": get(EVERYONE),  # published outcomes only, like the page
+    "evaluation:library_csv": get(EVERYONE),
     "evaluation:library_detail": get(EVERYONE, pk("published_outcome")),
     "evaluation:public_results": get(EVERYONE),
 }
