@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from bidding.models import Task
+from bidding.models import Milestone, Task
 from catalog.models import ListEntry
 from reform_portal import listing
 from reform_portal.enums import OrgKind
@@ -207,3 +207,27 @@ def test_export_query_count_does_not_grow_with_rows(
             response = client.get(reverse(f"bidding:tasks_{fmt}"), {"year": bcycle.year})
         assert response.status_code == 200
         assert len(many.captured_queries) == counts[fmt]
+
+
+def test_the_progress_dashboard_sorts_and_exports_its_rows(
+    client, bcycle, two_regions, reviewer, region_a_drc
+):
+    zj, js = two_regions
+    fb.confirmed_plan(zj[1], region_a_drc, milestones=2)
+    Milestone.objects.filter(task=zj[1]).update(status="done")
+    client.force_login(reviewer)
+    params = {"year": bcycle.year, "sort": "-done"}
+    page = client.get(reverse("bidding:progress"), params)
+    pks = [t.pk for t in page.context["rows"]]
+    assert len(pks) == 6
+    assert pks[0] == zj[1].pk and pks[1:] == sorted(pks[1:])  # then ties (0 done) by pk
+    rows = _csv_rows(client.get(reverse("bidding:progress_csv"), params))
+    assert rows[0][:3] == ["地区", "任务", "状态"] and "目标完成度" in rows[0]
+    assert [r[1] for r in rows[1:]] == [t.entry.title for t in page.context["rows"]]
+    narrowed = _xlsx_rows(client.get(reverse("bidding:progress_xlsx"), {**params, "region": "320000"}))
+    assert {r[0] for r in narrowed[1:]} == {str(js[0].region)} and len(narrowed) == 1 + 3
+
+
+def test_the_progress_export_is_for_national_reviewers(client, bcycle, two_regions, region_a_drc):
+    client.force_login(region_a_drc)
+    assert client.get(reverse("bidding:progress_csv"), {"year": bcycle.year}).status_code == 403
