@@ -5,6 +5,8 @@ from . import views
 app_name = "catalog"
 urlpatterns = [
     path("merge/", views.merge, name="merge"),
+    path("merge.xlsx", views.merge_export, {"fmt": "xlsx"}, name="merge_xlsx"),
+    path("merge.csv", views.merge_export, {"fmt": "csv"}, name="merge_csv"),
     path("proposals.xlsx", views.proposal_summary, name="proposal_summary"),
     path("merge/groups/", views.merge_groups, name="merge_groups"),
     path("merge/prefill/", views.merge_prefill, name="merge_prefill"),

@@ -87,8 +87,51 @@ def proposal_summary(request):
     )
 
 
+MERGE_COLUMNS = [
+    listing.Column("region", gettext_lazy("地区"), ("book__region__code",)),
+    listing.Column("area", gettext_lazy("改革任务领域"), ("area",)),
+    listing.Column("title", gettext_lazy("举措名称"), ("title",)),
+]
+
+
+def _merge_state(p) -> str:
+    source = getattr(p, "measure_source", None)
+    if source is not None:
+        return _("已合并：%(t)s") % {"t": source.measure.title}
+    rejection = getattr(p, "rejection", None)
+    if rejection is not None:
+        return _("未采纳：%(r)s") % {"r": rejection.reason}
+    return _("待处理")
+
+
+def _merge_export(request, fmt, cycle, proposals):
+    count = proposals.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("汇总与合并"),
+        header=[_("地区"), _("改革任务领域"), _("举措名称"), _("改革内容"), _("处理情况")],
+        rows=(
+            [p.book.region.name, p.get_area_display(), p.title, p.content, _merge_state(p)]
+            for p in (proposals if count <= listing.EXPORT_LIMIT else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度改革举措建议汇总与合并") % {"year": cycle.year},
+        fallback=f"merge-{cycle.year}",
+        back=listing.with_query(reverse("catalog:merge"), request),
+    )
+
+
+@require_GET
 @role_required(REVIEWER)
-def merge(request):
+def merge_export(request, fmt):
+    """The merge page's proposals (its filters and sort) as a spreadsheet; the similar proposals column is the
+    page's, not the export's."""
+    return merge(request, fmt=fmt)
+
+
+@role_required(REVIEWER)
+def merge(request, fmt=None):
     cycle = _cycle(request, (oi.MERGE,))
     region = parse_region_code(request.GET.get("region"))
     area = request.GET.get("area", "")
@@ -116,7 +159,11 @@ def merge(request):
                 return redirect(_with_year("catalog:merge", cycle))
         except ValidationError as exc:
             errors_onto_form(form, exc)
-    page, query = paginate(request, selectors.merge_proposals(cycle, region=region, area=area, status=status))
+    sorting = listing.Sorting(request, MERGE_COLUMNS)
+    proposals = sorting.apply(selectors.merge_proposals(cycle, region=region, area=area, status=status))
+    if fmt:
+        return _merge_export(request, fmt, cycle, proposals)
+    page, query = paginate(request, proposals)
     return render(
         request,
         "catalog/merge.html",
@@ -136,6 +183,8 @@ def merge(request):
             "counts": selectors.merge_counts(cycle),
             "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
             "reject_form": RejectForm(),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 

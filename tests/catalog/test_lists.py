@@ -37,3 +37,20 @@ def test_measures_sort_and_export_the_pages_rows(client, cycle, reviewer, measur
     assert "'+建立尽职免责清单" in [r[1] for r in rows]  # formula-like text kept as text
     source = rows[1 + titles.index(measure.title)][3]
     assert "浙江省·" in source and "江苏省·" in source
+
+
+def test_the_merge_list_sorts_filters_and_exports_its_rows(client, cycle, reviewer, measure):
+    client.force_login(reviewer)
+    params = {"year": cycle.year, "sort": "-title", "region": "330000"}
+    page = client.get(reverse("catalog:merge"), params)
+    titles = [row["proposal"].title for row in page.context["rows"]]
+    assert titles == sorted(titles, reverse=True) and len(titles) > 1
+    assert 'aria-sort="descending"' in page.content.decode()
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("catalog:merge_csv"), params).content.decode("utf-8-sig")))
+    )
+    assert rows[0] == ["地区", "改革任务领域", "举措名称", "改革内容", "处理情况"]
+    assert [r[2] for r in rows[1:]] == titles
+    assert {r[0] for r in rows[1:]} == {"浙江省"}
+    assert f"已合并：{measure.title}" in [r[4] for r in rows[1:]]
+    assert client.post(reverse("catalog:merge_csv"), params).status_code == 405

@@ -262,6 +262,8 @@ MATRIX = {
     "proposals:attachment_delete": region_action("post", pk("attachment"), open_book),
     # stage 2: 清单
     "catalog:merge": reviewer_get(),
+    "catalog:merge_xlsx": reviewer_get(),
+    "catalog:merge_csv": reviewer_get(),
     "catalog:proposal_summary": reviewer_get(),  # 年度建议汇总 (issue 18 §4)
     "catalog:merge_groups": reviewer_get(),
     "catalog:merge_prefill": reviewer_get(),  # without proposals: back to the groups
