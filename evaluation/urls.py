@@ -16,6 +16,8 @@ urlpatterns = [
     path("tasks/<int:pk>/assessment/", views.assessment_edit, name="assessment_edit"),
     path("report-files/<int:pk>/", views.report_attachment, name="report_attachment"),
     path("assessments/", views.assessments, name="assessments"),
+    path("assessments.xlsx", views.assessments, {"fmt": "xlsx"}, name="assessments_xlsx"),
+    path("assessments.csv", views.assessments, {"fmt": "csv"}, name="assessments_csv"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/report/", views.assessment_report, name="assessment_report"),
     path(

@@ -454,18 +454,58 @@ def assessment_decide_reopen(request, pk):
 # ---- reviewer: assessments, scheme --------------------------------------------------------------
 
 
+ASSESSMENT_COLUMNS = [
+    Column("region", _lazy("地区"), ("task__region__code",)),
+    Column("title", _lazy("任务"), ("task__entry__title",)),
+    Column("agency", _lazy("评估机构"), ("commission__agency__name",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("score", _lazy("综合得分"), ("weighted_score",)),
+    Column("grade", _lazy("等次"), ("grade",)),
+    Column("recommended", _lazy("建议推广"), ("recommend_promotion",)),
+]
+
+
+def _assessment_export(request, fmt, cycle, rows):
+    count = rows.count()
+    return export_response(
+        request,
+        fmt,
+        title=_("评估报告"),
+        header=[str(c.label) for c in ASSESSMENT_COLUMNS],
+        rows=(
+            [
+                str(a.task.region),
+                a.task.entry.title,
+                str(a.commission.agency),
+                a.get_state_display(),
+                a.weighted_score,
+                a.get_grade_display(),
+                _("是") if a.recommend_promotion else _("否"),
+            ]
+            for a in (rows if count <= EXPORT_LIMIT else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度评估报告") % {"year": cycle.year},
+        fallback=f"assessments-{cycle.year}",
+        back=with_query(reverse("evaluation:assessments"), request),
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def assessments(request):
+def assessments(request, fmt=None):
+    """The year's assessments (grade, 建议推广, state; ``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.REOPEN, oi.OUTCOME))
     grade = request.GET.get("grade", "")
     grade = grade if grade in Grade.values else ""
     recommended = "1" if request.GET.get("recommended") == "1" else ""
     state = request.GET.get("state", "")
     state = state if state in AssessmentState.values else ""
-    page, query = paginate(
-        request, selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state)
-    )
+    sorting = Sorting(request, ASSESSMENT_COLUMNS)
+    rows = sorting.apply(selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state))
+    if fmt:
+        return _assessment_export(request, fmt, cycle, rows)
+    page, query = paginate(request, rows)
     return render(
         request,
         "evaluation/assessments.html",
@@ -480,6 +520,8 @@ def assessments(request):
             "state": state,
             "states": AssessmentState.choices,
             "n_reopen": selectors.assessment_list(cycle, state=AssessmentState.REOPEN_REQUESTED).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

@@ -349,6 +349,8 @@ MATRIX = {
     "evaluation:assessment_edit": get({EVALUATOR}, pk("evaluated_task"), owned=True, prepare=reopened),
     "evaluation:report_attachment": get({REVIEWER, EVALUATOR}, pk("evaluated_attachment"), owned=True),
     "evaluation:assessments": reviewer_get(),
+    "evaluation:assessments_xlsx": reviewer_get(),
+    "evaluation:assessments_csv": reviewer_get(),
     "evaluation:assessment_detail": get({REVIEWER, EVALUATOR}, pk("assessment"), owned=True),
     "evaluation:assessment_report": get({REVIEWER, EVALUATOR}, pk("assessment"), owned=True),
     "evaluation:assessment_request_reopen": post({EVALUATOR}, pk("assessment"), owned=True),

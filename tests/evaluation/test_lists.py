@@ -66,3 +66,19 @@ def test_commissions_sort_and_export_for_reviewers_only(client, cycle, reviewer,
     assert rows[[r[0] for r in rows].index(str(second.agency))][3] == "0/1"
     client.force_login(evaluator)
     assert client.get(reverse("evaluation:commissions_xlsx"), {"year": cycle.year}).status_code == 403
+
+
+def test_assessments_sort_by_score_and_export_the_same_rows(client, cycle, reviewer, scored):
+    client.force_login(reviewer)
+    params = {"year": cycle.year, "sort": "-score"}
+    page = client.get(reverse("evaluation:assessments"), params)
+    scores = [a.weighted_score for a in page.context["assessments"]]
+    filled = [s for s in scores if s is not None]
+    assert filled == sorted(filled, reverse=True) and scores[: len(filled)] == filled  # empty scores last
+    rows = _csv(client.get(reverse("evaluation:assessments_csv"), params))
+    assert rows[0] == ["地区", "任务", "评估机构", "状态", "综合得分", "等次", "建议推广"]
+    assert [r[0] for r in rows[1:]] == [str(a.task.region) for a in page.context["assessments"]]
+    ws = load_workbook(io.BytesIO(client.get(reverse("evaluation:assessments_xlsx"), params).content)).active
+    assert [c.value for c in ws["E"]][1 : len(filled) + 1] == [
+        float(s) for s in filled
+    ]  # numbers stay numbers
