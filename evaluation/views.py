@@ -228,11 +228,55 @@ def commission_withdraw(request, pk):
 # ---- evaluator ---------------------------------------------------------------------------------
 
 
+ASSIGNMENT_COLUMNS = [
+    Column("region", _lazy("地区"), ("task__region__code",)),
+    Column("title", _lazy("任务"), ("task__entry__number",)),
+    Column("due", _lazy("评估完成时限"), ("commission__due_date",)),
+    Column("state", _lazy("评估报告"), ("task__assessment__state",)),
+]
+
+
+def _assignment_export(request, fmt, cycle, links):
+    count = links.count()
+    rows = selectors.assignment_rows(links if count <= EXPORT_LIMIT else [])
+
+    def report(row):
+        a = row["assessment"]
+        if a is None:
+            return _("未填写")
+        return f"{a.get_state_display()} · {a.get_grade_display()}" if a.grade else a.get_state_display()
+
+    return export_response(
+        request,
+        fmt,
+        title=_("受托评估任务"),
+        header=[str(c.label) for c in ASSIGNMENT_COLUMNS],
+        rows=(
+            [
+                str(r["task"].region),
+                f"{r['task'].entry.number} {r['task'].entry.title}",
+                r["commission"].due_date,
+                report(r),
+            ]
+            for r in rows
+        ),
+        count=count,
+        filename=_("%(year)s年度受托评估任务") % {"year": cycle.year},
+        fallback=f"assignments-{cycle.year}",
+        back=with_query(reverse("evaluation:assignments"), request),
+    )
+
+
 @role_required(Role.EVALUATOR)
 @require_GET
-def assignments(request):
+def assignments(request, fmt=None):
+    """The evaluator's tasks of a year (``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.ASSESSMENT,))
     links = selectors.assignment_links(request.user).filter(commission__cycle=cycle)
+    sorting = Sorting(request, ASSIGNMENT_COLUMNS)
+    links = sorting.apply(links)
+    if fmt:
+        return _assignment_export(request, fmt, cycle, links)
     page, query = paginate(request, links)
     return render(
         request,
@@ -243,6 +287,8 @@ def assignments(request):
             "query": query,
             "rows": selectors.assignment_rows(page.object_list),
             "n_open": selectors.open_links(links).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

@@ -344,6 +344,9 @@ MATRIX = {
         {REVIEWER}, pk("commission"), reviewer_only=True, state_refused=frozenset({REVIEWER})
     ),
     "evaluation:assignments": get({EVALUATOR, EVALUATOR_B}),
+    # each agency's own tasks only (the other agency's export is empty)
+    "evaluation:assignments_xlsx": get({EVALUATOR, EVALUATOR_B}),
+    "evaluation:assignments_csv": get({EVALUATOR, EVALUATOR_B}),
     "evaluation:task_detail": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
     "evaluation:task_export": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
     "evaluation:assessment_edit": get({EVALUATOR}, pk("evaluated_task"), owned=True, prepare=reopened),

@@ -82,3 +82,20 @@ def test_assessments_sort_by_score_and_export_the_same_rows(client, cycle, revie
     assert [c.value for c in ws["E"]][1 : len(filled) + 1] == [
         float(s) for s in filled
     ]  # numbers stay numbers
+
+
+def test_an_evaluator_exports_only_its_agencys_tasks_sorted_like_the_page(client, cycle, reviewer, scored):
+    evaluator, tasks = scored
+    other = fe.evaluator_user(fe.agency("国家科技评估中心"), username="other_agency")
+    fe.commission(cycle, reviewer, other.organization, [tasks[-1]])  # 广东/四川's last task: another agency
+    client.force_login(evaluator)
+    params = {"year": cycle.year, "sort": "-region"}
+    page = client.get(reverse("evaluation:assignments"), params)
+    regions = [str(row["task"].region) for row in page.context["rows"]]
+    assert len(regions) == 6
+    rows = _csv(client.get(reverse("evaluation:assignments_csv"), params))
+    assert rows[0] == ["地区", "任务", "评估完成时限", "评估报告"]
+    assert [r[0] for r in rows[1:]] == regions
+    client.force_login(other)
+    rows = _csv(client.get(reverse("evaluation:assignments_csv"), {"year": cycle.year}))
+    assert [r[1] for r in rows[1:]] == [f"{tasks[-1].entry.number} {tasks[-1].entry.title}"]
