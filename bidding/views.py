@@ -22,7 +22,7 @@ from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.import_views import import_flow
-from reform_portal.listing import EXPORT_LIMIT, Column, Sorting, export_response, page_query, with_query
+from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -547,7 +547,7 @@ TASK_EXPORT_HEADER = [
 def _task_export(request, fmt, cycle, tasks):
     year = cycle.year if cycle else ""
     count = tasks.count()
-    items = _attach_notices(request.user, list(tasks)) if count <= EXPORT_LIMIT else []
+    items = _attach_notices(request.user, list(tasks)) if may_build(request, count) else []
     return export_response(
         request,
         fmt,
@@ -874,7 +874,7 @@ PROGRESS_COLUMNS = [
 
 def _progress_export(request, fmt, cycle, task_rows):
     count = task_rows.count()
-    items = selectors.with_attainment(task_rows) if count <= EXPORT_LIMIT else []
+    items = selectors.with_attainment(task_rows) if may_build(request, count) else []
     header = [str(c.label) for c in PROGRESS_COLUMNS]
     header.insert(6, _("目标完成度"))
     return export_response(

@@ -68,23 +68,14 @@ def proposal_summary(request):
     cycle = _cycle(request, (oi.MERGE,))
     proposals = proposal_selectors.summary_proposals(cycle)
     count = proposals.count()
-    if count > listing.EXPORT_LIMIT:
-        return listing.export_response(
-            request,
-            "xlsx",
-            title="",
-            header=[],
-            rows=[],
-            count=count,
-            filename="",
-            fallback="",
-            back=_with_year("catalog:merge", cycle),
-        )
-    return exports.xlsx_response(
-        proposal_exports.summary_workbook(cycle, proposals),
-        _("%(year)s年度建议汇总.xlsx") % {"year": cycle.year},
-        fallback=f"proposals-{cycle.year}.xlsx",
+    refused = listing.over_limit(request, count, _with_year("catalog:merge", cycle))
+    if refused is not None:
+        return refused
+    filename = _("%(year)s年度建议汇总.xlsx") % {"year": cycle.year}
+    response = exports.xlsx_response(
+        proposal_exports.summary_workbook(cycle, proposals), filename, fallback=f"proposals-{cycle.year}.xlsx"
     )
+    return listing.mark_export(response, filename, count)
 
 
 MERGE_COLUMNS = [
@@ -113,7 +104,7 @@ def _merge_export(request, fmt, cycle, proposals):
         header=[_("地区"), _("改革任务领域"), _("举措名称"), _("改革内容"), _("处理情况")],
         rows=(
             [p.book.region.name, p.get_area_display(), p.title, p.content, _merge_state(p)]
-            for p in (proposals if count <= listing.EXPORT_LIMIT else [])
+            for p in (proposals if listing.may_build(request, count) else [])
         ),
         count=count,
         filename=_("%(year)s年度改革举措建议汇总与合并") % {"year": cycle.year},
@@ -430,7 +421,7 @@ def measures(request, fmt=None):
     rows = sorting.apply(selectors.measures_for(cycle))
     if fmt:
         count = rows.count()
-        items = selectors.with_stats(rows) if count <= listing.EXPORT_LIMIT else []
+        items = selectors.with_stats(rows) if listing.may_build(request, count) else []
         header = [
             _("序号"),
             _("举措名称"),

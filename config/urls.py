@@ -32,6 +32,7 @@ urlpatterns = [
     path("reminders/log.xlsx", notification_views.reminder_log, {"fmt": "xlsx"}, name="reminder_log_xlsx"),
     path("reminders/log.csv", notification_views.reminder_log, {"fmt": "csv"}, name="reminder_log_csv"),
     path("reminders/mail/", notification_views.mail_log, name="mail_log"),
+    path("exports/<int:pk>/", notification_views.export_download, name="export_download"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/login/code/", account_views.login_otp, name="login_otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

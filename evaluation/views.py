@@ -16,7 +16,7 @@ from reform_portal.actions import attempt, errors_onto_form
 from reform_portal.enums import Role
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field
-from reform_portal.listing import EXPORT_LIMIT, Column, Sorting, export_response, page_query, with_query
+from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -101,7 +101,7 @@ def commissions(request, fmt=None):
             fmt,
             title=_("第三方评估委托"),
             header=[_("评估机构"), _("评估任务"), _("完成时限"), _("进度"), _("状态"), _("委托人")],
-            rows=(_commission_row(c) for c in (rows if count <= EXPORT_LIMIT else [])),
+            rows=(_commission_row(c) for c in (rows if may_build(request, count) else [])),
             count=count,
             filename=_("%(year)s年度第三方评估委托") % {"year": cycle.year},
             fallback=f"commissions-{cycle.year}",
@@ -238,7 +238,7 @@ ASSIGNMENT_COLUMNS = [
 
 def _assignment_export(request, fmt, cycle, links):
     count = links.count()
-    rows = selectors.assignment_rows(links if count <= EXPORT_LIMIT else [])
+    rows = selectors.assignment_rows(links if may_build(request, count) else [])
 
     def report(row):
         a = row["assessment"]
@@ -528,7 +528,7 @@ def _assessment_export(request, fmt, cycle, rows):
                 a.get_grade_display(),
                 _("是") if a.recommend_promotion else _("否"),
             ]
-            for a in (rows if count <= EXPORT_LIMIT else [])
+            for a in (rows if may_build(request, count) else [])
         ),
         count=count,
         filename=_("%(year)s年度评估报告") % {"year": cycle.year},
@@ -716,7 +716,7 @@ def library(request, fmt=None):
                 _("适用范围"),
                 _("发布时间"),
             ],
-            rows=(_library_row(o) for o in (rows if count <= EXPORT_LIMIT else [])),
+            rows=(_library_row(o) for o in (rows if may_build(request, count) else [])),
             count=count,
             filename=_("可复制推广的改革成果"),
             fallback="outcomes",

@@ -11,20 +11,35 @@ key is ignored (the list keeps its default order) and never reaches ``order_by``
     ...  {% include "reform_portal/_sort_th.html" with h=sorting.th.region %}
 
 Exports go through the one safe writer (:mod:`reform_portal.exports`): :func:`export_response` writes the
-header and rows as XLSX or CSV, or refuses a list longer than :data:`EXPORT_LIMIT` rows with a message
-(DECISIONS §18 wants those queued and stored; they are refused here for now).
+header and rows as XLSX or CSV. A list longer than :data:`EXPORT_LIMIT` rows is not built in the request
+(DECISIONS §18): a signed-in user's export is queued (:class:`~reform_portal.models.ExportJob`, through the outbox)
+and built by the worker through the same view, then offered in a notification; an anonymous visitor (the public
+library) is asked to narrow the list.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import F, QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.test import RequestFactory
+from django.urls import resolve, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reform_portal import exports
+from reform_portal.enums import ExportState
+from reform_portal.models import ExportJob
+from reform_portal.notifications import notify
+from reform_portal.outbox import enqueue
 
 FORMATS = ("xlsx", "csv")
 # One year's export runs inside the request up to this many rows.
@@ -140,19 +155,106 @@ def export_response(
     """The list as ``fmt`` (xlsx or csv): ``filename`` and ``fallback`` without their extension. ``count`` is the
     number of rows (checked before any is read); above :data:`EXPORT_LIMIT` the user is sent ``back`` to the
     page with a message."""
-    if count > EXPORT_LIMIT:
+    refused = over_limit(request, count, back)
+    if refused is not None:
+        return refused
+    if fmt == "csv":
+        response = exports.csv_response([header, *rows], f"{filename}.csv", fallback=f"{fallback}.csv")
+    else:
+        book = exports.Workbook()
+        sheet = book.sheet(title)
+        sheet.header(header)
+        for values in rows:
+            sheet.row(values)
+        sheet.widths({column: 18 for column in range(1, len(header) + 1)})
+        response = exports.xlsx_response(book, f"{filename}.xlsx", fallback=f"{fallback}.xlsx")
+    return mark_export(response, f"{filename}.{'csv' if fmt == 'csv' else 'xlsx'}", count)
+
+
+def may_build(request, count: int) -> bool:
+    """Whether an export of ``count`` rows is built now: up to :data:`EXPORT_LIMIT`, or in the worker."""
+    return count <= EXPORT_LIMIT or getattr(request, "export_job", None) is not None
+
+
+def over_limit(request, count: int, back: str) -> HttpResponse | None:
+    """None when the export may be built now (up to :data:`EXPORT_LIMIT` rows, or in the worker); else queue it
+    for a signed-in user (or ask an anonymous visitor to narrow the list) and send the user ``back``."""
+    if may_build(request, count):
+        return None
+    if request.user.is_authenticated:
+        queue_export(request)
+        messages.info(
+            request,
+            _(
+                "本次导出共 %(n)s 行，超过在线导出上限 %(limit)s 行，已转入后台生成；生成后将通知您，可在通知中下载。"
+            )
+            % {"n": count, "limit": EXPORT_LIMIT},
+        )
+    else:
         messages.error(
             request,
             _("本次导出共 %(n)s 行，超过在线导出上限 %(limit)s 行，请先按年度、地区或状态筛选后再导出。")
             % {"n": count, "limit": EXPORT_LIMIT},
         )
-        return HttpResponseRedirect(back)
-    if fmt == "csv":
-        return exports.csv_response([header, *rows], f"{filename}.csv", fallback=f"{fallback}.csv")
-    book = exports.Workbook()
-    sheet = book.sheet(title)
-    sheet.header(header)
-    for values in rows:
-        sheet.row(values)
-    sheet.widths({column: 18 for column in range(1, len(header) + 1)})
-    return exports.xlsx_response(book, f"{filename}.xlsx", fallback=f"{fallback}.xlsx")
+    return HttpResponseRedirect(back)
+
+
+def mark_export(response: HttpResponse, filename: str, count: int) -> HttpResponse:
+    """Tell :func:`build_export` the file's name and rows (an export view's response)."""
+    response.export_filename = filename  # type: ignore[attr-defined]
+    response.export_rows = count  # type: ignore[attr-defined]
+    return response
+
+
+EXPORT_TASK = "reform_portal.build_export"
+
+
+def queue_export(request) -> ExportJob:
+    """Queue the export the request asked for (its path, filters and sort) for the worker, as this user."""
+    with transaction.atomic():
+        job = ExportJob.objects.create(user=request.user, path=request.path, query=request.GET.urlencode())
+        enqueue(EXPORT_TASK, job_id=job.pk)
+    return job
+
+
+def build_export(job_id: int) -> ExportJob:
+    """The worker's side of :func:`queue_export`: run the list's own view (its decorators check the user's
+    permissions again) with the stored filters and sort, and store the file for the user. Idempotent."""
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ExportState.PENDING:
+        return job
+    request = RequestFactory().get(f"{job.path}?{job.query}" if job.query else job.path)
+    request.user = job.user
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request._messages = FallbackStorage(request)
+    request.export_job = job
+    try:
+        match = resolve(job.path)
+        response = match.func(request, *match.args, **match.kwargs)
+    except (Http404, PermissionDenied) as exc:
+        response, error = None, f"{type(exc).__name__}: {exc}"
+    else:
+        error = "" if getattr(response, "export_filename", None) else f"HTTP {response.status_code}"
+    if error or response is None:
+        job.state, job.error = ExportState.FAILED, error
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
+        return job
+    job.filename = response.export_filename
+    job.content_type = response["Content-Type"]
+    job.rows = response.export_rows
+    job.file.save(
+        f"export-{job.pk}.{job.filename.rsplit('.', 1)[-1]}", ContentFile(response.content), save=False
+    )
+    job.state, job.finished_at = ExportState.DONE, timezone.now()
+    with transaction.atomic():
+        job.save()
+        notify(
+            recipients=[job.user],
+            title=_("导出文件已生成：%(name)s（%(n)s 行）") % {"name": job.filename, "n": job.rows},
+            url=reverse("export_download", args=[job.pk]),
+            kind="export",
+            email=False,
+            key=f"export:{job.pk}",
+        )
+    return job

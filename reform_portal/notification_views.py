@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import listing, notifications, reminders, years
-from .enums import MailStatus, ReminderStatus, Role
-from .models import Notification, ReminderLog
+from . import exports, listing, notifications, reminders, years
+from .enums import ExportState, MailStatus, ReminderStatus, Role
+from .models import ExportJob, Notification, ReminderLog
 from .permissions import is_national, role_required
 
 INBOX_PAGE_SIZE = 25
@@ -151,7 +152,7 @@ def _reminder_export(request, fmt, cycle, rows):
                 r.sent_at,
                 r.error,
             ]
-            for r in (rows if count <= listing.EXPORT_LIMIT else [])
+            for r in (rows if listing.may_build(request, count) else [])
         ),
         count=count,
         filename=_("%(year)s年度提醒发送记录") % {"year": cycle.year if cycle else ""},
@@ -182,3 +183,16 @@ def mail_log(request):
             "query": urlencode({"status": status} if status else {}),
         },
     )
+
+
+@login_required
+@require_GET
+def export_download(request, pk):
+    """A queued list export (``reform_portal.listing``): only the user who asked for it may download it."""
+    job = get_object_or_404(ExportJob, pk=pk, user=request.user, state=ExportState.DONE)
+    response = FileResponse(job.file.open("rb"), content_type=job.content_type)
+    response["Content-Disposition"] = exports.content_disposition(
+        job.filename, fallback=f"export-{job.pk}.{job.filename.rsplit('.', 1)[-1]}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

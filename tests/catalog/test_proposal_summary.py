@@ -11,6 +11,7 @@ from proposals import services as ps
 from proposals.models import MeasureProposal
 from reform_portal import listing
 from reform_portal.enums import OrgKind
+from reform_portal.models import ExportJob
 
 from .. import factories as f
 from ..proposals import scenarios as fp
@@ -112,13 +113,21 @@ def test_summary_queries_do_not_grow_with_proposals(client, cycle, reviewer, dja
     assert len(many.captured_queries) == len(one.captured_queries)
 
 
-def test_a_summary_above_the_limit_is_refused(client, cycle, reviewer, year_books, monkeypatch):
+def test_a_summary_above_the_limit_is_queued_and_built_whole(
+    client, cycle, reviewer, year_books, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(listing, "EXPORT_LIMIT", 6)
     client.force_login(reviewer)
-    response = client.get(reverse("catalog:proposal_summary"), {"year": cycle.year})
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.get(reverse("catalog:proposal_summary"), {"year": cycle.year})
     assert response.status_code == 302
     assert response["Location"] == reverse("catalog:merge") + f"?year={cycle.year}"
     assert "超过在线导出上限 6 行" in client.get(response["Location"]).content.decode()
+    job = listing.build_export(ExportJob.objects.get(user=reviewer).pk)  # what the worker runs
+    assert job.state == "done" and job.rows == 7
+    with job.file.open("rb") as fh:
+        ws = load_workbook(io.BytesIO(fh.read())).active
+    assert ws.max_row == 1 + 7
 
 
 def test_only_national_reviewers_get_the_summary_and_the_merge_page_links_it(

@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 from django.urls import reverse
@@ -25,6 +26,7 @@ COLUMNS = [
 
 def _request(**params):
     request = RequestFactory().get("/list/", params)
+    request.user = AnonymousUser()
     request.session = {}
     request._messages = FallbackStorage(request)
     return request
@@ -72,7 +74,7 @@ def test_rows_built_in_python_sort_with_empty_values_last_and_ties_by_pk():
     assert listing.Sorting(_request(), COLUMNS).apply_rows(rows, pk=lambda r: r["pk"]) == rows
 
 
-def test_an_export_above_the_limit_is_refused_in_chinese_and_nothing_is_written(monkeypatch):
+def test_an_anonymous_export_above_the_limit_is_refused_in_chinese_and_nothing_is_written(monkeypatch):
     request = _request(year="2027")
     monkeypatch.setattr(listing, "EXPORT_LIMIT", 2)
 
