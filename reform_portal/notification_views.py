@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -190,7 +190,8 @@ def mail_log(request):
 def export_download(request, pk):
     """A queued list export (``reform_portal.listing``): only the user who asked for it may download it."""
     job = get_object_or_404(ExportJob, pk=pk, user=request.user, state=ExportState.DONE)
-    response = FileResponse(job.file.open("rb"), content_type=job.content_type)
+    with job.file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type=job.content_type)
     response["Content-Disposition"] = exports.content_disposition(
         job.filename, fallback=f"export-{job.pk}.{job.filename.rsplit('.', 1)[-1]}"
     )

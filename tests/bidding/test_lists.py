@@ -197,7 +197,7 @@ def test_exports_above_the_limit_are_queued_built_by_the_worker_and_offered_to_t
     assert note.url == reverse("export_download", args=[job.pk])
     download = client.get(note.url)
     assert download.status_code == 200 and "no-store" in download["Cache-Control"]
-    rows = _xlsx_rows(type("R", (), {"content": f.close_file(download)}))
+    rows = _xlsx_rows(download)
     page = client.get(reverse("bidding:tasks"), params)
     assert [r[2] for r in rows[1:]] == _titles(page.context["tasks"])  # the page's filters and sort
     client.force_login(region_b_drc)
