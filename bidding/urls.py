@@ -21,6 +21,8 @@ urlpatterns = [
     path("notices/<int:pk>/pdf/", views.notice_download, name="notice_download"),
     path("notices/<int:pk>/docx/", views.notice_docx, name="notice_docx"),
     path("tasks/", views.task_list, name="tasks"),
+    path("tasks.xlsx", views.task_list, {"fmt": "xlsx"}, name="tasks_xlsx"),
+    path("tasks.csv", views.task_list, {"fmt": "csv"}, name="tasks_csv"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/plan.pdf", views.plan_pdf, name="plan_pdf"),
     path("tasks/<int:pk>/plan.docx", views.plan_docx, name="plan_docx"),
@@ -38,4 +40,6 @@ urlpatterns = [
     path("report-attachments/<int:pk>/", views.report_attachment, name="report_attachment"),
     path("coordination/<int:pk>/answer/", views.coordination_answer, name="coordination_answer"),
     path("progress/", views.progress, name="progress"),
+    path("progress.xlsx", views.progress, {"fmt": "xlsx"}, name="progress_xlsx"),
+    path("progress.csv", views.progress, {"fmt": "csv"}, name="progress_csv"),
 ]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.enums import ListState
@@ -22,6 +23,7 @@ from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.import_views import import_flow
+from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -38,6 +40,7 @@ from reform_portal.years import selected_cycle, show_switch, with_year
 from . import exports, imports, rules, selectors, services, tasks
 from . import open_items as oi
 from .enums import TaskState
+from .filters import TaskFilter
 from .forms import (
     AnswerForm,
     BidForm,
@@ -481,30 +484,54 @@ def notice_docx(request, pk):
 # ---- 揭榜任务: plan, progress, coordination, summary -------------------------------------------------
 
 
-@role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER, Role.IMPLEMENTER)
-@require_GET
-def task_list(request):
-    """The tasks of one year (``?year=``; by default the earliest year in which a task waits for the user), of
-    one state (``?state=``) when asked."""
+TASK_COLUMNS = [
+    Column("year", _lazy("年度"), ("cycle__year",)),
+    Column("region", _lazy("地区"), ("region__code",)),
+    Column("title", _lazy("任务"), ("entry__title",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("done", _lazy("里程碑完成"), ("n_done",)),
+    Column("report", _lazy("最近报告"), ("last_report",)),
+]
+
+
+def _task_rows(request):
+    """The tasks of one year (``?year=``; by default the earliest year in which a task waits for the user), as
+    the filters (region, state, 领域, 分层推进层级, title words) narrow them and ``?sort=`` orders them."""
     user = request.user
     cycle = selected_cycle(request, kinds=(oi.TASK_PLAN, oi.TASK_REPORT), cycles=_bid_cycles())
-    state = request.GET.get("state", "")
-    state = state if state in TaskState.values else ""
-    level = request.GET.get("level", "")
-    level = level if level in OrgLevel.values else ""
-    tasks = selectors.task_list(user).filter(cycle=cycle)
-    if state:
-        tasks = tasks.filter(state=state)
-    if level:  # 分层推进: tasks with an implementing entity of that level
-        tasks = tasks.filter(pk__in=selectors.progress_tasks(cycle, level=level).values("pk"))
-    page, query = paginate(request, tasks)
-    items = list(page.object_list)
+    visible = selectors.task_list(user).filter(cycle=cycle)
+    # Reviewers choose among every region; the others among the regions of the tasks they see (their own).
+    regions = (
+        Region.objects.order_by("code")
+        if user.has_role(Role.NATIONAL_REVIEWER)
+        else Region.objects.filter(pk__in=visible.values("region")).order_by("code")
+    )
+    filters = TaskFilter(request.GET or None, queryset=visible, cycle=cycle, regions=regions)
+    sorting = Sorting(request, TASK_COLUMNS)
+    return cycle, filters, sorting, sorting.apply(filters.qs)
+
+
+def _attach_notices(user, items):
     notices = {
         (n.cycle_id, n.region_id): n
         for n in selectors.notices_visible_to(user).filter(cycle__in={t.cycle_id for t in items})
     }
     for t in items:
         t.notice = notices.get((t.cycle_id, t.region_id))
+    return items
+
+
+@role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER, Role.IMPLEMENTER)
+@require_GET
+def task_list(request, fmt=None):
+    """The 揭榜任务 list; ``fmt`` (xlsx or csv, from the URL) exports every row of it as filtered and sorted."""
+    cycle, filters, sorting, tasks = _task_rows(request)
+    if fmt:
+        return _task_export(request, fmt, cycle, tasks)
+    for message in filters.error_messages:
+        messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
+    page, query = paginate(request, tasks)
+    items = _attach_notices(request.user, list(page.object_list))
     return render(
         request,
         "bidding/task_list.html",
@@ -513,11 +540,52 @@ def task_list(request):
             "tasks": items,
             "page": page,
             "query": query,
-            "state": state,
-            "states": TaskState.choices,
-            "level": level,
-            "levels": OrgLevel.choices,
+            "filters": filters,
+            "region_filter": request.user.has_role(Role.NATIONAL_REVIEWER),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
+    )
+
+
+def task_export_row(t) -> list:
+    notice = t.notice.doc_number if t.notice and t.notice.pdf else ""
+    return [
+        t.cycle.year,
+        str(t.region),
+        t.entry.title,
+        t.get_state_display(),
+        f"{t.n_done} / {t.n_milestones}",
+        t.last_report,
+        notice,
+    ]
+
+
+TASK_EXPORT_HEADER = [
+    _lazy("年度"),
+    _lazy("地区"),
+    _lazy("任务"),
+    _lazy("状态"),
+    _lazy("里程碑完成"),
+    _lazy("最近报告"),
+    _lazy("通知书"),
+]
+
+
+def _task_export(request, fmt, cycle, tasks):
+    year = cycle.year if cycle else ""
+    count = tasks.count()
+    items = _attach_notices(request.user, list(tasks)) if may_build(request, count) else []
+    return export_response(
+        request,
+        fmt,
+        title=_("揭榜任务"),
+        header=[str(h) for h in TASK_EXPORT_HEADER],
+        rows=(task_export_row(t) for t in items),
+        count=count,
+        filename=_("%(year)s年度揭榜任务") % {"year": year},
+        fallback=f"tasks-{year}",
+        back=with_query(reverse("bidding:tasks"), request),
     )
 
 
@@ -853,9 +921,51 @@ def summary(request, pk):
 # ---- 进展监测 (national reviewers) ------------------------------------------------------------------
 
 
+PROGRESS_COLUMNS = [
+    Column("region", _lazy("地区"), ("region__code",)),
+    Column("title", _lazy("任务"), ("entry__title",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("done", _lazy("里程碑（完成/滞后/风险/总数）"), ("n_done",)),
+    Column("overdue", _lazy("逾期"), ("n_overdue",)),
+    Column("report", _lazy("最近报告"), ("last_report",)),
+    Column("requests", _lazy("待答复协调事项"), ("n_open_requests",)),
+]
+
+
+def _progress_export(request, fmt, cycle, task_rows):
+    count = task_rows.count()
+    items = selectors.with_attainment(task_rows) if may_build(request, count) else []
+    header = [str(c.label) for c in PROGRESS_COLUMNS]
+    header.insert(6, _("目标完成度"))
+    return export_response(
+        request,
+        fmt,
+        title=_("实施进展"),
+        header=header,
+        rows=(
+            [
+                str(t.region),
+                t.entry.title,
+                t.get_state_display(),
+                f"{t.n_done} / {t.n_late} / {t.n_risk} / {t.n_milestones}",
+                t.n_overdue,
+                t.last_report,
+                f"{round(t.attainment * 100)}%" if t.attainment is not None else "",
+                t.n_open_requests,
+            ]
+            for t in items
+        ),
+        count=count,
+        filename=_("%(year)s年度实施进展") % {"year": cycle.year},
+        fallback=f"progress-{cycle.year}",
+        back=with_query(reverse("bidding:progress"), request),
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def progress(request):
+def progress(request, fmt=None):
+    """The reviewers' progress dashboard (filters, ``?sort=``); ``fmt`` exports every task row of it."""
     cycle = _review_cycle(request, kinds=(oi.COORDINATION,))
     if cycle is None:
         return _no_cycle(request)
@@ -868,7 +978,11 @@ def progress(request):
     tasks = selectors.progress_tasks(
         cycle, region=region, state=state, overdue_only=overdue_only, level=level
     )
-    page, query = paginate(request, selectors.progress_rows(tasks))
+    sorting = Sorting(request, PROGRESS_COLUMNS)
+    task_rows = sorting.apply(selectors.progress_rows(tasks))
+    if fmt:
+        return _progress_export(request, fmt, cycle, task_rows)
+    page, query = paginate(request, task_rows)
     regions = selectors.progress_regions(tasks)
     rows = selectors.with_attainment(page.object_list)
     return render(
@@ -896,6 +1010,8 @@ def progress(request):
             "states": TaskState.choices,
             "all_regions": Region.objects.filter(active=True).order_by("code"),
             "open_requests": selectors.open_requests(cycle).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from proposals import exports as proposal_exports
+from proposals import selectors as proposal_selectors
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
-from reform_portal import exports
+from reform_portal import exports, listing
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import CycleState, Role
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
@@ -59,7 +61,68 @@ def _with_year(name, cycle, *args):
 
 
 @role_required(REVIEWER)
-def merge(request):
+@require_GET
+def proposal_summary(request):
+    """年度建议汇总: all proposals of the year's submitted books (drafts and returned books left out), one row
+    each, as a spreadsheet (``?year=``)."""
+    cycle = _cycle(request, (oi.MERGE,))
+    proposals = proposal_selectors.summary_proposals(cycle)
+    count = proposals.count()
+    refused = listing.over_limit(request, count, _with_year("catalog:merge", cycle))
+    if refused is not None:
+        return refused
+    filename = _("%(year)s年度建议汇总.xlsx") % {"year": cycle.year}
+    response = exports.xlsx_response(
+        proposal_exports.summary_workbook(cycle, proposals), filename, fallback=f"proposals-{cycle.year}.xlsx"
+    )
+    return listing.mark_export(response, filename, count)
+
+
+MERGE_COLUMNS = [
+    listing.Column("region", gettext_lazy("地区"), ("book__region__code",)),
+    listing.Column("area", gettext_lazy("改革任务领域"), ("area",)),
+    listing.Column("title", gettext_lazy("举措名称"), ("title",)),
+]
+
+
+def _merge_state(p) -> str:
+    source = getattr(p, "measure_source", None)
+    if source is not None:
+        return _("已合并：%(t)s") % {"t": source.measure.title}
+    rejection = getattr(p, "rejection", None)
+    if rejection is not None:
+        return _("未采纳：%(r)s") % {"r": rejection.reason}
+    return _("待处理")
+
+
+def _merge_export(request, fmt, cycle, proposals):
+    count = proposals.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("汇总与合并"),
+        header=[_("地区"), _("改革任务领域"), _("举措名称"), _("改革内容"), _("处理情况")],
+        rows=(
+            [p.book.region.name, p.get_area_display(), p.title, p.content, _merge_state(p)]
+            for p in (proposals if listing.may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度改革举措建议汇总与合并") % {"year": cycle.year},
+        fallback=f"merge-{cycle.year}",
+        back=listing.with_query(reverse("catalog:merge"), request),
+    )
+
+
+@require_GET
+@role_required(REVIEWER)
+def merge_export(request, fmt):
+    """The merge page's proposals (its filters and sort) as a spreadsheet; the similar proposals column is the
+    page's, not the export's."""
+    return merge(request, fmt=fmt)
+
+
+@role_required(REVIEWER)
+def merge(request, fmt=None):
     cycle = _cycle(request, (oi.MERGE,))
     region = parse_region_code(request.GET.get("region"))
     area = request.GET.get("area", "")
@@ -87,7 +150,11 @@ def merge(request):
                 return redirect(_with_year("catalog:merge", cycle))
         except ValidationError as exc:
             errors_onto_form(form, exc)
-    page, query = paginate(request, selectors.merge_proposals(cycle, region=region, area=area, status=status))
+    sorting = listing.Sorting(request, MERGE_COLUMNS)
+    proposals = sorting.apply(selectors.merge_proposals(cycle, region=region, area=area, status=status))
+    if fmt:
+        return _merge_export(request, fmt, cycle, proposals)
+    page, query = paginate(request, proposals)
     return render(
         request,
         "catalog/merge.html",
@@ -107,6 +174,8 @@ def merge(request):
             "counts": selectors.merge_counts(cycle),
             "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
             "reject_form": RejectForm(),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 
@@ -318,11 +387,61 @@ def unreject(request, pk):
 # ---- measures -----------------------------------------------------------------------------------
 
 
+MEASURE_COLUMNS = [
+    listing.Column("position", gettext_lazy("序号"), ("position",)),
+    listing.Column("title", gettext_lazy("举措名称"), ("title",)),
+    listing.Column("area", gettext_lazy("改革任务领域"), ("area",)),
+]
+
+
+def _measure_export_row(number, m) -> list:
+    stats = m.stats
+    score = (
+        f"{stats['total_avg']}（{stats['total_min']}—{stats['total_max']}）"
+        if stats.get("total_avg") is not None
+        else ""
+    )
+    return [
+        number,
+        m.title,
+        m.get_area_display(),
+        "\n".join(f"{s.region.name}·{s.proposal_title}" for s in m.sources.all()),
+        f"{stats['submitted']}/{stats['assigned']}",
+        score,
+        _("列入") if m.included else _("不列入"),
+    ]
+
+
 @role_required(REVIEWER)
 @require_GET
-def measures(request):
+def measures(request, fmt=None):
+    """清单举措 of a year (``?sort=``); ``fmt`` exports every row as sorted."""
     cycle = _cycle(request, (oi.MERGE,))
-    page, query = paginate(request, selectors.measures_for(cycle))
+    sorting = listing.Sorting(request, MEASURE_COLUMNS)
+    rows = sorting.apply(selectors.measures_for(cycle))
+    if fmt:
+        count = rows.count()
+        items = selectors.with_stats(rows) if listing.may_build(request, count) else []
+        header = [
+            _("序号"),
+            _("举措名称"),
+            _("改革任务领域"),
+            _("建议来源"),
+            _("专家论证"),
+            _("平均总分（最低—最高）"),
+        ]
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("清单举措"),
+            header=[*header, _("列入清单")],
+            rows=(_measure_export_row(n, m) for n, m in enumerate(items, start=1)),
+            count=count,
+            filename=_("%(year)s年度清单举措") % {"year": cycle.year},
+            fallback=f"measures-{cycle.year}",
+            back=listing.with_query(reverse("catalog:measures"), request),
+        )
+    page, query = paginate(request, rows)
     return render(
         request,
         "catalog/measures.html",
@@ -332,6 +451,8 @@ def measures(request):
             "query": query,
             "measures": selectors.with_stats(page.object_list),
             "criteria": ExpertReview.CRITERIA,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 

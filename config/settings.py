@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_filters",  # the lists' filters (reform_portal/listing.py)
     "django_cas_ng",  # single sign-on by CAS (reform_portal.sso); its tables hold session tickets
     "reform_portal",
     "proposals",

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bidding.models import Task
@@ -15,6 +16,7 @@ from reform_portal.actions import attempt, errors_onto_form
 from reform_portal.enums import Role
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field
+from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -58,24 +60,62 @@ def _url(name, cycle, *args):
 # ---- commissions (reviewer) --------------------------------------------------------------------
 
 
+COMMISSION_COLUMNS = [
+    Column("agency", _lazy("评估机构"), ("agency__name",)),
+    Column("due", _lazy("完成时限"), ("due_date",)),
+    Column("progress", _lazy("进度"), ("n_done",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("created", _lazy("委托人"), ("created_at",)),
+]
+
+
+def _commission_row(c) -> list:
+    return [
+        str(c.agency),
+        "\n".join(f"{t.region}：{t.entry.title}" for t in c.tasks.all()),
+        c.due_date,
+        f"{c.n_done}/{c.n_tasks}",
+        c.get_state_display(),
+        f"{c.created_by} {c.created_at:%Y-%m-%d}",
+    ]
+
+
 @login_required
 @require_GET
-def commissions(request):
-    """Reviewers: every commission of the cycle. Evaluators are sent to their own list."""
+def commissions(request, fmt=None):
+    """Reviewers: every commission of the cycle (``?sort=``; ``fmt`` exports them). Evaluators are sent to their
+    own list."""
     if not rules.is_reviewer(request.user):
-        if rules.is_evaluator(request.user):
+        if rules.is_evaluator(request.user) and not fmt:
             year = parse_year(request.GET.get("year"))
             url = reverse("evaluation:assignments")
             return redirect(with_year(url, year) if year else url)
         raise PermissionDenied
     cycle = _cycle_or_404(request, (oi.COMMISSION,))
+    sorting = Sorting(request, COMMISSION_COLUMNS)
+    rows = sorting.apply(selectors.commission_list(request.user, cycle))
+    if fmt:
+        count = rows.count()
+        return export_response(
+            request,
+            fmt,
+            title=_("第三方评估委托"),
+            header=[_("评估机构"), _("评估任务"), _("完成时限"), _("进度"), _("状态"), _("委托人")],
+            rows=(_commission_row(c) for c in (rows if may_build(request, count) else [])),
+            count=count,
+            filename=_("%(year)s年度第三方评估委托") % {"year": cycle.year},
+            fallback=f"commissions-{cycle.year}",
+            back=with_query(reverse("evaluation:commissions"), request),
+        )
     return render(
         request,
         "evaluation/commissions.html",
         {
             "cycle": cycle,
-            "commissions": list(selectors.commission_list(request.user, cycle)),
+            "commissions": list(rows),
             "n_pending": selectors.pending_tasks(cycle).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 
@@ -188,11 +228,55 @@ def commission_withdraw(request, pk):
 # ---- evaluator ---------------------------------------------------------------------------------
 
 
+ASSIGNMENT_COLUMNS = [
+    Column("region", _lazy("地区"), ("task__region__code",)),
+    Column("title", _lazy("任务"), ("task__entry__number",)),
+    Column("due", _lazy("评估完成时限"), ("commission__due_date",)),
+    Column("state", _lazy("评估报告"), ("task__assessment__state",)),
+]
+
+
+def _assignment_export(request, fmt, cycle, links):
+    count = links.count()
+    rows = selectors.assignment_rows(links if may_build(request, count) else [])
+
+    def report(row):
+        a = row["assessment"]
+        if a is None:
+            return _("未填写")
+        return f"{a.get_state_display()} · {a.get_grade_display()}" if a.grade else a.get_state_display()
+
+    return export_response(
+        request,
+        fmt,
+        title=_("受托评估任务"),
+        header=[str(c.label) for c in ASSIGNMENT_COLUMNS],
+        rows=(
+            [
+                str(r["task"].region),
+                f"{r['task'].entry.number} {r['task'].entry.title}",
+                r["commission"].due_date,
+                report(r),
+            ]
+            for r in rows
+        ),
+        count=count,
+        filename=_("%(year)s年度受托评估任务") % {"year": cycle.year},
+        fallback=f"assignments-{cycle.year}",
+        back=with_query(reverse("evaluation:assignments"), request),
+    )
+
+
 @role_required(Role.EVALUATOR)
 @require_GET
-def assignments(request):
+def assignments(request, fmt=None):
+    """The evaluator's tasks of a year (``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.ASSESSMENT,))
     links = selectors.assignment_links(request.user).filter(commission__cycle=cycle)
+    sorting = Sorting(request, ASSIGNMENT_COLUMNS)
+    links = sorting.apply(links)
+    if fmt:
+        return _assignment_export(request, fmt, cycle, links)
     page, query = paginate(request, links)
     return render(
         request,
@@ -203,6 +287,8 @@ def assignments(request):
             "query": query,
             "rows": selectors.assignment_rows(page.object_list),
             "n_open": selectors.open_links(links).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 
@@ -414,18 +500,58 @@ def assessment_decide_reopen(request, pk):
 # ---- reviewer: assessments, scheme --------------------------------------------------------------
 
 
+ASSESSMENT_COLUMNS = [
+    Column("region", _lazy("地区"), ("task__region__code",)),
+    Column("title", _lazy("任务"), ("task__entry__title",)),
+    Column("agency", _lazy("评估机构"), ("commission__agency__name",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("score", _lazy("综合得分"), ("weighted_score",)),
+    Column("grade", _lazy("等次"), ("grade",)),
+    Column("recommended", _lazy("建议推广"), ("recommend_promotion",)),
+]
+
+
+def _assessment_export(request, fmt, cycle, rows):
+    count = rows.count()
+    return export_response(
+        request,
+        fmt,
+        title=_("评估报告"),
+        header=[str(c.label) for c in ASSESSMENT_COLUMNS],
+        rows=(
+            [
+                str(a.task.region),
+                a.task.entry.title,
+                str(a.commission.agency),
+                a.get_state_display(),
+                a.weighted_score,
+                a.get_grade_display(),
+                _("是") if a.recommend_promotion else _("否"),
+            ]
+            for a in (rows if may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度评估报告") % {"year": cycle.year},
+        fallback=f"assessments-{cycle.year}",
+        back=with_query(reverse("evaluation:assessments"), request),
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def assessments(request):
+def assessments(request, fmt=None):
+    """The year's assessments (grade, 建议推广, state; ``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.REOPEN, oi.OUTCOME))
     grade = request.GET.get("grade", "")
     grade = grade if grade in Grade.values else ""
     recommended = "1" if request.GET.get("recommended") == "1" else ""
     state = request.GET.get("state", "")
     state = state if state in AssessmentState.values else ""
-    page, query = paginate(
-        request, selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state)
-    )
+    sorting = Sorting(request, ASSESSMENT_COLUMNS)
+    rows = sorting.apply(selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state))
+    if fmt:
+        return _assessment_export(request, fmt, cycle, rows)
+    page, query = paginate(request, rows)
     return render(
         request,
         "evaluation/assessments.html",
@@ -440,6 +566,8 @@ def assessments(request):
             "state": state,
             "states": AssessmentState.choices,
             "n_reopen": selectors.assessment_list(cycle, state=AssessmentState.REOPEN_REQUESTED).count(),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 
@@ -539,20 +667,68 @@ def outcome_publish(request, pk):
     return redirect(_url("evaluation:outcomes", outcome.cycle))
 
 
+LIBRARY_COLUMNS = [
+    Column("published", _lazy("发布时间"), ("published_at",)),
+    Column("year", _lazy("年度"), ("cycle__year",)),
+    Column("region", _lazy("来源地区"), ("region__code",)),
+    Column("title", _lazy("成果名称"), ("title",)),
+]
+
+
+def _library_row(o) -> list:
+    return [
+        o.title,
+        str(o.region),
+        o.cycle.year,
+        o.get_area_display(),
+        o.summary,
+        o.problem_solved,
+        o.how_to_replicate,
+        o.applicable_scope,
+        o.published_at,
+    ]
+
+
 @require_GET
-def library(request):
-    """The public library of 可复制推广的改革成果: no login; only published outcomes."""
+def library(request, fmt=None):
+    """The public library of 可复制推广的改革成果: no login; only published outcomes (``?sort=``; ``fmt``
+    exports what the search found)."""
     form = LibrarySearchForm(request.GET or None)
     filters = {}
     if form.is_valid():
         filters = {k: (v if v is not None else "") for k, v in form.cleaned_data.items()}
+    sorting = Sorting(request, LIBRARY_COLUMNS)
+    rows = sorting.apply(selectors.published_outcomes(**filters))
+    if fmt:
+        count = rows.count()
+        return export_response(
+            request,
+            fmt,
+            title=_("改革成果库"),
+            header=[
+                _("成果名称"),
+                _("来源地区"),
+                _("年度"),
+                _("改革任务领域"),
+                _("成果概要"),
+                _("解决的问题"),
+                _("复制推广方法"),
+                _("适用范围"),
+                _("发布时间"),
+            ],
+            rows=(_library_row(o) for o in (rows if may_build(request, count) else [])),
+            count=count,
+            filename=_("可复制推广的改革成果"),
+            fallback="outcomes",
+            back=with_query(reverse("evaluation:library"), request),
+        )
     years = (
         ReformCycle.objects.filter(outcomes__state=OutcomeState.PUBLISHED)
         .values_list("year", flat=True)
         .distinct()
         .order_by("-year")
     )
-    page, query = paginate(request, selectors.published_outcomes(**filters))
+    page, query = paginate(request, rows)
     return render(
         request,
         "evaluation/library.html",
@@ -562,6 +738,8 @@ def library(request):
             "query": query,
             "outcomes": page.object_list,
             "years": list(years),
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 

@@ -84,3 +84,19 @@ def typed_entity_names(region_id: int) -> list[tuple[str, str]]:
         for line in p.new_entities.splitlines()
         if line.strip()
     ]
+
+
+# The books whose proposals the 年度建议汇总 holds: reported and not sent back (drafts and returned books are the
+# regions' work in progress).
+SUMMARY_BOOK_STATES = (BookState.SUBMITTED, BookState.CLOSED)
+
+
+def summary_proposals(cycle: ReformCycle) -> QuerySet[MeasureProposal]:
+    """年度建议汇总: every proposal of the year's submitted books, by region code and position (for national
+    reviewers; a constant number of queries whatever the number of proposals)."""
+    return (
+        MeasureProposal.objects.filter(book__cycle=cycle, book__state__in=SUMMARY_BOOK_STATES)
+        .select_related("book__region", "book__cycle")
+        .prefetch_related("entities", "results")
+        .order_by("book__region__code", "position", "pk")
+    )

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from reform_portal import exports
@@ -15,6 +16,7 @@ from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import Role, Stage
 from reform_portal.forms import add_revision_field, parse_id
 from reform_portal.import_views import import_flow
+from reform_portal.listing import Column, Sorting, export_response, page_query, with_query
 from reform_portal.models import Region
 from reform_portal.permissions import role_required
 from reform_portal.services import days_left, deadline_for, extension_grant, is_before_deadline, last_day_of
@@ -447,9 +449,58 @@ def book_docx(request, pk):
     )
 
 
+def _book_value(name):
+    return lambda row: getattr(row["book"], name, None) if row["book"] else None
+
+
+INBOX_COLUMNS = [
+    Column("region", _lazy("地区"), value=lambda row: row["region"].code),
+    Column("state", _lazy("状态"), value=lambda row: row["status"]),
+    Column("proposals", _lazy("举措数"), value=lambda row: row["book"].n_proposals if row["book"] else 0),
+    Column("submitted", _lazy("报送时间"), value=_book_value("submitted_at")),
+]
+
+
+def _inbox_remark(row) -> str:
+    parts = []
+    if row["extension"]:
+        until = row["extension"].until
+        parts.append(_("已延期至%(d)s") % {"d": f"{until.year}年{until.month}月{until.day}日"})
+    if row["book"] and row["book"].is_late:
+        parts.append(_("延期报送"))
+    if row["book"] and row["book"].state == BookState.RETURNED:
+        parts.append(_("已退回"))
+    return " ".join(parts)
+
+
+def _inbox_export(request, fmt, cycle, rows):
+    header = [str(c.label) for c in INBOX_COLUMNS] + [_("备注")]
+    return export_response(
+        request,
+        fmt,
+        title=_("建议书报送情况"),
+        header=header,
+        rows=(
+            [
+                str(row["region"]),
+                str(row["book"].display_state) if row["book"] else _("未创建"),
+                row["book"].n_proposals if row["book"] else 0,
+                row["book"].submitted_at if row["book"] else None,
+                _inbox_remark(row),
+            ]
+            for row in rows
+        ),
+        count=len(rows),
+        filename=_("%(year)s年度建议书报送情况") % {"year": cycle.year},
+        fallback=f"inbox-{cycle.year}",
+        back=with_query(reverse("proposals:inbox"), request),
+    )
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def inbox(request):
+def inbox(request, fmt=None):
+    """建议书报送情况: one row per region (``?state=``, ``?area=``, ``?sort=``); ``fmt`` exports the same rows."""
     cycle = cycle_or_404(request, kinds=())  # by default the latest year: the one collecting 建议书
     state = request.GET.get("state", "")
     area = request.GET.get("area", "")
@@ -457,6 +508,10 @@ def inbox(request):
     area = area if area in ReformArea.values else ""
     all_rows = selectors.inbox_rows(cycle)
     rows = selectors.inbox_rows(cycle, state=state, area=area) if (state or area) else all_rows
+    sorting = Sorting(request, INBOX_COLUMNS)
+    rows = sorting.apply_rows(rows, pk=lambda row: row["region"].code)
+    if fmt:
+        return _inbox_export(request, fmt, cycle, rows)
     deadline = cycle.closes_at(Stage.PROPOSAL)
     counts = [(label, sum(1 for r in all_rows if r["status"] == value)) for value, label in BookState.choices]
     return render(
@@ -472,5 +527,7 @@ def inbox(request):
             "deadline_last_day": last_day_of(deadline),
             "days_left": days_left(deadline),
             "counts": counts,
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )

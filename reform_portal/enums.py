@@ -99,6 +99,14 @@ class MailStatus(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
+class ExportState(models.TextChoices):
+    """A list export too long for the request (reform_portal.listing): queued, then built by the worker."""
+
+    PENDING = "pending", _("生成中")
+    DONE = "done", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
 class OutboxState(models.TextChoices):
     """An outbox message: written with the action, handed to Celery by the relay, finished by the worker."""
 

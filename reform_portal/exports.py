@@ -133,6 +133,10 @@ class Sheet:
         for column, width in widths.items():
             self._ws.column_dimensions[get_column_letter(column)].width = width
 
+    def freeze(self, cell: str) -> None:
+        """Keep the rows above and the columns left of ``cell`` (e.g. ``"C2"``) in view when scrolling."""
+        self._ws.freeze_panes = cell
+
     def wrap(self, *, from_row: int = 1) -> None:
         for cells in self._ws.iter_rows(min_row=from_row):
             for cell in cells:

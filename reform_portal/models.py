@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from .enums import (
     AccountState,
     CycleState,
+    ExportState,
     MailStatus,
     OrgKind,
     OrgLevel,
@@ -580,6 +581,39 @@ class ReminderLog(models.Model):
     @property
     def overdue_days(self):
         return -self.offset_days
+
+
+class ExportJob(models.Model):
+    """A list export longer than the request may build (``reform_portal.listing.EXPORT_LIMIT`` rows, DECISIONS §18):
+    queued through the outbox, built by the worker through the list's own view (its permission checks, filters and
+    sort, as the user who asked) and stored for that user alone to download."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("申请人"),
+    )
+    path = models.CharField(_("导出地址"), max_length=200)
+    query = models.TextField(_("筛选与排序"), blank=True)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=ExportState.choices, default=ExportState.PENDING
+    )
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/", max_length=200, blank=True)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+
+    def __str__(self):
+        return f"{self.path}?{self.query}"
 
 
 class OutboxMessage(models.Model):

@@ -4,13 +4,17 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from . import notifications, reminders, years
-from .enums import MailStatus, ReminderStatus, Role
-from .models import Notification, ReminderLog
+from . import exports, listing, notifications, reminders, years
+from .enums import ExportState, MailStatus, ReminderStatus, Role
+from .models import ExportJob, Notification, ReminderLog
 from .permissions import is_national, role_required
 
 INBOX_PAGE_SIZE = 25
@@ -63,7 +67,7 @@ def mark_all_read(request):
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def reminder_log(request):
+def reminder_log(request, fmt=None):
     if "cycle" in request.GET and "year" not in request.GET:  # links from before ``?year=`` (DECISIONS §14)
         params = request.GET.copy()
         params["year"] = params.pop("cycle")[-1]
@@ -75,6 +79,10 @@ def reminder_log(request):
         rows = rows.filter(status=status)
     else:
         status = ""
+    sorting = listing.Sorting(request, REMINDER_COLUMNS)
+    rows = sorting.apply(rows)
+    if fmt:
+        return _reminder_export(request, fmt, cycle, rows)
     page = Paginator(rows, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -86,9 +94,70 @@ def reminder_log(request):
             "statuses": ReminderStatus.choices,
             "page": page,
             "query": urlencode(
-                {k: v for k, v in (("year", cycle.year if cycle else ""), ("status", status)) if v}
+                {
+                    k: v
+                    for k, v in (
+                        ("year", cycle.year if cycle else ""),
+                        ("status", status),
+                        ("sort", sorting.param),
+                    )
+                    if v
+                }
             ),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
+    )
+
+
+REMINDER_COLUMNS = [
+    listing.Column("item", _lazy("事项"), ("object_label",)),
+    listing.Column("kind", _lazy("类型"), ("kind",)),
+    listing.Column("recipient", _lazy("接收人"), ("recipient__username",)),
+    listing.Column("offset", _lazy("提醒"), ("offset_days",)),
+    listing.Column("due", _lazy("截止日"), ("due_at",)),
+    listing.Column("status", _lazy("状态"), ("status",)),
+    listing.Column("attempts", _lazy("发送次数"), ("attempts",)),
+    listing.Column("sent", _lazy("发送时间"), ("sent_at",)),
+]
+
+
+def _reminder_when(row) -> str:
+    if row.offset_days >= 0:
+        return _("截止前 %(days)s 天") % {"days": row.offset_days}
+    return _("逾期后 %(days)s 天") % {"days": row.overdue_days}
+
+
+def _recipient(row) -> str:
+    organization = row.recipient.organization
+    return f"{row.recipient} · {organization.display_name}" if organization else str(row.recipient)
+
+
+def _reminder_export(request, fmt, cycle, rows):
+    count = rows.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("提醒发送记录"),
+        header=[str(c.label) for c in REMINDER_COLUMNS] + [_("错误信息")],
+        rows=(
+            [
+                r.object_label,
+                r.kind,
+                _recipient(r),
+                _reminder_when(r),
+                r.last_day,
+                r.get_status_display(),
+                r.attempts,
+                r.sent_at,
+                r.error,
+            ]
+            for r in (rows if listing.may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度提醒发送记录") % {"year": cycle.year if cycle else ""},
+        fallback=f"reminders-{cycle.year if cycle else 'all'}",
+        back=listing.with_query(reverse("reminder_log"), request),
     )
 
 
@@ -114,3 +183,17 @@ def mail_log(request):
             "query": urlencode({"status": status} if status else {}),
         },
     )
+
+
+@login_required
+@require_GET
+def export_download(request, pk):
+    """A queued list export (``reform_portal.listing``): only the user who asked for it may download it."""
+    job = get_object_or_404(ExportJob, pk=pk, user=request.user, state=ExportState.DONE)
+    with job.file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type=job.content_type)
+    response["Content-Disposition"] = exports.content_disposition(
+        job.filename, fallback=f"export-{job.pk}.{job.filename.rsplit('.', 1)[-1]}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

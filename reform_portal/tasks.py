@@ -4,7 +4,7 @@
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from . import channels, notifications, reminders
+from . import channels, listing, notifications, reminders
 from .account_mail import account_mail  # noqa: F401 - registered here for the worker's autodiscovery
 from .models import Notification, NotificationDelivery
 from .outbox import RetryLater
@@ -81,3 +81,9 @@ def send(self, *, log_id: int | None = None, **payload) -> str:
             countdown=reminders.retry_countdown(self.request.retries or 0),
         )
     return result
+
+
+@shared_task(name=listing.EXPORT_TASK)
+def build_export(*, job_id: int) -> str:
+    """A list export too long for the request (``reform_portal.listing``), built and stored for its user."""
+    return listing.build_export(job_id).state

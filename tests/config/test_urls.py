@@ -32,8 +32,9 @@ from evaluation import services as es
 from evaluation.models import Assessment, Outcome
 from grassroots import services as gs
 from proposals import services as ps
+from reform_portal import listing
 from reform_portal.enums import OrgKind, Role, Stage
-from reform_portal.models import Notification
+from reform_portal.models import ExportJob, Notification
 from reform_portal.services import api_token_create, user_invite
 from tests.factories import ended_proposals
 
@@ -180,7 +181,10 @@ MATRIX = {
     "notification_read": post(OWN, pk("notification"), owned=True),
     "notification_open": post(OWN, pk("notification"), owned=True),
     "reminder_log": reviewer_get(),
+    "reminder_log_xlsx": reviewer_get(),
+    "reminder_log_csv": reviewer_get(),
     "mail_log": reviewer_get(),
+    "export_download": get(OWN, pk("export_job"), owned=True),  # a queued export: its user's alone
     # kernel: accounts (password reset and change, two-factor login, invitations; DECISIONS §14, §17)
     "login_otp": get(
         LOGGED_IN
@@ -235,6 +239,8 @@ MATRIX = {
     # stage 1: 建议书
     "proposals:book": get(STAFF | {REVIEWER}),
     "proposals:inbox": reviewer_get(),
+    "proposals:inbox_xlsx": reviewer_get(),
+    "proposals:inbox_csv": reviewer_get(),
     "proposals:region_extend": get({REVIEWER}, lambda w: {"code": "330000"}, reviewer_only=True),
     "proposals:book_detail": get(OWN | {REVIEWER}, pk("book"), owned=True),
     "proposals:book_cover": region_action("get", pk("book"), open_book),
@@ -258,6 +264,9 @@ MATRIX = {
     "proposals:attachment_delete": region_action("post", pk("attachment"), open_book),
     # stage 2: 清单
     "catalog:merge": reviewer_get(),
+    "catalog:merge_xlsx": reviewer_get(),
+    "catalog:merge_csv": reviewer_get(),
+    "catalog:proposal_summary": reviewer_get(),  # 年度建议汇总 (issue 18 §4)
     "catalog:merge_groups": reviewer_get(),
     "catalog:merge_prefill": reviewer_get(),  # without proposals: back to the groups
     "catalog:merge_compare": reviewer_get(),
@@ -267,6 +276,8 @@ MATRIX = {
     "catalog:reject": reviewer_post(pk("proposal_other")),
     "catalog:unreject": reviewer_post(pk("rejected")),
     "catalog:measures": reviewer_get(),
+    "catalog:measures_xlsx": reviewer_get(),
+    "catalog:measures_csv": reviewer_get(),
     "catalog:measure_detail": reviewer_get(pk("measure")),
     "catalog:unmerge": reviewer_post(pk("measure")),
     "catalog:assign": reviewer_post(pk("measure")),
@@ -304,6 +315,9 @@ MATRIX = {
     "bidding:notice_download": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:notice_docx": get(OWN | {REVIEWER}, pk("notice"), owned=True),
     "bidding:tasks": get(STAFF | {REVIEWER, IMPLEMENTER}),
+    # the list's exports (issue 18 §4): the page's own permission checks (江苏's rows are its own: empty)
+    "bidding:tasks_xlsx": get(STAFF | {REVIEWER, IMPLEMENTER}),
+    "bidding:tasks_csv": get(STAFF | {REVIEWER, IMPLEMENTER}),
     "bidding:task_detail": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:plan_pdf": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
     "bidding:plan_docx": get(OWN | {REVIEWER, IMPLEMENTER}, pk("task"), owned=True),
@@ -321,8 +335,12 @@ MATRIX = {
     "bidding:report_attachment": get(OWN | {REVIEWER, IMPLEMENTER}, pk("report_attachment"), owned=True),
     "bidding:coordination_answer": reviewer_post(pk("coordination"), owned=True),
     "bidding:progress": reviewer_get(),
+    "bidding:progress_xlsx": reviewer_get(),
+    "bidding:progress_csv": reviewer_get(),
     # stage 4: 评估
     "evaluation:commissions": get({REVIEWER, EVALUATOR, EVALUATOR_B}),
+    "evaluation:commissions_xlsx": reviewer_get(),  # evaluators export their own list (assignments) instead
+    "evaluation:commissions_csv": reviewer_get(),
     "evaluation:commission_new": reviewer_get(),
     "evaluation:commission_detail": get({REVIEWER, EVALUATOR}, pk("commission")),
     # the world's commission has a submitted assessment, so withdrawing it is refused even to reviewers
@@ -330,11 +348,16 @@ MATRIX = {
         {REVIEWER}, pk("commission"), reviewer_only=True, state_refused=frozenset({REVIEWER})
     ),
     "evaluation:assignments": get({EVALUATOR, EVALUATOR_B}),
+    # each agency's own tasks only (the other agency's export is empty)
+    "evaluation:assignments_xlsx": get({EVALUATOR, EVALUATOR_B}),
+    "evaluation:assignments_csv": get({EVALUATOR, EVALUATOR_B}),
     "evaluation:task_detail": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
     "evaluation:task_export": get({REVIEWER, EVALUATOR}, pk("evaluated_task"), owned=True),
     "evaluation:assessment_edit": get({EVALUATOR}, pk("evaluated_task"), owned=True, prepare=reopened),
     "evaluation:report_attachment": get({REVIEWER, EVALUATOR}, pk("evaluated_attachment"), owned=True),
     "evaluation:assessments": reviewer_get(),
+    "evaluation:assessments_xlsx": reviewer_get(),
+    "evaluation:assessments_csv": reviewer_get(),
     "evaluation:assessment_detail": get({REVIEWER, EVALUATOR}, pk("assessment"), owned=True),
     "evaluation:assessment_report": get({REVIEWER, EVALUATOR}, pk("assessment"), owned=True),
     "evaluation:assessment_request_reopen": post({EVALUATOR}, pk("assessment"), owned=True),
@@ -363,6 +386,8 @@ MATRIX = {
     "evaluation:results_publish": reviewer_get(),
     "evaluation:results_unpublish": reviewer_post(),
     "evaluation:library": get(EVERYONE),
+    "evaluation:library_xlsx": get(EVERYONE),  # published outcomes only, like the page
+    "evaluation:library_csv": get(EVERYONE),
     "evaluation:library_detail": get(EVERYONE, pk("published_outcome")),
     "evaluation:public_results": get(EVERYONE),
 }
@@ -556,8 +581,15 @@ def build_world():
     )
     TOTPDevice.objects.create(user=implementer, name="验证器", confirmed=True)
     api_token, _secret = api_token_create(user=a, name="省科技管理信息系统", days=90, by=a)
+    # 浙江's staff asked for a list export too long for the request: built by the worker, theirs alone
+    export_job = ExportJob.objects.create(
+        user=a, path=reverse("bidding:tasks_csv"), query=f"year={cycle.year}"
+    )
+    export_job = listing.build_export(export_job.pk)
+    assert export_job.state == "done", export_job.error
     return {
         "api_token": api_token,
+        "export_job": export_job,
         "users": users,
         "cycle": cycle,
         "bid_entry": entries[0],
