@@ -43,6 +43,27 @@ def english(label):
         return str(label)
 
 
+def checker_rows(data, path, *flags):
+    """The pinned 公文 checker's verdicts on ``data`` (written to ``path``), by check name."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path.write_bytes(data)
+    checker = Path(settings.BASE_DIR) / "tests" / "tools" / "gongwen_check.py"
+    run = subprocess.run(
+        [sys.executable, str(checker), str(path), "--json", *flags],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    return {row["check"]: row for row in json.loads(run.stdout)["rows"]}
+
+
 @pytest.fixture
 def published(cycle, reviewer, measure):
     return fc.published_list(cycle, reviewer)
@@ -83,29 +104,12 @@ def test_the_list_workbook_is_chinese_under_english(published):
 
 def test_the_list_is_a_numbered_notice_the_checker_accepts(published, tmp_path):
     """--head --no-draft: the 通知 of the list holds every check that applies (24 on a multi-page document)."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from django.conf import settings
-
     from catalog.services import list_pdf_bytes
 
     published.cycle.notice_cc = "财政部、教育部"
     published.cycle.save()
     data = list_pdf_bytes(measure_list=published)
-    path = tmp_path / "list.pdf"
-    path.write_bytes(data)
-    checker = Path(settings.BASE_DIR) / "tests" / "tools" / "gongwen_check.py"
-    run = subprocess.run(
-        [sys.executable, str(checker), str(path), "--json", "--head", "--no-draft"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    rows = {row["check"]: row for row in json.loads(run.stdout)["rows"]}
+    rows = checker_rows(data, tmp_path / "list.pdf", "--head", "--no-draft")
     failing = {k: r["got"] for k, r in rows.items() if not r["ok"]}
     assert failing == {}
     assert len(rows) in (22, 24)  # one page: no page-number checks
@@ -123,14 +127,9 @@ def test_hostile_entries_at_each_fields_maximum_survive_in_the_pdf(published, tm
     typed paragraphs (issue 15, tests that must exist): the checker's verdicts hold (a table page may run short
     when a long row moves on whole), nothing leaves the paper, and pdfplumber and pypdf both read the title, the
     hostile characters and the URL back exactly."""
-    import json
     import re
-    import subprocess
-    import sys
-    from pathlib import Path
 
     import pdfplumber
-    from django.conf import settings
     from pypdf import PdfReader
 
     from catalog.documents import render_list_pdf
@@ -152,16 +151,7 @@ def test_hostile_entries_at_each_fields_maximum_survive_in_the_pdf(published, tm
     )
     data = render_list_pdf(published, list(published.entries.order_by("position")))
     path = tmp_path / "list-hostile.pdf"
-    path.write_bytes(data)
-    checker = Path(settings.BASE_DIR) / "tests" / "tools" / "gongwen_check.py"
-    run = subprocess.run(
-        [sys.executable, str(checker), str(path), "--json", "--head", "--no-draft"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    rows = {row["check"]: row for row in json.loads(run.stdout)["rows"]}
+    rows = checker_rows(data, path, "--head", "--no-draft")
     assert len(rows) == 24
     failing = {k: r["got"] for k, r in rows.items() if not r["ok"]}
     assert set(failing) <= {"lines on each full page"}, failing
