@@ -3,6 +3,7 @@
 import datetime
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
@@ -67,26 +68,36 @@ def bid_page(
     return [{"entry": e, "bid": own.get(e.pk), "count": counts.get(e.pk, 0)} for e in entries]
 
 
+@dataclass(frozen=True)
+class BidRef:
+    """A submitted bid as the matrix needs it: its pk (the checkbox that confirms it)."""
+
+    pk: int
+
+
 def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
-    """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards."""
-    bids = list(
-        Bid.objects.filter(bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED).select_related(
-            "bid_set__region", "entry"
-        )
-    )
+    """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards. The bids are read as (pk,
+    region, entry) triples and the cells built from plain ids: at 31 regions × 60 entries loading each bid with
+    its set, region and entry was a third of the page's time (issue 19)."""
+    by_cell = {
+        (region_id, entry_id): BidRef(pk)
+        for pk, region_id, entry_id in Bid.objects.filter(
+            bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED
+        ).values_list("pk", "bid_set__region_id", "entry_id")
+    }
     awarded = set(Task.objects.filter(cycle=cycle).values_list("region_id", "entry_id"))
-    by_cell = {(b.bid_set.region_id, b.entry_id): b for b in bids}
-    per_entry = Counter(b.entry_id for b in bids)
+    per_entry = Counter(entry_id for _region_id, entry_id in by_cell)
     submitted = {bs.region_id: bs for bs in BidSet.objects.filter(cycle=cycle)}
     notices = {n.region_id: n for n in TaskNotice.objects.filter(cycle=cycle)}
+    keyed = [(e, e.pk) for e in entries]
     rows = []
     for region in Region.objects.filter(active=True).order_by("code"):
-        cells = []
-        for e in entries:
-            bid = by_cell.get((region.pk, e.pk))
-            cells.append({"entry": e, "bid": bid, "awarded": (region.pk, e.pk) in awarded})
+        rid = region.pk
+        cells = [
+            {"entry": e, "bid": by_cell.get((rid, epk)), "awarded": (rid, epk) in awarded} for e, epk in keyed
+        ]
         n = sum(1 for c in cells if c["bid"])
-        bid_set = submitted.get(region.pk)
+        bid_set = submitted.get(rid)
         rows.append(
             {
                 "region": region,
@@ -94,7 +105,7 @@ def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
                 "n": n,
                 "bid_set": bid_set,
                 "under_minimum": n < cycle.min_bids,
-                "notice": notices.get(region.pk),
+                "notice": notices.get(rid),
                 "n_awarded": sum(1 for c in cells if c["awarded"]),
             }
         )

@@ -1,0 +1,28 @@
+"""Markup for big repeated pieces of a page (issue 19): ``html_join`` is ``format_html_join`` without its per-value
+overhead. Django's version escapes each value through ``conditional_escape`` (a lazy-aware wrapper around
+``html.escape``) and marks every formatted row safe; at 31 regions × 30 entries (the 揭榜矩阵's table cells and its
+heat map's rects) that bookkeeping was most of the page's time. Here every value that is not already safe goes
+through the standard library's ``html.escape`` (quotes included, as Django's does) and the rows are joined once.
+
+Use it where a template loop would repeat a fragment hundreds of times; anywhere else a template (or
+``format_html``) is clearer."""
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from django.utils.safestring import SafeData, SafeString, mark_safe
+
+
+def esc(value: Any) -> str:
+    """``value`` as markup: safe strings as they are, anything else escaped (``& < > " '``)."""
+    if isinstance(value, SafeData):
+        return str(value)
+    return escape(str(value), quote=True)
+
+
+def html_join(fmt: str, rows: Iterable[Sequence[Any]], sep: str = "") -> SafeString:
+    """``format_html_join(sep, fmt, rows)``, the same output, faster: ``fmt`` is trusted markup with ``{}``
+    placeholders; each row's values are escaped unless already safe."""
+    # Each value is escaped above before it is formatted in: the result is markup.
+    return mark_safe(sep.join(fmt.format(*[esc(v) for v in row]) for row in rows))  # noqa: S308

@@ -1,0 +1,27 @@
+"""reform_portal.markup (issue 19): the fast join writes what format_html_join writes, hostile text escaped."""
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
+
+from reform_portal.markup import esc, html_join
+
+HOSTILE = ['<script>alert("x")</script>', "a & b", "it's", '" onmouseover="x', "𠮷𡈽 😀", 7, 2.5, None]
+
+
+def test_html_join_writes_exactly_what_format_html_join_writes():
+    fmt = '<rect x="{}" class="{}"><title>{}</title></rect>'
+    rows = [(i, value, value) for i, value in enumerate(HOSTILE)]
+    ours = html_join(fmt, rows)
+    assert isinstance(ours, SafeString)
+    assert ours == format_html_join("", fmt, rows)
+    assert "<script>" not in ours and "&lt;script&gt;" in ours and "&quot; onmouseover=&quot;x" in ours
+    assert html_join("<li>{}</li>", [("a",), ("b",)], sep="\n") == format_html_join(
+        "\n", "<li>{}</li>", [("a",), ("b",)]
+    )
+
+
+def test_safe_values_pass_through_and_lazy_text_is_escaped_when_read():
+    assert esc(mark_safe("<b>ok</b>")) == "<b>ok</b>"
+    assert esc(format_html("<i>{}</i>", "<x>")) == "<i>&lt;x&gt;</i>"
+    assert esc(gettext_lazy("<已确认>")) == "&lt;已确认&gt;"
