@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal import widgets
 from reform_portal.enums import OrgKind
 from reform_portal.forms import (
     CleanTextMixin,
@@ -23,7 +24,7 @@ class BidForm(CleanTextMixin, forms.ModelForm):
     entity_kinds = forms.MultipleChoiceField(
         label=_("拟定实施主体类型"),
         choices=IMPLEMENTING_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一类拟定实施主体。")},
     )
 
@@ -50,7 +51,7 @@ class EntitiesForm(forms.Form):
     entities = ModelMultipleChoiceField(
         label=_("实施主体"),
         queryset=Organization.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         required=False,
     )
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal import widgets
 from reform_portal.forms import CleanTextMixin, ModelMultipleChoiceField, limit_length
 
 from .enums import OpinionStance, Recommendation
@@ -82,7 +83,7 @@ class SendForm(forms.Form):
     ministries = ModelMultipleChoiceField(
         label=_("征求意见部门"),
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         error_messages={"required": _("请选择征求意见的部门。")},
     )
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.enums import ReformArea
+from reform_portal import widgets
 from reform_portal.forms import (
     CleanTextMixin,
     ModelMultipleChoiceField,
@@ -23,6 +24,8 @@ class TaskChoiceField(ModelMultipleChoiceField):
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
+    widget = widgets.Select
+
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.region or _('无所在地区')}）"
 
@@ -36,7 +39,7 @@ class CommissionForm(CleanTextMixin, forms.Form):
     tasks = TaskChoiceField(
         label=_("待评估任务"),
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         error_messages={
             "required": _("请至少选择一项待评估任务。"),
             "invalid_choice": _("所选任务已不在“待评估”状态，请刷新页面。"),
@@ -178,13 +181,17 @@ class OutcomeForm(CleanTextMixin, forms.ModelForm):
 class IncentiveForm(CleanTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("激励方式"), choices=IncentiveKind.choices)
     region = forms.ModelChoiceField(
-        label=_("地区"), queryset=Region.objects.filter(active=True), required=False
+        label=_("地区"), queryset=Region.objects.filter(active=True), required=False, widget=widgets.Select
     )
     organization = forms.ModelChoiceField(
-        label=_("单位"), queryset=None, required=False, help_text=_("本年度揭榜任务的实施主体")
+        label=_("单位"),
+        queryset=None,
+        required=False,
+        help_text=_("本年度揭榜任务的实施主体"),
+        widget=widgets.Select,
     )
     tasks = TaskChoiceField(
-        label=_("相关任务"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("相关任务"), queryset=None, required=False, widget=widgets.CheckboxSelectMultiple
     )
     reason = forms.CharField(
         label=_("激励理由"),

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal import widgets
 from reform_portal.enums import OrgKind
 from reform_portal.forms import (
     CleanTextMixin,
@@ -22,7 +23,7 @@ class CollectionForm(CleanTextMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "pain_points_sought": forms.Textarea(attrs={"rows": 3}),
             "closes_on": forms.DateInput(attrs={"type": "date"}),
-            "invited": forms.CheckboxSelectMultiple,
+            "invited": widgets.CheckboxSelectMultiple,
         }
         field_classes = {"invited": ModelMultipleChoiceField}
 

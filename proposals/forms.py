@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from reform_portal import widgets
 from reform_portal.forms import (
     CleanTextMixin,
     ModelMultipleChoiceField,
@@ -63,7 +64,7 @@ class ProposalForm(CleanTextMixin, forms.ModelForm):
                 attrs={"rows": 5, "placeholder": "例：2027年6月前出台实施办法；2027年12月前完成首批试点……"}
             ),
             "new_entities": forms.Textarea(attrs={"rows": 2}),
-            "entities": forms.CheckboxSelectMultiple,
+            "entities": widgets.CheckboxSelectMultiple,
         }
         field_classes = {"entities": ModelMultipleChoiceField}
 

@@ -7,7 +7,7 @@ from django import forms
 from django.core import validators
 from django.utils.translation import gettext_lazy
 
-from . import text
+from . import text, widgets
 
 
 def strip_control(value: str) -> str:
@@ -173,7 +173,10 @@ class TokenForm(CleanTextMixin, forms.Form):
 
 
 class ModelChoiceField(forms.ModelChoiceField):
-    """Refuses a value that is not an ID before querying (see ``ModelMultipleChoiceField``)."""
+    """Refuses a value that is not an ID before querying (see ``ModelMultipleChoiceField``). Its drop-down is
+    written in Python (:class:`reform_portal.widgets.Select`): its options grow with the data."""
+
+    widget = widgets.Select
 
     def to_python(self, value):
         if (
