@@ -697,9 +697,17 @@ def list_manage(request, pk):
             if ok:
                 return redirect("catalog:list_manage", pk=measure_list.pk)
     consultations = list(measure_list.consultations.select_related("ministry"))
+    # only what the page prints: at national size the year's opinions are a few hundred rows (issue 19)
     opinions = list(
-        DepartmentOpinion.objects.filter(consultation__measure_list=measure_list).select_related(
-            "consultation__ministry", "measure", "given_by", "responded_by"
+        DepartmentOpinion.objects.filter(consultation__measure_list=measure_list)
+        .select_related("consultation__ministry", "measure")
+        .only(
+            "stance",
+            "text",
+            "response",
+            "responded_at",
+            "consultation__ministry__name",
+            "measure__title",
         )
     )
     if measure_list.is_published:
