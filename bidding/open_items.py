@@ -16,7 +16,7 @@ from catalog.models import MeasureList
 from reform_portal.enums import Role, Stage
 from reform_portal.models import DeadlineExtension, ReformCycle, User
 from reform_portal.services import local_today
-from reform_portal.years import OpenItem, with_year
+from reform_portal.years import OpenItem, live_cycles, with_year
 
 from . import selectors
 from .enums import BidSetState, TaskState
@@ -40,7 +40,7 @@ def _task_items(user: User, states: tuple[str, ...]) -> list[OpenItem]:
     """The user's tasks in ``states``, per (year, state): one query."""
     rows = (
         selectors.tasks_visible_to(user)
-        .filter(state__in=states)
+        .filter(state__in=states, cycle__in=live_cycles())
         .values("cycle__year", "cycle__implementation_end", "state")
         .annotate(n=Count("pk"))
         .order_by()
@@ -84,7 +84,8 @@ def region_items(user: User) -> list[OpenItem]:
     )
     published = MeasureList.objects.filter(cycle=OuterRef("pk"), state=ListState.PUBLISHED)
     cycles = (
-        ReformCycle.objects.annotate(until=Subquery(extension))
+        live_cycles()
+        .annotate(until=Subquery(extension))
         .filter(Exists(published), ~Exists(reported), bidding_opens__lte=today)
         .filter(Q(bidding_deadline__gte=today) | Q(until__gte=today))
         .order_by("year")
@@ -118,7 +119,7 @@ def reviewer_items(user: User) -> list[OpenItem]:
     )
     awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
     waiting = dict(
-        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True)
+        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True, cycle__in=live_cycles())
         .exclude(Exists(awarded))
         .values_list("cycle")
         .annotate(n=Count("pk"))
@@ -140,7 +141,8 @@ def reviewer_items(user: User) -> list[OpenItem]:
                 )
     stored = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(pdf="")
     for row in (
-        Task.objects.exclude(Exists(stored))
+        Task.objects.filter(cycle__in=live_cycles())
+        .exclude(Exists(stored))
         .values("cycle__year")
         .annotate(n=Count("region", distinct=True))
         .order_by()
@@ -162,7 +164,7 @@ def reviewer_items(user: User) -> list[OpenItem]:
             url=with_year(reverse("bidding:progress"), row["task__cycle__year"]),
             count=row["n"],
         )
-        for row in CoordinationRequest.objects.filter(answered_at__isnull=True)
+        for row in CoordinationRequest.objects.filter(answered_at__isnull=True, task__cycle__in=live_cycles())
         .values("task__cycle__year")
         .annotate(n=Count("pk"))
         .order_by()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from proposals.models import MeasureProposal
 from reform_portal.models import User
 from reform_portal.navigation import ArchiveLink
-from reform_portal.years import OpenItem, with_year
+from reform_portal.years import OpenItem, live_cycles, with_year
 
 from .enums import ListState
 from .models import DepartmentOpinion, ExpertReview, MeasureList
@@ -32,7 +32,10 @@ def reviewer_items(user: User) -> list[OpenItem]:
     published = MeasureList.objects.filter(cycle=OuterRef("book__cycle"), state=ListState.PUBLISHED)
     open_proposals = (
         MeasureProposal.objects.filter(
-            book__state__in=OPEN_BOOK_STATES, measure_source__isnull=True, rejection__isnull=True
+            book__state__in=OPEN_BOOK_STATES,
+            measure_source__isnull=True,
+            rejection__isnull=True,
+            book__cycle__in=live_cycles(),
         )
         .exclude(Exists(published))
         .values("book__cycle__year", "book__cycle__review_deadline")
@@ -51,7 +54,9 @@ def reviewer_items(user: User) -> list[OpenItem]:
         for row in open_proposals
     ]
     opinions = (
-        DepartmentOpinion.objects.filter(responded_at__isnull=True)
+        DepartmentOpinion.objects.filter(
+            responded_at__isnull=True, consultation__measure_list__cycle__in=live_cycles()
+        )
         .exclude(consultation__measure_list__state=ListState.PUBLISHED)
         .exclude(measure__inclusion__included=False)
         .values(
@@ -80,7 +85,7 @@ def reviewer_items(user: User) -> list[OpenItem]:
 def expert_items(user: User) -> list[OpenItem]:
     """The expert's reviews not yet submitted, per year (the 专家论证 page's 待论证)."""
     rows = (
-        ExpertReview.objects.filter(expert=user, submitted_at__isnull=True)
+        ExpertReview.objects.filter(expert=user, submitted_at__isnull=True, measure__cycle__in=live_cycles())
         .values("measure__cycle__year")
         .annotate(n=Count("pk"), due=Min("measure__cycle__review_deadline"))
         .order_by()
@@ -101,7 +106,7 @@ def expert_items(user: User) -> list[OpenItem]:
 def liaison_items(user: User) -> list[OpenItem]:
     """Consultations of the liaison's ministry still waiting for an opinion on some measure, per year."""
     per_year: dict[int, list] = defaultdict(list)
-    for consultation in consultations_waiting(user):
+    for consultation in consultations_waiting(user).filter(measure_list__cycle__in=live_cycles()):
         per_year[consultation.measure_list.cycle.year].append(consultation)
     return [
         OpenItem(

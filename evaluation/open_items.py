@@ -14,7 +14,7 @@ from bidding.enums import TaskState
 from bidding.models import Task
 from reform_portal.models import User
 from reform_portal.navigation import ArchiveLink
-from reform_portal.years import OpenItem, with_year
+from reform_portal.years import OpenItem, live_cycles, with_year
 
 from . import selectors
 from .enums import AssessmentState, OutcomeState
@@ -29,7 +29,9 @@ REVIEWER_KINDS = (COMMISSION, REOPEN, OUTCOME)
 
 def evaluator_items(user: User) -> list[OpenItem]:
     links = selectors.open_links(
-        Commission.tasks.through.objects.filter(commission__in=selectors.commissions_visible_to(user))
+        Commission.tasks.through.objects.filter(
+            commission__in=selectors.commissions_visible_to(user), commission__cycle__in=live_cycles()
+        )
     )
     rows = (
         links.values("commission__cycle__year")
@@ -59,7 +61,7 @@ def reviewer_items(user: User) -> list[OpenItem]:
             due=row["cycle__evaluation_due"],
             count=row["n"],
         )
-        for row in Task.objects.filter(state=TaskState.PENDING_EVALUATION)
+        for row in Task.objects.filter(state=TaskState.PENDING_EVALUATION, cycle__in=live_cycles())
         .values("cycle__year", "cycle__evaluation_due")
         .annotate(n=Count("pk"))
         .order_by()
@@ -73,7 +75,9 @@ def reviewer_items(user: User) -> list[OpenItem]:
             + f"&state={AssessmentState.REOPEN_REQUESTED}",
             count=row["n"],
         )
-        for row in Assessment.objects.filter(state=AssessmentState.REOPEN_REQUESTED)
+        for row in Assessment.objects.filter(
+            state=AssessmentState.REOPEN_REQUESTED, task__cycle__in=live_cycles()
+        )
         .values("task__cycle__year")
         .annotate(n=Count("pk"))
         .order_by()
@@ -86,7 +90,11 @@ def reviewer_items(user: User) -> list[OpenItem]:
             url=with_year(reverse("evaluation:outcomes"), row["cycle__year"]),
             count=row["n"],
         )
-        for row in selectors.outcome_candidates(None).values("cycle__year").annotate(n=Count("pk")).order_by()
+        for row in selectors.outcome_candidates(None)
+        .filter(cycle__in=live_cycles())
+        .values("cycle__year")
+        .annotate(n=Count("pk"))
+        .order_by()
     ]
     return items
 

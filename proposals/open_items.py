@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from reform_portal.enums import Stage
-from reform_portal.models import DeadlineExtension, ReformCycle, User
+from reform_portal.models import DeadlineExtension, User
 from reform_portal.services import local_today
-from reform_portal.years import OpenItem, with_year
+from reform_portal.years import OpenItem, live_cycles, with_year
 
 from .enums import BookState
 from .models import ProposalBook
@@ -28,7 +28,8 @@ def region_books(user: User) -> list[OpenItem]:
     ).values("until")[:1]
     state = ProposalBook.objects.filter(cycle=OuterRef("pk"), region_id=user.region_id).values("state")[:1]
     cycles = (
-        ReformCycle.objects.annotate(until=Subquery(extension), book_state=Subquery(state))
+        live_cycles()
+        .annotate(until=Subquery(extension), book_state=Subquery(state))
         .filter(Q(proposal_deadline__gte=today) | Q(until__gte=today))
         .order_by("year")
     )

@@ -13,7 +13,8 @@ from bidding import rules
 from bidding import services as bs
 from bidding.enums import TaskState
 from bidding.models import BidSet, Task
-from reform_portal.enums import Stage
+from reform_portal.enums import CycleState, Stage
+from reform_portal.models import ReformCycle
 from reform_portal.services import extension_grant, grant_region_departments, local_today
 
 from .. import factories as f
@@ -213,6 +214,11 @@ def test_reviewer_counts_equal_the_matrix_and_progress_pages(client, reviewer):
     )
     assert items(client, reviewer, "award") == [(n.year, 1), (n1.year, 1)]
     assert items(client, reviewer, "notice") == [(n.year, 2)]
+    assert dashboard_queries(client, reviewer) == one
+    # 关闭年度: what N left open was confirmed with a reason; it waits for nobody (and costs no query) any more
+    ReformCycle.objects.filter(pk=n.pk).update(state=CycleState.CLOSED)
+    assert items(client, reviewer, "award") == [(n1.year, 1)]
+    assert items(client, reviewer, "notice") == [] and items(client, reviewer, "coordination") == []
     assert dashboard_queries(client, reviewer) == one
 
 

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog import services as cs
-from reform_portal.enums import Stage
+from reform_portal.enums import CycleState, Stage
+from reform_portal.models import ReformCycle
 from reform_portal.services import local_today
 from tests.factories import ended_proposals
 
@@ -152,6 +153,10 @@ def test_reviewer_counts_equal_the_merge_and_list_pages(client, reviewer, liaiso
     one = dashboard_queries(client, reviewer)
     fc.submitted_region_book(n1, "310000", fc.TOPICS[:3])
     assert items(client, reviewer, "merge") == [(n.year, 2), (n1.year, 6)]
+    assert dashboard_queries(client, reviewer) == one
+    ReformCycle.objects.filter(pk=n.pk).update(state=CycleState.CLOSED)  # 关闭年度: N waits for nobody
+    assert items(client, reviewer, "merge") == [(n1.year, 6)]
+    assert items(client, reviewer, "opinion_response") == []
     assert dashboard_queries(client, reviewer) == one
 
 

@@ -14,7 +14,8 @@ from bidding.enums import TaskState
 from evaluation import services as es
 from evaluation.enums import AssessmentState, Grade
 from evaluation.models import Commission, Incentive
-from reform_portal.enums import Stage
+from reform_portal.enums import CycleState, Stage
+from reform_portal.models import ReformCycle
 from reform_portal.services import local_today
 
 from .. import factories as f
@@ -116,6 +117,10 @@ def test_reviewer_counts_equal_the_evaluation_pages(client, reviewer, evaluator)
     one = dashboard_queries(client, reviewer)
     fe.commission(n, reviewer, evaluator.organization, pending[:1])
     assert items(client, reviewer, "commission") == [(n.year, 1), (n1.year, 1)]
+    assert dashboard_queries(client, reviewer) == one
+    ReformCycle.objects.filter(pk=n.pk).update(state=CycleState.CLOSED)  # 关闭年度: N waits for nobody
+    assert items(client, reviewer, "commission") == [(n1.year, 1)]
+    assert items(client, reviewer, "reopen") == [] and items(client, reviewer, "outcome") == []
     assert dashboard_queries(client, reviewer) == one
 
 
