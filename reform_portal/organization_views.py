@@ -93,7 +93,7 @@ def organizations(request, fmt=None):
                     o.n_users,
                 ]
                 for o in (rows if listing.may_build(request, count) else [])
-            ),  # fmt: skip
+            ),
             count=count,
             filename=title,
             fallback="organizations",

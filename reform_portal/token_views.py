@@ -112,7 +112,7 @@ def tokens_all(request, fmt=None):
                     str(t.revoked_by or ""),
                 ]
                 for t in (rows if listing.may_build(request, count) else [])
-            ),  # fmt: skip
+            ),
             count=count,
             filename=_("全部接口令牌"),
             fallback="api-tokens",

@@ -165,9 +165,13 @@ def test_a_regions_accounts_sort_filter_and_export_only_its_implementers(
     _account("zju_a", zju)
     _account("nju", _entity("南京大学", code="320000"))
     invited = user_invite(
-        organization=zju, username="zju_c", full_name="王老师", email="c@zju.cn", role=Role.IMPLEMENTER,
+        organization=zju,
+        username="zju_c",
+        full_name="王老师",
+        email="c@zju.cn",
+        role=Role.IMPLEMENTER,
         by=region_a_drc,
-    )  # fmt: skip
+    )
     client.force_login(region_a_drc)
     name = "account_users"
     username = lambda row: row["user"].username  # noqa: E731
