@@ -11,19 +11,20 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services, twofactor
+from . import listing, services, twofactor
 from .accounts import account_tokens, is_invited
 from .actions import errors_onto_form
 from .enums import AccountState, Role
-from .forms import InviteForm, PasswordResetRequestForm, TokenForm
+from .forms import InviteForm, PasswordResetRequestForm, TokenForm, parse_search_text
 from .pagination import paginate
 from .permissions import role_required
 from .rules import can_disable_totp, can_reset_totp, totp_required
@@ -276,29 +277,112 @@ def password_change(request):
 # ---- the accounts a reviewer or a region keeps: invitations, states, second factor ---------------------------
 
 
-@role_required(*KEEPERS)
-@require_http_methods(["GET"])
-def account_users(request):
+ACCOUNT_COLUMNS = [
+    listing.Column("username", _lazy("用户名"), ("username",)),
+    listing.Column("name", _lazy("姓名"), ("full_name",)),
+    listing.Column("organization", _lazy("所属单位"), ("organization__name",)),
+    listing.Column("email", _lazy("电子邮箱"), ("email",)),
+]
+
+_INVITED = Q(is_active=False, invitation__isnull=False, invitation__accepted_at__isnull=True)
+ACCOUNT_STATE_FILTERS = {
+    AccountState.ACTIVE: Q(is_active=True),
+    AccountState.INVITED: _INVITED,
+    AccountState.DISABLED: Q(is_active=False) & ~_INVITED,
+}
+
+
+def _account_rows(request):
+    """The accounts the user keeps, narrowed by ``?role=&state=&q=`` and sorted by ``?sort=``."""
     from django.contrib.auth.models import Group
 
+    national = request.user.has_role(Role.NATIONAL_REVIEWER)
     users = accounts_visible_to(request.user).prefetch_related(
         Prefetch("groups", queryset=Group.objects.filter(name__in=Role.values), to_attr="role_groups")
     )
+    filters = {"role": request.GET.get("role", ""), "state": request.GET.get("state", "")}
+    if national and filters["role"] in Role.values:  # regional staff keep 实施主体 accounts only
+        users = users.filter(groups__name=filters["role"])
+    else:
+        filters["role"] = ""
+    if filters["state"] in AccountState.values:
+        users = users.filter(ACCOUNT_STATE_FILTERS[AccountState(filters["state"])])
+    else:
+        filters["state"] = ""
+    filters["q"] = parse_search_text(request.GET.get("q"), 50)
+    if filters["q"]:
+        q = filters["q"]
+        users = users.filter(
+            Q(username__icontains=q)
+            | Q(full_name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(organization__name__icontains=q)
+        )
+    sorting = listing.Sorting(request, ACCOUNT_COLUMNS)
+    return national, filters, sorting, sorting.apply(users)
+
+
+def _account_row(u) -> dict:
+    return {
+        "user": u,
+        "roles": "、".join(str(Role(g.name).label) for g in u.role_groups),
+        "state": u.account_state,
+        "totp": any(d.confirmed for d in u.totpdevice_set.all()),
+    }
+
+
+@role_required(*KEEPERS)
+@require_GET
+def account_users(request, fmt=None):
+    national, filters, sorting, users = _account_rows(request)
+    if fmt:
+        count = users.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("用户与邀请"),
+            header=[
+                _("用户名"),
+                _("姓名"),
+                _("所属单位"),
+                _("角色"),
+                _("电子邮箱"),
+                _("状态"),
+                _("双因素认证"),
+            ],
+            rows=(
+                [
+                    row["user"].username,
+                    row["user"].full_name,
+                    row["user"].organization.name if row["user"].organization else "",
+                    row["roles"],
+                    row["user"].email,
+                    row["state"].label,
+                    _("已启用") if row["totp"] else _("未启用"),
+                ]
+                for row in map(_account_row, users if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("用户与邀请"),
+            fallback="users",
+            back=listing.with_query(reverse("account_users"), request),
+        )
     page, params = paginate(request, users)
-    rows = [
-        {
-            "user": u,
-            "roles": "、".join(str(Role(g.name).label) for g in u.role_groups),
-            "state": u.account_state,
-            "totp": any(d.confirmed for d in u.totpdevice_set.all()),
-            "can_reset_totp": can_reset_totp(request.user, u)[0],
-        }
-        for u in page
-    ]
+    rows = [dict(_account_row(u), can_reset_totp=can_reset_totp(request.user, u)[0]) for u in page]
     return render(
         request,
         "reform_portal/account_users.html",
-        {"page": page, "query": params, "rows": rows, "INVITED": AccountState.INVITED},
+        {
+            "page": page,
+            "query": params,
+            "rows": rows,
+            "INVITED": AccountState.INVITED,
+            "filters": filters,
+            "roles": Role.choices if national else [],
+            "states": AccountState.choices,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 

@@ -3,13 +3,14 @@ the history) and take the stage actions in the notice's order, each through a co
 asks for one. No superuser, no /admin/. Thin: reform_portal.cycles does the work."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from . import cycles
+from . import cycles, listing
 from .actions import attempt
 from .enums import CycleState, Role
 from .forms import CycleActionForm, CycleForm, add_revision_field
@@ -38,12 +39,49 @@ def _actions(cycle):
     ]
 
 
+# The stage is not a column to sort by: its codes' order is not the notice's order (筹备, 征集选题, …).
+YEAR_COLUMNS = [
+    listing.Column("year", _lazy("年度"), ("year",)),
+    listing.Column("proposal_deadline", _lazy("建议书报送截止"), ("proposal_deadline",)),
+    listing.Column("bidding_deadline", _lazy("揭榜截止"), ("bidding_deadline",)),
+]
+
+
+def _years_export(request, fmt, rows):
+    count = rows.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("年度工作安排"),
+        header=[_("年度"), _("当前阶段"), _("建议书报送截止"), _("揭榜截止")],
+        rows=(
+            [c.year, c.get_state_display(), c.proposal_deadline, c.bidding_deadline]
+            for c in (rows if listing.may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("年度工作安排"),
+        fallback="years",
+        back=listing.with_query(reverse("cycle_years"), request),
+    )
+
+
 @role_required(REVIEWER)
 @require_http_methods(["GET", "POST"])
-def years(request):
-    """Every year with its state, and the form that opens the next one (proposed from the latest year)."""
-    rows = list(ReformCycle.objects.order_by("-year"))
-    latest = rows[0] if rows else None
+def years(request, fmt=None):
+    """Every year with its state (``?state=&sort=``; ``fmt`` exports them), and the form that opens the next one
+    (proposed from the latest year)."""
+    if fmt and request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    every = ReformCycle.objects.order_by("-year")
+    state = request.GET.get("state", "")
+    shown = every.filter(state=state) if state in CycleState.values else every
+    state = state if state in CycleState.values else ""
+    sorting = listing.Sorting(request, YEAR_COLUMNS)
+    shown = sorting.apply(shown)
+    if fmt:
+        return _years_export(request, fmt, shown)
+    rows = list(shown)
+    latest = every.first()
     next_year = latest.year + 1 if latest else local_today().year
     form = CycleForm(request.POST or None, initial=cycles.proposed_next(latest, next_year))
     if request.method == "POST" and form.is_valid():
@@ -60,7 +98,17 @@ def years(request):
     for row in rows:
         row.actions = _actions(row)
     return render(
-        request, "reform_portal/cycle_years.html", {"rows": rows, "form": form, "next_year": next_year}
+        request,
+        "reform_portal/cycle_years.html",
+        {
+            "rows": rows,
+            "form": form,
+            "next_year": next_year,
+            "state": state,
+            "states": CycleState.choices,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 

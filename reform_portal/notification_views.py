@@ -15,18 +15,62 @@ from django.views.decorators.http import require_GET, require_POST
 from . import exports, listing, notifications, reminders, years
 from .enums import ExportState, MailStatus, ReminderStatus, Role
 from .models import ExportJob, Notification, ReminderLog
+from .pagination import paginate
 from .permissions import is_national, role_required
 
 INBOX_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
 
 
+INBOX_COLUMNS = [
+    listing.Column("title", _lazy("标题"), ("title",)),
+    listing.Column("created", _lazy("时间"), ("created_at",)),
+    listing.Column("state", _lazy("状态"), ("read_at",)),
+]
+INBOX_STATES = {"unread": _lazy("未读"), "read": _lazy("已读")}
+
+
 @login_required
 @require_GET
-def inbox(request):
-    page = Paginator(notifications.inbox_for(request.user), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+def inbox(request, fmt=None):
+    """The user's own notifications (``?state=unread|read&sort=``; ``fmt`` exports them)."""
+    rows = notifications.inbox_for(request.user)
+    state = request.GET.get("state", "")
+    if state in INBOX_STATES:
+        rows = rows.filter(read_at__isnull=state == "unread")
+    else:
+        state = ""
+    sorting = listing.Sorting(request, INBOX_COLUMNS)
+    rows = sorting.apply(rows)
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("我的消息"),
+            header=[_("标题"), _("内容"), _("时间"), _("状态"), _("阅读时间")],
+            rows=(
+                [n.title, n.body, n.created_at, _("已读") if n.read_at else _("未读"), n.read_at]
+                for n in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("我的消息"),
+            fallback="notifications",
+            back=listing.with_query(reverse("notifications"), request),
+        )
+    page, query = paginate(request, rows, INBOX_PAGE_SIZE)
     return render(
-        request, "reform_portal/notifications.html", {"page": page, "is_national": is_national(request.user)}
+        request,
+        "reform_portal/notifications.html",
+        {
+            "page": page,
+            "query": query,
+            "is_national": is_national(request.user),
+            "state": state,
+            "states": INBOX_STATES.items(),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 
@@ -161,15 +205,56 @@ def _reminder_export(request, fmt, cycle, rows):
     )
 
 
+MAIL_COLUMNS = [
+    listing.Column("title", _lazy("通知"), ("title",)),
+    listing.Column("kind", _lazy("类型"), ("kind",)),
+    listing.Column("recipient", _lazy("接收人"), ("recipient__username",)),
+    listing.Column("email", _lazy("电子邮箱"), ("recipient__email",)),
+    listing.Column("created", _lazy("创建时间"), ("created_at",)),
+    listing.Column("status", _lazy("状态"), ("email_status",)),
+    listing.Column("attempts", _lazy("发送次数"), ("email_attempts",)),
+    listing.Column("sent", _lazy("发送时间"), ("emailed_at",)),
+]
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def mail_log(request):
+def mail_log(request, fmt=None):
     """Every notification's e-mail copy: 待发送 (queued or waiting to be tried again), 已发送, 发送失败 with the
-    error, so reviewers see which hand-offs did not reach anyone's mailbox."""
+    error, so reviewers see which hand-offs did not reach anyone's mailbox (``?status=&sort=``; ``fmt`` exports
+    the rows)."""
     status = request.GET.get("status", "")
     if status not in MailStatus.values:
         status = ""
-    page = Paginator(notifications.mail_log(status=status), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    sorting = listing.Sorting(request, MAIL_COLUMNS)
+    rows = sorting.apply(notifications.mail_log(status=status))
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("邮件发送记录"),
+            header=[str(c.label) for c in MAIL_COLUMNS] + [_("错误信息")],
+            rows=(
+                [
+                    r.title,
+                    r.kind,
+                    _recipient(r),
+                    r.recipient.email,
+                    r.created_at,
+                    r.get_email_status_display(),
+                    r.email_attempts,
+                    r.emailed_at,
+                    r.email_error,
+                ]
+                for r in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("邮件发送记录"),
+            fallback="mail-log",
+            back=listing.with_query(reverse("mail_log"), request),
+        )
+    page = Paginator(rows, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reform_portal/mail_log.html",
@@ -180,7 +265,9 @@ def mail_log(request):
             "status": status,
             "statuses": MailStatus.choices,
             "page": page,
-            "query": urlencode({"status": status} if status else {}),
+            "query": urlencode({k: v for k, v in (("status", status), ("sort", sorting.param)) if v}),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 

@@ -14,13 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
+from . import listing, services
 from .actions import errors_onto_form
 from .channels import enabled_channels
 from .enums import OrgKind, Role
 from .forms import ExpertForm, OrganizationForm, SettingsForm, add_revision_field, parse_search_text
+from .models import Region
 from .pagination import paginate
 from .permissions import role_required
 from .rules import can_edit_organization, can_invite
@@ -33,20 +35,69 @@ def _form_data(form):
     return {k: v for k, v in form.cleaned_data.items() if k != "revision"}
 
 
+ORGANIZATION_COLUMNS = [
+    listing.Column("name", _lazy("单位名称"), ("name",)),
+    listing.Column("kind", _lazy("类型"), ("kind",)),
+    listing.Column("region", _lazy("所在地区"), ("region__code",)),
+    listing.Column("credit_code", _lazy("统一社会信用代码"), ("credit_code",)),
+    listing.Column("users", _lazy("用户数"), ("n_users",)),
+]
+
+
+def _region_choices(rows) -> list[Region]:
+    """The regions of the rows the user may see: the region filter only narrows."""
+    return list(Region.objects.filter(pk__in=rows.order_by().values("region")).order_by("code"))
+
+
 @role_required(*KEEPERS)
-@require_http_methods(["GET"])
-def organizations(request):
+@require_GET
+def organizations(request, fmt=None):
+    """The reviewers' reference data, or the region's library (``?kind=&region=&q=&sort=``; ``fmt`` exports the
+    rows as filtered and sorted)."""
     national = request.user.has_role(Role.NATIONAL_REVIEWER)
-    rows = organizations_visible_to(request.user).annotate(
-        n_users=Count("users", filter=Q(users__is_active=True), distinct=True)
-    )
+    visible = organizations_visible_to(request.user)
+    regions = _region_choices(visible)
+    rows = visible.annotate(n_users=Count("users", filter=Q(users__is_active=True), distinct=True))
     kind = request.GET.get("kind", "")
     if kind in OrgKind.values:
         rows = rows.filter(kind=kind)
+    else:
+        kind = ""
+    region = request.GET.get("region", "")
+    if region in {r.code for r in regions}:
+        rows = rows.filter(region__code=region)
+    else:
+        region = ""
     query = parse_search_text(request.GET.get("q"), 50)
     if query:
         rows = rows.filter(
             Q(name__icontains=query) | Q(short_name__icontains=query) | Q(credit_code=query.upper())
+        )
+    sorting = listing.Sorting(request, ORGANIZATION_COLUMNS)
+    rows = sorting.apply(rows)
+    title = _("单位管理") if national else _("实施主体单位库")
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=title,
+            header=[_("单位名称"), _("简称"), _("类型"), _("所在地区"), _("统一社会信用代码"), _("用户数")],
+            rows=(
+                [
+                    o.name,
+                    o.short_name,
+                    o.get_kind_display(),
+                    o.region.name if o.region else "",
+                    o.credit_code,
+                    o.n_users,
+                ]
+                for o in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=title,
+            fallback="organizations",
+            back=listing.with_query(reverse("organizations"), request),
         )
     page, params = paginate(request, rows)
     typed = [] if national else typed_entity_names(request.user.region_id)
@@ -61,8 +112,12 @@ def organizations(request):
             "q": query,
             "kind": kind,
             "kinds": OrgKind.choices if national else [(k.value, k.label) for k in OrgKind.implementing()],
+            "region": region,
+            "regions": regions,
             "national": national,
             "typed": typed,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 
@@ -154,14 +209,73 @@ def organization_edit(request, pk):
     return render(request, "reform_portal/organization_form.html", {"form": form, "organization": org})
 
 
+EXPERT_COLUMNS = [
+    listing.Column("name", _lazy("姓名"), ("full_name", "username")),
+    listing.Column("post", _lazy("职务"), ("post",)),
+    listing.Column("organization", _lazy("所在单位"), ("organization__name",)),
+    listing.Column("region", _lazy("所在地区"), ("organization__region__code",)),
+]
+
+
 @role_required(Role.NATIONAL_REVIEWER)
-@require_http_methods(["GET"])
-def expert_list(request):
-    page, params = paginate(request, experts())
+@require_GET
+def expert_list(request, fmt=None):
+    """The experts (``?region=&q=&sort=``; ``fmt`` exports them as filtered and sorted)."""
+    rows = experts()
+    regions = list(
+        Region.objects.filter(pk__in=rows.order_by().values("organization__region")).order_by("code")
+    )
+    region = request.GET.get("region", "")
+    if region in {r.code for r in regions}:
+        rows = rows.filter(organization__region__code=region)
+    else:
+        region = ""
+    query = parse_search_text(request.GET.get("q"), 50)
+    if query:
+        rows = rows.filter(
+            Q(full_name__icontains=query)
+            | Q(username__icontains=query)
+            | Q(organization__name__icontains=query)
+        )
+    sorting = listing.Sorting(request, EXPERT_COLUMNS)
+    rows = sorting.apply(rows)
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("评审专家"),
+            header=[_("姓名"), _("用户名"), _("职务"), _("所在单位"), _("所在地区"), _("状态")],
+            rows=(
+                [
+                    u.full_name,
+                    u.username,
+                    u.post,
+                    u.organization.name if u.organization else "",
+                    u.organization.region.name if u.organization and u.organization.region else "",
+                    u.account_state.label,
+                ]
+                for u in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("评审专家"),
+            fallback="experts",
+            back=listing.with_query(reverse("experts"), request),
+        )
+    page, params = paginate(request, rows)
     return render(
         request,
         "reform_portal/experts.html",
-        {"page": page, "query": params, "invite_url": reverse("account_invite") + "?role=expert"},
+        {
+            "page": page,
+            "query": params,
+            "q": query,
+            "region": region,
+            "regions": regions,
+            "invite_url": reverse("account_invite") + "?role=expert",
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 

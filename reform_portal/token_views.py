@@ -6,11 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import listing, services
 from .actions import errors_onto_form
 from .enums import Role
 from .forms import ApiTokenForm
@@ -52,13 +55,82 @@ def tokens(request):
     )
 
 
+TOKEN_COLUMNS = [
+    listing.Column("user", _lazy("用户"), ("user__username",)),
+    listing.Column("organization", _lazy("所属单位"), ("user__organization__name",)),
+    listing.Column("name", _lazy("名称"), ("name",)),
+    listing.Column("expires", _lazy("有效期至"), ("expires_at",)),
+    listing.Column("last_used", _lazy("最近使用时间"), ("last_used_at",)),
+]
+TOKEN_STATES = {"active": _lazy("有效"), "expired": _lazy("已过期"), "revoked": _lazy("已吊销")}
+
+
 @role_required(Role.NATIONAL_REVIEWER)
-def tokens_all(request):
-    page, query = paginate(request, ApiToken.objects.select_related("user__organization", "revoked_by"))
+@require_GET
+def tokens_all(request, fmt=None):
+    """Every user's tokens (``?status=&sort=``; ``fmt`` exports them: the prefix, never a secret)."""
+    rows = ApiToken.objects.select_related("user__organization", "revoked_by").order_by("-created_at", "-pk")
+    status = request.GET.get("status", "")
+    now = timezone.now()
+    if status == "active":
+        rows = rows.filter(revoked_at__isnull=True, expires_at__gt=now)
+    elif status == "expired":
+        rows = rows.filter(revoked_at__isnull=True, expires_at__lte=now)
+    elif status == "revoked":
+        rows = rows.filter(revoked_at__isnull=False)
+    else:
+        status = ""
+    sorting = listing.Sorting(request, TOKEN_COLUMNS)
+    rows = sorting.apply(rows)
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("全部接口令牌"),
+            header=[
+                _("用户"),
+                _("用户名"),
+                _("所属单位"),
+                _("名称"),
+                _("前缀"),
+                _("有效期至"),
+                _("最近使用时间"),
+                _("状态"),
+                _("吊销人"),
+            ],
+            rows=(
+                [
+                    str(t.user),
+                    t.user.username,
+                    t.user.organization.name if t.user.organization else "",
+                    t.name,
+                    t.prefix,
+                    t.expires_at,
+                    t.last_used_at,
+                    t.status_label,
+                    str(t.revoked_by or ""),
+                ]
+                for t in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("全部接口令牌"),
+            fallback="api-tokens",
+            back=listing.with_query(reverse("api_tokens_all"), request),
+        )
+    page, query = paginate(request, rows)
     return render(
         request,
         "reform_portal/api_tokens_all.html",
-        {"page": page, "query": query, "tokens": page.object_list},
+        {
+            "page": page,
+            "query": query,
+            "tokens": page.object_list,
+            "status": status,
+            "statuses": TOKEN_STATES.items(),
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 

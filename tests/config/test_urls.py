@@ -177,6 +177,8 @@ MATRIX = {
     "archive": get(EVERYONE),
     "search": get(EVERYONE),  # each kind within what the actor may see (tests/reform_portal/test_search.py)
     "notifications": get(LOGGED_IN),
+    "notifications_xlsx": get(LOGGED_IN),  # the user's own messages
+    "notifications_csv": get(LOGGED_IN),
     "notifications_read_all": post(LOGGED_IN),
     "notification_read": post(OWN, pk("notification"), owned=True),
     "notification_open": post(OWN, pk("notification"), owned=True),
@@ -184,6 +186,8 @@ MATRIX = {
     "reminder_log_xlsx": reviewer_get(),
     "reminder_log_csv": reviewer_get(),
     "mail_log": reviewer_get(),
+    "mail_log_xlsx": reviewer_get(),
+    "mail_log_csv": reviewer_get(),
     "export_download": get(OWN, pk("export_job"), owned=True),  # a queued export: its user's alone
     # kernel: accounts (password reset and change, two-factor login, invitations; DECISIONS §14, §17)
     "login_otp": get(
@@ -197,6 +201,8 @@ MATRIX = {
     "totp_setup": get(LOGGED_IN),
     "totp_disable": post(LOGGED_IN),
     "account_users": get(STAFF | {REVIEWER}),
+    "account_users_xlsx": get(STAFF | {REVIEWER}),  # each the accounts the page shows them
+    "account_users_csv": get(STAFF | {REVIEWER}),
     "account_invite": get(STAFF | {REVIEWER}),
     # 浙江's invited 实施主体 user: 浙江's staff and reviewers may send the invitation again, 江苏's get 404
     "account_invite_resend": post(OWN | {REVIEWER}, pk("invited_user"), owned=True),
@@ -205,15 +211,23 @@ MATRIX = {
     # kernel: API tokens (DECISIONS §18): everyone keeps their own; 浙江's token does not exist for 江苏 (404)
     "api_tokens": get(LOGGED_IN),
     "api_tokens_all": reviewer_get(),
+    "api_tokens_all_xlsx": reviewer_get(),
+    "api_tokens_all_csv": reviewer_get(),
     "api_token_revoke": post(OWN | {REVIEWER}, pk("api_token"), owned=True),
     # kernel: organisations (DECISIONS §14): reviewers keep all, a region its library; 江苏 gets 404 on 浙江大学
     "organizations": get(STAFF | {REVIEWER}),
+    "organizations_xlsx": get(STAFF | {REVIEWER}),  # each the organisations the page shows them
+    "organizations_csv": get(STAFF | {REVIEWER}),
     "organization_new": get(STAFF | {REVIEWER}),
     "organization_detail": get(OWN | {REVIEWER}, pk("entity"), owned=True),
     "organization_edit": get(OWN | {REVIEWER}, pk("entity"), owned=True),
     "experts": reviewer_get(),
+    "experts_xlsx": reviewer_get(),
+    "experts_csv": reviewer_get(),
     # kernel: 年度工作安排 (DECISIONS §14): national reviewers only
     "cycle_years": reviewer_get(),
+    "cycle_years_xlsx": reviewer_get(),
+    "cycle_years_csv": reviewer_get(),
     "cycle_year": reviewer_get(lambda w: {"year": w["cycle"].year}),
     "cycle_action": reviewer_get(lambda w: {"year": w["cycle"].year, "action": "close_proposals"}),
     "expert_edit": reviewer_get(lambda w: {"pk": w["users"][EXPERT].pk}),
