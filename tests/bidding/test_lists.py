@@ -300,7 +300,9 @@ def claimed(bcycle, region_a_drc, region_b_drc):
     return entries
 
 
-def test_bids_sort_filter_and_export_the_regions_own_bids(client, bcycle, claimed, region_a_drc, reviewer):
+def test_bids_sort_filter_and_export_the_regions_own_bids(
+    client, bcycle, claimed, region_a_drc, reviewer, django_assert_max_num_queries
+):
     client.force_login(region_a_drc)
     url = reverse("bidding:bids")
 
@@ -327,6 +329,9 @@ def test_bids_sort_filter_and_export_the_regions_own_bids(client, bcycle, claime
     assert "江苏联系人" not in everything
     assert _rows(client.get(reverse("bidding:bids_csv"), {"year": bcycle.year}))[3][3] == "未揭榜"
     _neutralised(client.get(reverse("bidding:bids_xlsx"), {"year": bcycle.year}), "=SUM(A1:A2)")
+    url_csv, year = reverse("bidding:bids_csv"), {"year": bcycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "bid": "no"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 3 rows
     client.force_login(reviewer)  # reviewers read the 汇总 matrix; the page sends them there
     assert client.get(url, {"year": bcycle.year}).status_code == 302
     assert client.get(reverse("bidding:bids_csv"), {"year": bcycle.year}).status_code == 403
@@ -339,7 +344,7 @@ def test_another_regions_bids_export_holds_its_own_bids_only(client, bcycle, cla
 
 
 def test_the_doc_number_register_sorts_filters_and_exports_every_number(
-    client, monkeypatch, region_a_drc, reviewer
+    client, monkeypatch, region_a_drc, reviewer, django_assert_max_num_queries
 ):
     from django.conf import settings
 
@@ -373,5 +378,16 @@ def test_the_doc_number_register_sorts_filters_and_exports_every_number(
     rows = _rows(client.get(reverse("bidding:doc_number_register_csv"), {"state": "voided"}))
     assert [r[0] for r in rows[1:]] == [taken[1].text]
     _neutralised(client.get(reverse("bidding:doc_number_register_xlsx")), "=HYPERLINK(1)")
+    url_csv = reverse("bidding:doc_number_register_csv")
+    one = _queries(client, django_assert_max_num_queries, url_csv, {"state": "voided"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {})  # 1 row, 3 rows
     client.force_login(region_a_drc)
     assert client.get(reverse("bidding:doc_number_register_csv")).status_code == 403
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)

@@ -92,7 +92,9 @@ def versions(cycle, reviewer, measure, liaison):
     return first, second
 
 
-def test_list_versions_sort_filter_and_export_for_reviewers_only(client, cycle, reviewer, expert, versions):
+def test_list_versions_sort_filter_and_export_for_reviewers_only(
+    client, cycle, reviewer, expert, versions, django_assert_max_num_queries
+):
     client.force_login(reviewer)
     url = reverse("catalog:lists")
 
@@ -117,6 +119,9 @@ def test_list_versions_sort_filter_and_export_for_reviewers_only(client, cycle, 
     assert "'=HYPERLINK" in client.get(reverse("catalog:lists_csv"), {"year": cycle.year}).content.decode(
         "utf-8-sig"
     )
+    url_csv, year = reverse("catalog:lists_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "state": "published"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 2 rows
     client.force_login(expert)
     assert client.get(reverse("catalog:lists_csv"), {"year": cycle.year}).status_code == 403
     client.force_login(reviewer)
@@ -127,7 +132,9 @@ def liaison_ministry(measure_list):
     return "、".join(c.ministry.name for c in measure_list.consultations.all())
 
 
-def test_my_reviews_sort_filter_and_export_only_the_experts_own(client, cycle, reviewer, expert, measure):
+def test_my_reviews_sort_filter_and_export_only_the_experts_own(
+    client, cycle, reviewer, expert, measure, django_assert_max_num_queries
+):
     others = [
         Measure.objects.create(
             cycle=cycle, title=title, area=area, description="内容", position=i, created_by=reviewer
@@ -167,6 +174,9 @@ def test_my_reviews_sort_filter_and_export_only_the_experts_own(client, cycle, r
     rows = _csv(client.get(reverse("catalog:my_reviews_csv"), {"year": cycle.year, "state": "submitted"}))
     assert [r[1] for r in rows[1:]] == ["乙举措"] and rows[1][3] == "已提交"
     _neutralised(_sheet(client.get(reverse("catalog:my_reviews_xlsx"), params)), "=1+2")
+    url_csv, year = reverse("catalog:my_reviews_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "area": "tech_market"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {**year, "area": ""})  # 1, 3 rows
     client.force_login(reviewer)
     assert client.get(reverse("catalog:my_reviews_xlsx"), params).status_code == 403
 
@@ -178,7 +188,7 @@ def _review(expert, measure):
 
 
 def test_consultations_sort_filter_and_export_only_the_liaisons_ministry(
-    client, cycle, reviewer, liaison, versions
+    client, cycle, reviewer, liaison, versions, django_assert_max_num_queries
 ):
     first, second = versions
     other = fc.liaison_of("财政部", username="mof")
@@ -205,6 +215,9 @@ def test_consultations_sort_filter_and_export_only_the_liaisons_ministry(
     rows = _csv(client.get(reverse("catalog:consultations_csv"), {"year": cycle.year, "state": "waiting"}))
     assert len(rows) == 2 and rows[1][1] == "征求意见中（待反馈）"
     _neutralised(_sheet(client.get(reverse("catalog:consultations_xlsx"), {"year": cycle.year})), str(second))
+    url_csv, year = reverse("catalog:consultations_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "state": "answered"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 2 rows
     client.force_login(other)  # another ministry: only the version sent to it
     rows = _csv(client.get(reverse("catalog:consultations_csv"), {"year": cycle.year}))
     assert [r[0] for r in rows[1:]] == [f"'{second}"]
@@ -212,7 +225,7 @@ def test_consultations_sort_filter_and_export_only_the_liaisons_ministry(
     assert client.get(reverse("catalog:consultations_csv"), {"year": cycle.year}).status_code == 403
 
 
-def test_synonyms_sort_filter_and_export(client, reviewer, expert):
+def test_synonyms_sort_filter_and_export(client, reviewer, expert, django_assert_max_num_queries):
     from catalog.models import SynonymGroup
 
     SynonymGroup.objects.create(canonical="=榫卯甲", variants="榫卯乙 榫卯丙", updated_by=reviewer)
@@ -234,5 +247,16 @@ def test_synonyms_sort_filter_and_export(client, reviewer, expert):
     everything = _csv(client.get(reverse("catalog:synonyms_csv")))
     assert len(everything) == 1 + len(page())
     _neutralised(_sheet(client.get(reverse("catalog:synonyms_xlsx"), {"q": "榫卯"})), "=榫卯甲")
+    url_csv = reverse("catalog:synonyms_csv")
+    one = _queries(client, django_assert_max_num_queries, url_csv, {"q": "榫卯戊"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {})  # 1 row, every group
     client.force_login(expert)
     assert client.get(reverse("catalog:synonyms_csv")).status_code == 403
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)

@@ -110,7 +110,9 @@ def _neutralised(response, text):
     assert cell.data_type == "s" and cell.quotePrefix
 
 
-def test_outcomes_sort_filter_and_export_for_reviewers_only(client, cycle, reviewer, scored):
+def test_outcomes_sort_filter_and_export_for_reviewers_only(
+    client, cycle, reviewer, scored, django_assert_max_num_queries
+):
     from evaluation import services
 
     evaluator, tasks = scored
@@ -142,6 +144,9 @@ def test_outcomes_sort_filter_and_export_for_reviewers_only(client, cycle, revie
     assert {r[1] for r in rows[1:]} == {"浙江省"}
     assert "'=1+2" in [r[0] for r in rows]
     _neutralised(client.get(reverse("evaluation:outcomes_xlsx"), params), "=1+2")
+    url_csv, year = reverse("evaluation:outcomes_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "state": "draft"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 3 rows
     html = client.get(url, {"year": cycle.year, "sort": "-title"}).content.decode()
     assert 'aria-sort="descending"' in html and "outcomes.xlsx?year=" in html
     client.force_login(evaluator)
@@ -149,7 +154,7 @@ def test_outcomes_sort_filter_and_export_for_reviewers_only(client, cycle, revie
 
 
 def test_incentives_sort_filter_and_export_every_row_not_the_page(
-    client, monkeypatch, cycle, reviewer, scored
+    client, monkeypatch, cycle, reviewer, scored, django_assert_max_num_queries
 ):
     from evaluation import services
     from reform_portal import pagination
@@ -190,7 +195,18 @@ def test_incentives_sort_filter_and_export_every_row_not_the_page(
     _neutralised(
         client.get(reverse("evaluation:incentives_xlsx"), {"year": cycle.year}), "=cmd|' /C calc'!A0"
     )
+    url_csv, year = reverse("evaluation:incentives_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "kind": "other"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {**year, "kind": ""})  # 1, 3 rows
     client.force_login(evaluator)
     assert client.get(reverse("evaluation:incentives_csv"), {"year": cycle.year}).status_code == 403
     client.force_login(reviewer)
     assert client.post(reverse("evaluation:incentives_csv"), {"year": cycle.year}).status_code == 405
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)

@@ -36,7 +36,7 @@ def suggestions(collection, university, enterprise, region_a_drc):
 
 
 def test_the_desk_sorts_filters_and_exports_its_rows_without_contacts(
-    client, collection, suggestions, region_a_drc
+    client, collection, suggestions, region_a_drc, django_assert_max_num_queries
 ):
     client.force_login(region_a_drc)
     url = reverse("grassroots:desk", args=[collection.pk])
@@ -67,6 +67,9 @@ def test_the_desk_sorts_filters_and_exports_its_rows_without_contacts(
         assert contact not in [c.value for c in cells]
     [formula] = [c for c in cells if c.value == "=1+2"]
     assert formula.data_type == "s" and formula.quotePrefix
+    url_csv = reverse("grassroots:desk_csv", args=[collection.pk])
+    one = _queries(client, django_assert_max_num_queries, url_csv, {"source": "public"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {})  # 1 row, 3 rows
 
 
 def test_only_the_regions_staff_get_the_desks_export(
@@ -82,3 +85,11 @@ def test_only_the_regions_staff_get_the_desks_export(
         assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
