@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.enums import ReformArea
 from reform_portal.enums import OrgLevel
-from reform_portal.models import Region
+from reform_portal.models import DocNumber, DocNumberState, Region
 
 from . import selectors
 from .enums import TaskState
@@ -60,3 +60,23 @@ class TaskFilter(django_filters.FilterSet):
             for name, errors in self.form.errors.items()
             for error in errors
         ]
+
+
+class DocNumberFilter(django_filters.FilterSet):
+    """The 发文字号 register's numbers: by state, by 公文种类 and by words of the number or its 事由."""
+
+    state = django_filters.ChoiceFilter(
+        label=_("状态"), choices=DocNumberState.choices, empty_label=_("全部")
+    )
+    kind = django_filters.CharFilter(label=_("公文种类"), lookup_expr="icontains", max_length=40)
+    q = django_filters.CharFilter(label=_("发文字号或事由"), method="filter_text", max_length=80)
+
+    class Meta:
+        model = DocNumber
+        fields = ["state", "kind", "q"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.replace("\x00", "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(text__icontains=value) | Q(subject__icontains=value))

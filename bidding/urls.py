@@ -5,6 +5,8 @@ from . import views
 app_name = "bidding"
 urlpatterns = [
     path("bids/", views.bids, name="bids"),
+    path("bids.xlsx", views.bids, {"fmt": "xlsx"}, name="bids_xlsx"),
+    path("bids.csv", views.bids, {"fmt": "csv"}, name="bids_csv"),
     path("bids/entries/<int:entry_pk>/", views.bid_edit, name="bid_edit"),
     path("bids/entries/<int:entry_pk>/delete/", views.bid_delete, name="bid_delete"),
     path("bids/sign/", views.bid_set_sign, name="bid_set_sign"),
@@ -17,6 +19,8 @@ urlpatterns = [
     path("notices/issue/", views.notices_issue, name="notices_issue"),
     path("notices/issue-one/", views.notice_issue_one, name="notice_issue_one"),
     path("notices/register/", views.doc_number_register, name="doc_number_register"),
+    path("notices/register.xlsx", views.doc_number_export, {"fmt": "xlsx"}, name="doc_number_register_xlsx"),
+    path("notices/register.csv", views.doc_number_export, {"fmt": "csv"}, name="doc_number_register_csv"),
     path("notices/batches/<int:pk>/", views.notice_progress, name="notice_progress"),
     path("notices/<int:pk>/pdf/", views.notice_download, name="notice_download"),
     path("notices/<int:pk>/docx/", views.notice_docx, name="notice_docx"),

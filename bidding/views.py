@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.enums import ListState
 from catalog.models import ListEntry
+from proposals.enums import ReformArea
 from reform_portal import charts
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import OrgLevel, Role, Stage
@@ -41,7 +42,7 @@ from reform_portal.years import selected_cycle, show_switch, with_year
 from . import exports, imports, rules, selectors, services, tasks
 from . import open_items as oi
 from .enums import TaskState
-from .filters import TaskFilter
+from .filters import DocNumberFilter, TaskFilter
 from .forms import (
     AnswerForm,
     BidForm,
@@ -85,34 +86,109 @@ def _may_start(cycle, region):
     return rules.may_start_bids(cycle, region)
 
 
+BID_COLUMNS = [
+    Column("number", _lazy("编号"), value=lambda r: r["entry"].position),
+    Column("title", _lazy("举措名称"), value=lambda r: r["entry"].title),
+    Column("area", _lazy("改革任务领域"), value=lambda r: r["entry"].area),
+    Column("bid", _lazy("本地区揭榜"), value=lambda r: 1 if r["bid"] else 0),
+    Column("count", _lazy("揭榜地区数"), value=lambda r: r["count"]),
+]
+BID_FILTERS = [("yes", _lazy("已揭榜")), ("no", _lazy("未揭榜"))]
+
+
+def _bid_rows(request, bid_set, entries, show_counts):
+    """The entries with the region's own bids, as ``?area=`` and ``?bid=`` (已揭榜/未揭榜) narrow them and
+    ``?sort=`` orders them (in Python: the list is one published version, a few dozen entries)."""
+    area = request.GET.get("area", "")
+    area = area if area in ReformArea.values else ""
+    bid = request.GET.get("bid", "")
+    bid = bid if bid in dict(BID_FILTERS) else ""
+    rows = selectors.bid_page(bid_set, entries, show_counts=show_counts)
+    if area:
+        rows = [r for r in rows if r["entry"].area == area]
+    if bid:
+        rows = [r for r in rows if bool(r["bid"]) == (bid == "yes")]
+    sorting = Sorting(request, BID_COLUMNS if show_counts else BID_COLUMNS[:-1])
+    rows = sorting.apply_rows(rows, pk=lambda r: r["entry"].position)
+    context = {
+        "sorting": sorting,
+        "area": area,
+        "bid_filter": bid,
+        "areas": ReformArea.choices,
+        "bid_filters": BID_FILTERS,
+        "export_query": page_query(request),
+    }
+    return rows, context
+
+
+def _bids_export(request, fmt, cycle, rows, show_counts):
+    header = [
+        _("编号"),
+        _("举措名称"),
+        _("改革任务领域"),
+        _("本地区揭榜"),
+        _("改革思路"),
+        _("联系人"),
+        _("联系电话"),
+    ]
+    return export_response(
+        request,
+        fmt,
+        title=_("揭榜"),
+        header=[*header, _("揭榜地区数")] if show_counts else header,
+        rows=(
+            [
+                r["entry"].number,
+                r["entry"].title,
+                r["entry"].get_area_display(),
+                _("已揭榜") if r["bid"] else _("未揭榜"),
+                r["bid"].approach if r["bid"] else "",
+                r["bid"].contact_name if r["bid"] else "",
+                r["bid"].contact_phone if r["bid"] else "",
+                *([r["count"]] if show_counts else []),
+            ]
+            for r in rows
+        ),
+        count=len(rows),
+        filename=_("%(year)s年度本地区揭榜") % {"year": cycle.year},
+        fallback=f"bids-{cycle.year}",
+        back=with_query(_bids_url(cycle), request),
+    )
+
+
 @role_required(Role.REGIONAL_STAFF, Role.NATIONAL_REVIEWER)
 @require_GET
-def bids(request):
+def bids(request, fmt=None):
+    """A region's 揭榜 page: the published list's entries with its own bids (``?area=``, ``?bid=``, ``?sort=``);
+    ``fmt`` exports them, the region's own staff only (reviewers read the 汇总 matrix)."""
     user = request.user
     if not user.has_role(Role.REGIONAL_STAFF):
+        if fmt:
+            raise PermissionDenied
         return redirect("bidding:matrix")
-    cycle, bid_set = _region_bid_set(request, create=True)
+    cycle, bid_set = _region_bid_set(request, create=not fmt)
     if cycle is None:
+        if fmt:
+            raise Http404
         return render(request, "bidding/bids.html", {"cycle": None})
     entries = services.published_entries(cycle)
     show_counts = rules.bidding_closed_for_all(cycle)
+    if bid_set is not None:
+        bid_set = (
+            selectors.bid_sets_visible_to(user)
+            .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
+            .prefetch_related("bids")
+            .get(pk=bid_set.pk)
+        )
+    rows, listing_context = _bid_rows(request, bid_set, entries, show_counts)
+    if fmt:
+        return _bids_export(request, fmt, cycle, rows, show_counts)
     if bid_set is None:  # a year the region did not bid in, now closed: the list only
         return render(
             request,
             "bidding/bids.html",
-            {
-                "cycle": cycle,
-                "bid_set": None,
-                "rows": selectors.bid_page(None, entries, show_counts=show_counts),
-                "show_counts": show_counts,
-            },
+            {"cycle": cycle, "bid_set": None, "rows": rows, "show_counts": show_counts, **listing_context},
         )
-    bid_set = (
-        selectors.bid_sets_visible_to(user)
-        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
-        .prefetch_related("bids")
-        .get(pk=bid_set.pk)
-    )
     deadline = deadline_for(cycle, bid_set.region, Stage.BIDDING)
     editable, edit_reason = rules.can_edit_bids(user, bid_set)
     sign_ok, _reason = rules.can_sign(user, bid_set)
@@ -123,7 +199,7 @@ def bids(request):
         {
             "cycle": cycle,
             "bid_set": bid_set,
-            "rows": selectors.bid_page(bid_set, entries, show_counts=show_counts),
+            "rows": rows,
             "n_bids": len(bid_set.bids.all()),
             "show_counts": show_counts,
             "opens_at": rules.bidding_opens_at(cycle),
@@ -135,6 +211,7 @@ def bids(request):
             "can_sign": sign_ok and not already,
             "problems": services.bid_set_problems(bid_set),
             "can_withdraw": rules.can_withdraw_bids(user, bid_set)[0],
+            **listing_context,
         },
     )
 
@@ -1080,9 +1157,79 @@ def doc_number_register(request):
         )
         if ok:
             return redirect("bidding:doc_number_register")
-    numbers = register.numbers.select_related("taken_by").order_by("-number")
+    filters, sorting, numbers = _doc_number_rows(request, register)
+    page, query = paginate(request, numbers)
     return render(
         request,
         "bidding/doc_number_register.html",
-        {"form": form, "register": register, "numbers": numbers[:100]},
+        {
+            "form": form,
+            "register": register,
+            "numbers": page.object_list,
+            "page": page,
+            "query": query,
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": page_query(request),
+        },
+    )
+
+
+DOC_NUMBER_COLUMNS = [
+    Column("number", _lazy("发文字号"), ("number",)),
+    Column("kind", _lazy("公文种类"), ("kind",)),
+    Column("state", _lazy("状态"), ("state",)),
+    Column("taken", _lazy("取号"), ("taken_at",)),
+]
+
+
+def _doc_number_rows(request, register):
+    """The register's numbers (newest first), as ``?state=``/``?kind=``/``?q=`` narrow and ``?sort=`` orders them."""
+    numbers = register.numbers.select_related("taken_by").order_by("-number")
+    filters = DocNumberFilter(request.GET or None, queryset=numbers)
+    sorting = Sorting(request, DOC_NUMBER_COLUMNS)
+    return filters, sorting, sorting.apply(filters.qs)
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_GET
+def doc_number_export(request, fmt):
+    """This year's 发文字号 register, every number as filtered and sorted on its page."""
+    from django.conf import settings
+
+    from reform_portal import docnumbers
+    from reform_portal.services import local_today
+
+    register = docnumbers.register(local_today().year, settings.PORTAL_NOTICE_NUMBER_PREFIX)
+    _filters, _sorting, numbers = _doc_number_rows(request, register)
+    count = numbers.count()
+    return export_response(
+        request,
+        fmt,
+        title=_("发文字号登记簿"),
+        header=[
+            _("发文字号"),
+            _("公文种类"),
+            _("事由"),
+            _("状态"),
+            _("取号方式"),
+            _("取号人"),
+            _("取号时间"),
+        ],
+        rows=(
+            [
+                n.text,
+                n.kind,
+                n.subject,
+                n.get_state_display(),
+                _("按登记号填写") if n.typed else _("自动"),
+                str(n.taken_by) if n.taken_by else "",
+                n.taken_at,
+            ]
+            for n in (numbers if may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("发文字号登记簿%(register)s") % {"register": register},
+        fallback=f"doc-numbers-{register.year}",
+        back=with_query(reverse("bidding:doc_number_register"), request),
     )

@@ -26,6 +26,7 @@ from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 from . import open_items as oi
 from . import rules, selectors, services
 from .enums import ListState
+from .filters import ConsultationFilter, ListFilter, ReviewFilter, SynonymFilter
 from .forms import (
     InclusionForm,
     ListTitleForm,
@@ -296,8 +297,59 @@ def synonyms(request):
         )
         if ok:
             return redirect("catalog:synonyms")
+    filters, sorting, groups = _synonym_rows(request)
+    return render(
+        request,
+        "catalog/synonyms.html",
+        {
+            "groups": groups,
+            "form": form,
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
+    )
+
+
+SYNONYM_COLUMNS = [
+    listing.Column("canonical", gettext_lazy("规范用语"), ("canonical",)),
+    listing.Column("updated_by", gettext_lazy("修改人"), ("updated_by__username",)),
+    listing.Column("updated_at", gettext_lazy("修改时间"), ("updated_at",)),
+]
+
+
+def _synonym_rows(request):
     groups = SynonymGroup.objects.select_related("updated_by").order_by("canonical")
-    return render(request, "catalog/synonyms.html", {"groups": groups, "form": form})
+    filters = SynonymFilter(request.GET or None, queryset=groups)
+    sorting = listing.Sorting(request, SYNONYM_COLUMNS)
+    return filters, sorting, sorting.apply(filters.qs)
+
+
+@role_required(REVIEWER)
+@require_GET
+def synonyms_export(request, fmt):
+    """The synonym table as filtered and sorted on its page."""
+    _filters, _sorting, groups = _synonym_rows(request)
+    count = groups.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("同义词表"),
+        header=[_("规范用语"), _("同义表述"), _("修改人"), _("修改时间")],
+        rows=(
+            [
+                g.canonical,
+                "、".join(g.variant_list()),
+                str(g.updated_by) if g.updated_by else _("初始词表"),
+                g.updated_at,
+            ]
+            for g in (groups if listing.may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("合并同类项同义词表"),
+        fallback="synonyms",
+        back=listing.with_query(reverse("catalog:synonyms"), request),
+    )
 
 
 def _synonym_or_404(pk):
@@ -583,12 +635,47 @@ def include(request, pk):
 # ---- expert review ------------------------------------------------------------------------------
 
 
+REVIEW_COLUMNS = [
+    listing.Column("title", gettext_lazy("举措名称"), ("measure__title",)),
+    listing.Column("area", gettext_lazy("改革任务领域"), ("measure__area",)),
+    listing.Column("state", gettext_lazy("状态"), ("submitted_at",)),
+]
+
+
 @role_required(Role.EXPERT)
 @require_GET
-def my_reviews(request):
+def my_reviews(request, fmt=None):
+    """The expert's own assignments of a year (``?state=``, ``?area=``, ``?sort=``); ``fmt`` exports them all."""
     cycle = cycle_or_404(request, kinds=(oi.EXPERT_REVIEW,))
     reviews = selectors.reviews_for_expert(request.user).filter(measure__cycle=cycle)
-    page, query = paginate(request, reviews)
+    filters = ReviewFilter(request.GET or None, queryset=reviews)
+    sorting = listing.Sorting(request, REVIEW_COLUMNS)
+    rows = sorting.apply(filters.qs)
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("专家论证"),
+            header=[_("年度"), _("举措名称"), _("改革任务领域"), _("状态"), _("提交时间")],
+            rows=(
+                [
+                    r.measure.cycle.year,
+                    r.measure.title,
+                    r.measure.get_area_display(),
+                    _("已提交") if r.submitted_at else _("待论证"),
+                    r.submitted_at,
+                ]
+                for r in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("%(year)s年度专家论证任务") % {"year": cycle.year},
+            fallback=f"reviews-{cycle.year}",
+            back=listing.with_query(reverse("catalog:my_reviews"), request),
+        )
+    for message in filters.error_messages:
+        messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
+    page, query = paginate(request, rows)
     return render(
         request,
         "catalog/my_reviews.html",
@@ -598,6 +685,9 @@ def my_reviews(request):
             "query": query,
             "reviews": page.object_list,
             "n_pending": reviews.filter(submitted_at__isnull=True).count(),
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
     )
 
@@ -647,21 +737,71 @@ def review(request, pk):
 # ---- lists, consultation, publishing ------------------------------------------------------------
 
 
+LIST_COLUMNS = [
+    listing.Column("version", gettext_lazy("版本"), ("version",)),
+    listing.Column("title", gettext_lazy("标题"), ("title",)),
+    listing.Column("state", gettext_lazy("状态"), ("state",)),
+    listing.Column("published", gettext_lazy("公布时间"), ("published_at",)),
+]
+
+
+def _list_rows(request, cycle):
+    versions = selectors.lists_for(cycle)
+    filters = ListFilter(request.GET or None, queryset=versions)
+    sorting = listing.Sorting(request, LIST_COLUMNS)
+    return versions, filters, sorting, sorting.apply(filters.qs)
+
+
 @role_required(REVIEWER)
 def lists(request):
     cycle = _cycle(request, (oi.OPINION_RESPONSE, oi.MERGE))
     if request.method == "POST":
         measure_list = services.list_draft(cycle=cycle, by=request.user)
         return redirect("catalog:list_manage", pk=measure_list.pk)
-    versions = list(selectors.lists_for(cycle))
+    versions, filters, sorting, rows = _list_rows(request, cycle)
+    for message in filters.error_messages:
+        messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
     return render(
         request,
         "catalog/lists.html",
         {
             "cycle": cycle,
-            "versions": versions,
-            "has_working": any(v.state != ListState.PUBLISHED for v in versions),
+            "versions": list(rows),
+            "n_versions": versions.count(),
+            "has_working": versions.exclude(state=ListState.PUBLISHED).exists(),
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
         },
+    )
+
+
+@role_required(REVIEWER)
+@require_GET
+def lists_export(request, fmt):
+    """The year's list versions as filtered and sorted on 举措清单."""
+    cycle = _cycle(request, (oi.OPINION_RESPONSE, oi.MERGE))
+    _versions, _filters, _sorting, rows = _list_rows(request, cycle)
+    count = rows.count()
+    return listing.export_response(
+        request,
+        fmt,
+        title=_("举措清单版本"),
+        header=[_("版本"), _("标题"), _("状态"), _("征求意见部门"), _("公布时间")],
+        rows=(
+            [
+                v.version,
+                v.title,
+                v.get_state_display(),
+                "、".join(c.ministry.name for c in v.consultations.all()),
+                v.published_at,
+            ]
+            for v in (rows if listing.may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度举措清单版本") % {"year": cycle.year},
+        fallback=f"lists-{cycle.year}",
+        back=listing.with_query(reverse("catalog:lists"), request),
     )
 
 
@@ -797,15 +937,57 @@ def respond(request, pk):
     return redirect("catalog:list_manage", pk=opinion.consultation.measure_list_id)
 
 
+CONSULTATION_COLUMNS = [
+    listing.Column("list", gettext_lazy("清单"), ("measure_list__version",)),
+    listing.Column("state", gettext_lazy("状态"), ("measure_list__state",)),
+    listing.Column("sent", gettext_lazy("发送时间"), ("sent_at",)),
+]
+
+
 @role_required(Role.MINISTRY_LIAISON)
 @require_GET
-def consultations(request):
+def consultations(request, fmt=None):
+    """The liaison's own consultations of a year (``?state=`` 待反馈 or not, ``?sort=``); ``fmt`` exports them."""
     cycle = cycle_or_404(request, kinds=(oi.CONSULTATION,))
-    items = list(selectors.consultation_list(request.user, cycle))
+    mine = selectors.consultation_list(request.user, cycle)
+    filters = ConsultationFilter(request.GET or None, queryset=mine)
+    sorting = listing.Sorting(request, CONSULTATION_COLUMNS)
+    rows = sorting.apply(filters.qs)
+    if fmt:
+        count = rows.count()
+        return listing.export_response(
+            request,
+            fmt,
+            title=_("征求意见"),
+            header=[_("清单"), _("状态"), _("已反馈举措"), _("发送时间")],
+            rows=(
+                [
+                    str(c.measure_list),
+                    c.measure_list.get_state_display() + (f"（{_('待反馈')}）" if c.waiting else ""),
+                    f"{c.n_given}/{c.n_measures}",
+                    c.sent_at,
+                ]
+                for c in (rows if listing.may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("%(year)s年度征求意见的举措清单") % {"year": cycle.year},
+            fallback=f"consultations-{cycle.year}",
+            back=listing.with_query(reverse("catalog:consultations"), request),
+        )
+    for message in filters.error_messages:
+        messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
+    items = list(rows)
     return render(
         request,
         "catalog/consultations.html",
-        {"cycle": cycle, "consultations": items, "n_open": sum(1 for c in items if c.waiting)},
+        {
+            "cycle": cycle,
+            "consultations": items,
+            "n_open": mine.filter(selectors.WAITING).count(),
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": listing.page_query(request),
+        },
     )
 
 

@@ -26,6 +26,7 @@ from reform_portal.years import cycle_or_404, parse_year, selected_cycle, show_s
 from . import exports, rules, selectors, services
 from . import open_items as oi
 from .enums import INDICATORS, AssessmentState, Grade, OutcomeState
+from .filters import IncentiveFilter, OutcomeFilter
 from .forms import (
     AssessmentForm,
     CommissionForm,
@@ -596,17 +597,58 @@ def scheme(request):
 # ---- outcomes ----------------------------------------------------------------------------------
 
 
+OUTCOME_COLUMNS = [
+    Column("title", _lazy("成果名称"), ("title",)),
+    Column("region", _lazy("来源地区"), ("region__code",)),
+    Column("task", _lazy("来源任务"), ("task__entry__title",)),
+    Column("state", _lazy("状态"), ("state",)),
+]
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
-def outcomes(request):
+def outcomes(request, fmt=None):
+    """The year's outcomes (``?region=``, ``?state=``, ``?sort=``) and the tasks waiting to become one; ``fmt``
+    exports the outcomes as filtered and sorted."""
     cycle = _cycle_or_404(request, (oi.OUTCOME,))
+    filters = OutcomeFilter(request.GET or None, queryset=selectors.outcome_list(cycle))
+    sorting = Sorting(request, OUTCOME_COLUMNS)
+    rows = sorting.apply(filters.qs)
+    if fmt:
+        count = rows.count()
+        return export_response(
+            request,
+            fmt,
+            title=_("改革成果"),
+            header=[_("成果名称"), _("来源地区"), _("来源任务"), _("改革任务领域"), _("状态"), _("发布时间")],
+            rows=(
+                [
+                    o.title,
+                    str(o.region),
+                    o.task.entry.title,
+                    o.get_area_display(),
+                    o.get_state_display(),
+                    o.published_at,
+                ]
+                for o in (rows if may_build(request, count) else [])
+            ),
+            count=count,
+            filename=_("%(year)s年度可复制推广的改革成果") % {"year": cycle.year},
+            fallback=f"outcomes-{cycle.year}",
+            back=with_query(reverse("evaluation:outcomes"), request),
+        )
+    for message in filters.error_messages:
+        messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
     return render(
         request,
         "evaluation/outcomes.html",
         {
             "cycle": cycle,
-            "outcomes": list(selectors.outcome_list(cycle)),
+            "outcomes": list(rows),
             "candidates": list(selectors.outcome_candidates(cycle)),
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
     )
 
@@ -668,7 +710,6 @@ def outcome_publish(request, pk):
 
 
 LIBRARY_COLUMNS = [
-    Column("published", _lazy("发布时间"), ("published_at",)),
     Column("year", _lazy("年度"), ("cycle__year",)),
     Column("region", _lazy("来源地区"), ("region__code",)),
     Column("title", _lazy("成果名称"), ("title",)),
@@ -777,7 +818,8 @@ def incentives(request):
         )
         if ok:
             return redirect(_url("evaluation:incentives", cycle))
-    page, query = paginate(request, selectors.incentive_list(cycle))
+    filters, sorting, rows = _incentive_rows(request, cycle)
+    page, query = paginate(request, rows)
     return render(
         request,
         "evaluation/incentives.html",
@@ -787,7 +829,63 @@ def incentives(request):
             "page": page,
             "query": query,
             "incentives": page.object_list,
+            "filters": filters,
+            "sorting": sorting,
+            "export_query": page_query(request),
         },
+    )
+
+
+INCENTIVE_COLUMNS = [
+    Column("kind", _lazy("激励方式"), ("kind",)),
+    Column("region", _lazy("地区"), ("region__code",)),
+    Column("organization", _lazy("单位"), ("organization__name",)),
+    Column("granted", _lazy("登记"), ("granted_at",)),
+]
+
+
+def _incentive_rows(request, cycle):
+    filters = IncentiveFilter(request.GET or None, queryset=selectors.incentive_list(cycle))
+    sorting = Sorting(request, INCENTIVE_COLUMNS)
+    return filters, sorting, sorting.apply(filters.qs)
+
+
+@role_required(Role.NATIONAL_REVIEWER)
+@require_GET
+def incentives_export(request, fmt):
+    """The year's incentives, every row as filtered and sorted on 激励."""
+    cycle = _cycle_or_404(request, (oi.OUTCOME,))
+    _filters, _sorting, rows = _incentive_rows(request, cycle)
+    count = rows.count()
+    return export_response(
+        request,
+        fmt,
+        title=_("激励"),
+        header=[
+            _("激励方式"),
+            _("地区"),
+            _("单位"),
+            _("相关任务"),
+            _("激励理由"),
+            _("登记人"),
+            _("登记时间"),
+        ],
+        rows=(
+            [
+                i.get_kind_display(),
+                str(i.region) if i.region else "",
+                str(i.organization) if i.organization else "",
+                "\n".join(f"{t.region}：{t.entry.title}" for t in i.tasks.all()),
+                i.reason,
+                str(i.granted_by),
+                i.granted_at,
+            ]
+            for i in (rows if may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(year)s年度激励") % {"year": cycle.year},
+        fallback=f"incentives-{cycle.year}",
+        back=with_query(reverse("evaluation:incentives"), request),
     )
 
 

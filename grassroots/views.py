@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +17,7 @@ from proposals.models import MeasureProposal
 from reform_portal.actions import attempt, form_errors_as_messages
 from reform_portal.enums import OrgKind
 from reform_portal.forms import add_revision_field, parse_id
+from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
 from reform_portal.services import current_cycle
 from reform_portal.uploads import clean_display_name
 
@@ -169,20 +171,13 @@ def desk(request, pk):
     collection = _collection_or_404(user, pk)
     if not rules.is_region_staff(user, collection.region_id):
         return redirect("grassroots:unit", pk=pk)
-    filters = {
-        "state": request.GET.get("state", "") if request.GET.get("state") in SuggestionState.values else "",
-        "kind": request.GET.get("kind", "") if request.GET.get("kind") in OrgKind.values else "",
-        "source": request.GET.get("source", "") if request.GET.get("source") in Source.values else "",
-        "moderation": request.GET.get("moderation", "")
-        if request.GET.get("moderation") in Moderation.values
-        else "",
-        "q": (request.GET.get("q") or "").replace("\x00", "")[:50],  # PostgreSQL refuses NUL in text
-    }
-    suggestions = list(selectors.desk(collection, **filters))
+    filters, sorting, suggestions = _desk_rows(request, collection)
     total = collection.suggestions.count()
     context = {
         "collection": collection,
-        "suggestions": suggestions,
+        "suggestions": list(suggestions),
+        "sorting": sorting,
+        "export_query": page_query(request),
         "total": total,
         "groups": selectors.near_duplicates(collection),
         "invited": collection.invited.annotate(active_users=Count("users", filter=Q(users__is_active=True))),
@@ -199,6 +194,72 @@ def desk(request, pk):
         else "",
     }
     return render(request, "grassroots/desk.html", context)
+
+
+DESK_COLUMNS = [
+    Column("title", _lazy("建议名称"), ("title",)),
+    Column("unit", _lazy("单位"), ("unit_name",)),
+    Column("source", _lazy("来源"), ("source",)),
+    Column("drc", _lazy("发展改革委"), ("drc_score",)),
+    Column("scitech", _lazy("科技厅"), ("scitech_score",)),
+    Column("state", _lazy("答复"), ("state",)),
+]
+
+
+def _desk_rows(request, collection):
+    """The desk's suggestions as its filters (答复状态, 单位类型, 来源, 审核, words) narrow them and ``?sort=`` orders them."""
+    get = request.GET
+    filters = {
+        "state": get.get("state", "") if get.get("state") in SuggestionState.values else "",
+        "kind": get.get("kind", "") if get.get("kind") in OrgKind.values else "",
+        "source": get.get("source", "") if get.get("source") in Source.values else "",
+        "moderation": get.get("moderation", "") if get.get("moderation") in Moderation.values else "",
+        "q": (get.get("q") or "").replace("\x00", "")[:50],  # PostgreSQL refuses NUL in text
+    }
+    sorting = Sorting(request, DESK_COLUMNS)
+    return filters, sorting, sorting.apply(selectors.desk(collection, **filters))
+
+
+@login_required
+@require_GET
+def desk_export(request, pk, fmt):
+    """The desk's suggestions as filtered and sorted there, for the region's own staff only (another region's
+    征集 is 404). Contact names and phones stay out of the file (DECISIONS §20): they are read one suggestion
+    at a time, on its page."""
+    collection = _staff_collection_or_404(request.user, pk)
+    _filters, _sorting, suggestions = _desk_rows(request, collection)
+    count = suggestions.count()
+    header = [_("建议名称"), _("单位"), _("单位类型"), _("来源"), _("审核")]
+    header += [_("发展改革委评分"), _("发展改革委意见"), _("科技厅评分"), _("科技厅意见")]
+    return export_response(
+        request,
+        fmt,
+        title=_("基层征集建议"),
+        header=[*header, _("标签"), _("答复状态"), _("转为或合并至"), _("答复意见")],
+        rows=(
+            [
+                s.title,
+                s.unit_name,
+                s.get_unit_kind_display(),
+                s.get_source_display(),
+                s.get_moderation_display(),
+                s.drc_score,
+                s.drc_opinion,
+                s.scitech_score,
+                s.scitech_opinion,
+                s.tags,
+                s.get_state_display(),
+                (s.adopted_into.title if s.adopted_into else "")
+                or (s.merged_into.title if s.merged_into else ""),
+                s.reply,
+            ]
+            for s in (suggestions if may_build(request, count) else [])
+        ),
+        count=count,
+        filename=_("%(title)s·建议汇总") % {"title": collection.title},
+        fallback=f"suggestions-{collection.pk}",
+        back=with_query(reverse("grassroots:desk", args=[collection.pk]), request),
+    )
 
 
 @login_required

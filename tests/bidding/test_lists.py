@@ -271,3 +271,123 @@ def test_the_progress_dashboard_sorts_and_exports_its_rows(
 def test_the_progress_export_is_for_national_reviewers(client, bcycle, two_regions, region_a_drc):
     client.force_login(region_a_drc)
     assert client.get(reverse("bidding:progress_csv"), {"year": bcycle.year}).status_code == 403
+
+
+# ---- 揭榜 (a region's own bids) and the 发文字号 register --------------------------------------------------
+
+
+def _rows(response):
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _neutralised(response, text):
+    ws = load_workbook(io.BytesIO(response.content)).active
+    [cell] = [c for row in ws.iter_rows() for c in row if c.value == text]
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
+@pytest.fixture
+def claimed(bcycle, region_a_drc, region_b_drc):
+    entries = fb.publish_list(bcycle, n=3, titles=["=SUM(A1:A2)", "乙举措", "甲举措"])
+    fb.make_bid_set(bcycle, region_a_drc, entries[:2])
+    js = fb.make_bid_set(bcycle, region_b_drc, [])
+    from bidding import services
+
+    services.bid_save(
+        bid_set=js, entry=entries[2], fields=fb.bid_fields(contact_name="江苏联系人"), by=region_b_drc
+    )
+    return entries
+
+
+def test_bids_sort_filter_and_export_the_regions_own_bids(
+    client, bcycle, claimed, region_a_drc, reviewer, django_assert_max_num_queries
+):
+    client.force_login(region_a_drc)
+    url = reverse("bidding:bids")
+
+    def page(**params):
+        return [r["entry"].title for r in client.get(url, {"year": bcycle.year, **params}).context["rows"]]
+
+    titles = [e.title for e in claimed]
+    assert page() == titles
+    assert page(sort="title") == sorted(titles)
+    assert page(sort="-title") == sorted(titles, reverse=True)
+    assert page(sort="-number") == titles[::-1]
+    assert page(sort="bid__contact_phone") == titles  # unknown key: the list's order
+    assert page(bid="yes") == titles[:2]
+    assert page(bid="no") == titles[2:]  # 江苏's bid is not 浙江's
+    assert page(area="core_tech") == []
+    html = client.get(url, {"year": bcycle.year, "sort": "-title"}).content.decode()
+    assert 'aria-sort="descending"' in html and "bids.csv?year=" in html
+    params = {"year": bcycle.year, "bid": "yes", "sort": "-title"}
+    rows = _rows(client.get(reverse("bidding:bids_csv"), params))
+    assert rows[0] == ["编号", "举措名称", "改革任务领域", "本地区揭榜", "改革思路", "联系人", "联系电话"]
+    assert [r[1].removeprefix("'") for r in rows[1:]] == page(bid="yes", sort="-title")
+    assert {r[5] for r in rows[1:]} == {"王建国"}
+    everything = client.get(reverse("bidding:bids_csv"), {"year": bcycle.year}).content.decode("utf-8-sig")
+    assert "江苏联系人" not in everything
+    assert _rows(client.get(reverse("bidding:bids_csv"), {"year": bcycle.year}))[3][3] == "未揭榜"
+    _neutralised(client.get(reverse("bidding:bids_xlsx"), {"year": bcycle.year}), "=SUM(A1:A2)")
+    url_csv, year = reverse("bidding:bids_csv"), {"year": bcycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "bid": "no"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 3 rows
+    client.force_login(reviewer)  # reviewers read the 汇总 matrix; the page sends them there
+    assert client.get(url, {"year": bcycle.year}).status_code == 302
+    assert client.get(reverse("bidding:bids_csv"), {"year": bcycle.year}).status_code == 403
+
+
+def test_another_regions_bids_export_holds_its_own_bids_only(client, bcycle, claimed, region_b_drc):
+    client.force_login(region_b_drc)
+    rows = _rows(client.get(reverse("bidding:bids_csv"), {"year": bcycle.year, "bid": "yes"}))
+    assert [(r[1], r[5]) for r in rows[1:]] == [("甲举措", "江苏联系人")]
+
+
+def test_the_doc_number_register_sorts_filters_and_exports_every_number(
+    client, monkeypatch, region_a_drc, reviewer, django_assert_max_num_queries
+):
+    from django.conf import settings
+
+    from reform_portal import docnumbers, pagination
+    from reform_portal.services import local_today
+
+    year, prefix = local_today().year, settings.PORTAL_NOTICE_NUMBER_PREFIX
+    taken = [
+        docnumbers.take(year=year, prefix=prefix, kind=kind, subject=subject, by=reviewer)
+        for kind, subject in [("通知", "=HYPERLINK(1)"), ("函", "乙事由"), ("通知", "丙事由")]
+    ]
+    docnumbers.void(number=taken[1], by=reviewer, reason="作废")
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
+    client.force_login(reviewer)
+    url = reverse("bidding:doc_number_register")
+
+    def page(**params):
+        return [n.number for n in client.get(url, params).context["numbers"]]
+
+    numbers = [n.number for n in taken]
+    assert page() == sorted(numbers, reverse=True)[:2]  # newest first, one page
+    assert page(sort="number") == sorted(numbers)[:2]
+    assert page(sort="-number") == sorted(numbers, reverse=True)[:2]
+    assert page(sort="register__prefix") == page()
+    assert page(state="voided") == [taken[1].number]
+    assert page(kind="通知", sort="number") == [taken[0].number, taken[2].number]
+    rows = _rows(client.get(reverse("bidding:doc_number_register_csv"), {"sort": "number", "page": "2"}))
+    assert rows[0] == ["发文字号", "公文种类", "事由", "状态", "取号方式", "取号人", "取号时间"]
+    assert [r[0] for r in rows[1:]] == [n.text for n in taken]  # every number, not the page's two
+    assert rows[1][2] == "'=HYPERLINK(1)"
+    rows = _rows(client.get(reverse("bidding:doc_number_register_csv"), {"state": "voided"}))
+    assert [r[0] for r in rows[1:]] == [taken[1].text]
+    _neutralised(client.get(reverse("bidding:doc_number_register_xlsx")), "=HYPERLINK(1)")
+    url_csv = reverse("bidding:doc_number_register_csv")
+    one = _queries(client, django_assert_max_num_queries, url_csv, {"state": "voided"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {})  # 1 row, 3 rows
+    client.force_login(region_a_drc)
+    assert client.get(reverse("bidding:doc_number_register_csv")).status_code == 403
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)

@@ -99,3 +99,114 @@ def test_an_evaluator_exports_only_its_agencys_tasks_sorted_like_the_page(client
     client.force_login(other)
     rows = _csv(client.get(reverse("evaluation:assignments_csv"), {"year": cycle.year}))
     assert [r[1] for r in rows[1:]] == [f"{tasks[-1].entry.number} {tasks[-1].entry.title}"]
+
+
+# ---- 改革成果 (reviewers' page) and 激励 ---------------------------------------------------------------------
+
+
+def _neutralised(response, text):
+    ws = load_workbook(io.BytesIO(response.content)).active
+    [cell] = [c for row in ws.iter_rows() for c in row if c.value == text]
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
+def test_outcomes_sort_filter_and_export_for_reviewers_only(
+    client, cycle, reviewer, scored, django_assert_max_num_queries
+):
+    from evaluation import services
+
+    evaluator, tasks = scored
+    candidate = tasks[1]  # 浙江's second task: recommended, not yet an outcome
+    services.outcome_create(task=candidate, values=dict(fe.OUTCOME_VALUES, title="=1+2"), by=reviewer)
+    client.force_login(reviewer)
+    url = reverse("evaluation:outcomes")
+
+    def page(**params):
+        return [o.title for o in client.get(url, {"year": cycle.year, **params}).context["outcomes"]]
+
+    titles = sorted(page())
+    assert len(titles) == 3
+    assert page(sort="title") == titles
+    assert page(sort="-title") == titles[::-1]
+    assert page(sort="created_by__password") == page()
+    regions = [
+        str(o.region) for o in client.get(url, {"year": cycle.year, "sort": "region"}).context["outcomes"]
+    ]
+    assert regions == ["江苏省", "浙江省", "浙江省"]  # 320000 before 330000
+    assert sorted(page(region="330000")) == sorted(
+        o.title for o in Outcome.objects.filter(region__code="330000")
+    )
+    assert page(state="draft") == ["=1+2"]
+    params = {"year": cycle.year, "region": "330000", "sort": "-title"}
+    rows = _csv(client.get(reverse("evaluation:outcomes_csv"), params))
+    assert rows[0] == ["成果名称", "来源地区", "来源任务", "改革任务领域", "状态", "发布时间"]
+    assert [r[0].removeprefix("'") for r in rows[1:]] == page(region="330000", sort="-title")
+    assert {r[1] for r in rows[1:]} == {"浙江省"}
+    assert "'=1+2" in [r[0] for r in rows]
+    _neutralised(client.get(reverse("evaluation:outcomes_xlsx"), params), "=1+2")
+    url_csv, year = reverse("evaluation:outcomes_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "state": "draft"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, year)  # 1 row, 3 rows
+    html = client.get(url, {"year": cycle.year, "sort": "-title"}).content.decode()
+    assert 'aria-sort="descending"' in html and "outcomes.xlsx?year=" in html
+    client.force_login(evaluator)
+    assert client.get(reverse("evaluation:outcomes_csv"), {"year": cycle.year}).status_code == 403
+
+
+def test_incentives_sort_filter_and_export_every_row_not_the_page(
+    client, monkeypatch, cycle, reviewer, scored, django_assert_max_num_queries
+):
+    from evaluation import services
+    from reform_portal import pagination
+    from reform_portal.models import Region
+
+    evaluator, tasks = scored
+    for kind, code, reason in [
+        ("commendation", "330000", "=cmd|' /C calc'!A0"),
+        ("priority_support", "320000", "完成较好"),
+        ("other", "330000", "其他理由"),
+    ]:
+        services.incentive_create(
+            cycle=cycle,
+            kind=kind,
+            reason=reason,
+            region=Region.objects.get(code=code),
+            tasks=[t for t in tasks if t.region.code == code][:1],
+            by=reviewer,
+        )
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
+    client.force_login(reviewer)
+    url = reverse("evaluation:incentives")
+
+    def page(**params):
+        return [i.reason for i in client.get(url, {"year": cycle.year, **params}).context["incentives"]]
+
+    assert page(sort="kind") == ["=cmd|' /C calc'!A0", "其他理由"]  # commendation, other (2 a page)
+    assert page(sort="-kind") == ["完成较好", "其他理由"]
+    assert page(sort="granted_by__password") == page()
+    assert page(region="320000") == ["完成较好"]
+    assert page(kind="other") == ["其他理由"]
+    rows = _csv(client.get(reverse("evaluation:incentives_csv"), {"year": cycle.year, "sort": "kind"}))
+    assert rows[0] == ["激励方式", "地区", "单位", "相关任务", "激励理由", "登记人", "登记时间"]
+    assert [r[0] for r in rows[1:]] == ["通报表扬", "其他", "优先支持承担重大项目"]  # all three, page's order
+    assert rows[1][4] == "'=cmd|' /C calc'!A0"
+    rows = _csv(client.get(reverse("evaluation:incentives_csv"), {"year": cycle.year, "region": "330000"}))
+    assert {r[1] for r in rows[1:]} == {"浙江省"} and len(rows) == 3
+    _neutralised(
+        client.get(reverse("evaluation:incentives_xlsx"), {"year": cycle.year}), "=cmd|' /C calc'!A0"
+    )
+    url_csv, year = reverse("evaluation:incentives_csv"), {"year": cycle.year}
+    one = _queries(client, django_assert_max_num_queries, url_csv, {**year, "kind": "other"})
+    assert one == _queries(client, django_assert_max_num_queries, url_csv, {**year, "kind": ""})  # 1, 3 rows
+    client.force_login(evaluator)
+    assert client.get(reverse("evaluation:incentives_csv"), {"year": cycle.year}).status_code == 403
+    client.force_login(reviewer)
+    assert client.post(reverse("evaluation:incentives_csv"), {"year": cycle.year}).status_code == 405
+
+
+def _queries(client, django_assert_max_num_queries, url, params):
+    """The queries of one export (warmed first): the same whatever the number of rows."""
+    client.get(url, params)
+    with django_assert_max_num_queries(40) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
