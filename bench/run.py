@@ -125,6 +125,7 @@ def _measure(url, name, args, repeat, pdf_repeat, explain=0, render_notice=False
     argv = [PYTHON, str(Path(__file__).resolve()), "--child", "--repeat", str(repeat)]
     argv += ["--pdf-repeat", str(pdf_repeat), "--explain", str(explain)]
     argv += ["--render-notice"] if render_notice else []
+    argv += ["--only", args.only] if args.only else []
     out = subprocess.run(argv, cwd=ROOT, env=env, check=False, capture_output=True, text=True)  # noqa: S603
     sys.stderr.write(out.stderr)
     if out.returncode != 0:  # the child's traceback is in the stderr written above
@@ -243,6 +244,12 @@ def main():
     parser.add_argument("--x10", action="store_true", help="a third size at 10× the full scale")
     parser.add_argument(
         "--explain", type=int, default=0, metavar="N", help="print the N slowest query plans of every page"
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="TEXT[,TEXT…]",
+        help="measure only the pages whose name contains one of these texts (the floors are always measured)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--render-notice", action="store_true", help=argparse.SUPPRESS)
@@ -472,6 +479,9 @@ def child(args):
         ("PDF 公开清单", "anonymous", reverse("catalog:public_pdf", args=[mlist.pk]), True),
         ("PDF 揭榜任务通知书（下载）", "staff", reverse("bidding:notice_download", args=[notice.pk]), True),
     ]
+    if args.only:
+        wanted = [text for text in args.only.split(",") if text]
+        pages = [page for page in pages if any(text in page[0] for text in wanted)]
     floor = _timed(clients["reviewer"], "/__bench_floor__/", args.repeat)
     layout = _timed(clients["reviewer"], "/__bench_layout__/", args.repeat)
     results = []

@@ -11,6 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from catalog.models import ListEntry
+from reform_portal import tallies
 from reform_portal.enums import Role
 from reform_portal.models import ReformCycle, Region, User
 
@@ -75,17 +76,36 @@ class BidRef:
     pk: int
 
 
-def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
-    """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards. The bids are read as (pk,
-    region, entry) triples and the cells built from plain ids: at 31 regions × 60 entries loading each bid with
-    its set, region and entry was a third of the page's time (issue 19)."""
-    by_cell = {
-        (region_id, entry_id): BidRef(pk)
-        for pk, region_id, entry_id in Bid.objects.filter(
-            bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED
-        ).values_list("pk", "bid_set__region_id", "entry_id")
+MATRIX_TALLY = "bidding.matrix"
+
+
+def _matrix_cells(cycle: ReformCycle) -> dict[str, list[list[int]]]:
+    """The matrix's cells as stored in its tally: the submitted sets' bids as [region, entry, bid] and the
+    awarded [region, entry] pairs. Invalidated by the services that submit, withdraw or award bids (a draft set is not shown)."""
+    return {
+        "bids": [
+            [region_id, entry_id, pk]
+            for pk, region_id, entry_id in Bid.objects.filter(
+                bid_set__cycle=cycle, bid_set__state=BidSetState.SUBMITTED
+            )
+            .order_by("pk")
+            .values_list("pk", "bid_set__region_id", "entry_id")
+        ],
+        "awarded": [
+            list(pair)
+            for pair in Task.objects.filter(cycle=cycle).order_by("pk").values_list("region_id", "entry_id")
+        ],
     }
-    awarded = set(Task.objects.filter(cycle=cycle).values_list("region_id", "entry_id"))
+
+
+def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
+    """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards. The cells come from the
+    cycle's stored tally (``reform_portal.tallies``: one row read instead of every bid and task of the year) and
+    are built from plain ids: at 31 regions × 60 entries loading each bid with its set, region and entry was a
+    third of the page's time (issue 19)."""
+    cells = tallies.read(cycle, MATRIX_TALLY, _matrix_cells)
+    by_cell = {(region_id, entry_id): BidRef(pk) for region_id, entry_id, pk in cells["bids"]}
+    awarded = {(region_id, entry_id) for region_id, entry_id in cells["awarded"]}
     per_entry = Counter(entry_id for _region_id, entry_id in by_cell)
     submitted = {bs.region_id: bs for bs in BidSet.objects.filter(cycle=cycle)}
     notices = {n.region_id: n for n in TaskNotice.objects.filter(cycle=cycle)}

@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from catalog import selectors as catalog_selectors
 from catalog.enums import ListState
 from catalog.models import ListEntry, MeasureList
-from reform_portal import pdf
+from reform_portal import pdf, tallies
 from reform_portal.enums import OrgKind, OutboxState, Role
 from reform_portal.models import DocNumberRegister, Organization, OutboxMessage, ReformCycle, Region, User
 from reform_portal.outbox import enqueue
@@ -36,7 +36,7 @@ from reform_portal.services import save_with_history as _save
 from reform_portal.transitions import transition
 from reform_portal.uploads import same_stored_file, stored_name, validate_upload
 
-from . import handoffs, rules
+from . import handoffs, rules, selectors
 from .enums import BidSetState, MilestoneStatus, TaskState
 from .models import (
     Bid,
@@ -230,6 +230,7 @@ def bid_set_submit(*, bid_set: BidSet, by: User, now: datetime.datetime | None =
         transition(bid_set, "submit", by, flow=BID_SET)
         bid_set.submitted_at, bid_set.submitted_by = now, by
         _save(bid_set, by, "报送揭榜申报")
+        tallies.invalidate(bid_set.cycle_id, selectors.MATRIX_TALLY)
         handoffs.bids_submitted(bid_set, by=by)
     return bid_set
 
@@ -243,6 +244,7 @@ def bid_set_withdraw(*, bid_set: BidSet, by: User, now: datetime.datetime | None
         transition(bid_set, "withdraw", by, flow=BID_SET)
         bid_set.submitted_at = bid_set.submitted_by = None
         _save(bid_set, by, "撤回揭榜申报")
+        tallies.invalidate(bid_set.cycle_id, selectors.MATRIX_TALLY)
     return bid_set
 
 
@@ -272,6 +274,7 @@ def tasks_award(*, cycle: ReformCycle, bids: Iterable[Bid], by: User) -> list[Ta
             _save(task, by, "确认揭榜")
             grant_region_departments(task, [rules.VIEW_TASK, rules.CHANGE_TASK])
             created.append(task)
+        tallies.invalidate(cycle, selectors.MATRIX_TALLY)
         handoffs.tasks_awarded(created, by=by)
     return created
 

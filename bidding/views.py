@@ -25,7 +25,7 @@ from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.import_views import import_flow
 from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
-from reform_portal.markup import esc
+from reform_portal.markup import esc, html_join
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -341,6 +341,7 @@ def matrix(request):
     entries = services.published_entries(cycle)
     data = selectors.matrix(cycle, entries)
     _matrix_cells(data["rows"])
+    columns = data["columns"]
     batch = NoticeBatch.objects.filter(cycle=cycle).first()
     return render(
         request,
@@ -349,6 +350,13 @@ def matrix(request):
             "cycle": cycle,
             "entries": entries,
             **data,
+            # the entries' header and count cells, one per entry, joined here as the cells are
+            "columns_head": html_join(
+                '<th title="{}">{}</th>', ((c["entry"].title, c["entry"].number) for c in columns)
+            ),
+            "columns_foot": html_join(
+                '<td data-testid="entry-count">{}</td>', ((int(c["count"]),) for c in columns)
+            ),
             "heat_map": _matrix_chart(cycle, data),
             "batch": batch,
             "progress": services.batch_progress(batch) if batch else None,

@@ -440,6 +440,29 @@ class DeadlineExtension(models.Model):
         return f"{self.region} {self.get_stage_display()} → {self.until}"
 
 
+class CycleTally(models.Model):
+    """A per-cycle aggregate stored once (issue 19, DECISIONS §19), e.g. the 揭榜矩阵's cells. The services that
+    change what it sums bump ``generation`` in their own transaction (``reform_portal.tallies.invalidate``); a
+    reader uses ``data`` only when it was computed at the current generation and otherwise computes it again
+    and stores it. A reader that computed from data older than a concurrent change stores the older
+    generation, so the change is never hidden (see ``tallies.read``)."""
+
+    cycle = models.ForeignKey(ReformCycle, on_delete=models.CASCADE, related_name="+", verbose_name=_("年度"))
+    key = models.CharField(_("统计项"), max_length=40)
+    generation = models.PositiveIntegerField(_("版本"), default=0)
+    data_generation = models.IntegerField(_("数据版本"), default=-1)
+    data = models.JSONField(_("数据"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "key"], name="one_tally_per_cycle_key")]
+        verbose_name = _("年度统计")
+        verbose_name_plural = _("年度统计")
+
+    def __str__(self):
+        return f"{self.cycle_id}:{self.key}"
+
+
 class Notification(models.Model):
     """An in-app message to one user (站内通知); e-mail is a copy, this row is the record."""
 

@@ -102,6 +102,49 @@ def test_matrix_counts_highlights_and_unclaimed(client, bcycle, entries, reviewe
     assert 'data-region="510000" class="highlight under-minimum"' in html
 
 
+def test_matrix_reads_its_stored_tally_and_every_change_shows(
+    client, bcycle, entries, reviewer, django_assert_max_num_queries
+):
+    """The matrix's cells are a stored per-cycle tally (issue 19): read, not recomputed, while nothing changes;
+    a submission, a withdrawal and an award each show on the next view (their services invalidate it)."""
+    from reform_portal.models import CycleTally
+
+    _regions(bcycle, entries, 1)
+    client.force_login(reviewer)
+
+    def cells():
+        page = client.get(reverse("bidding:matrix"))
+        return {
+            r["region"].code: [("awarded" if c["awarded"] else "bid" if c["bid"] else "") for c in r["cells"]]
+            for r in page.context["rows"]
+            if r["n"]
+        }
+
+    assert cells() == {"330000": ["bid", "bid", "bid", "", ""]}
+    stored = CycleTally.objects.get(cycle=bcycle, key="bidding.matrix")
+    assert stored.data_generation == stored.generation
+    CycleTally.objects.filter(pk=stored.pk).update(data={"bids": [], "awarded": []})
+    assert cells() == {}  # the page shows the stored tally: nothing recomputed
+    drc, scitech = fb.region_pair("320000")
+    bid_set = fb.submitted_bid_set(bcycle, drc, scitech, entries[1:4])
+    assert cells() == {"330000": ["bid", "bid", "bid", "", ""], "320000": ["", "bid", "bid", "bid", ""]}
+    services.bid_set_withdraw(bid_set=bid_set, by=drc)
+    assert cells() == {"330000": ["bid", "bid", "bid", "", ""]}
+    services.tasks_award(
+        cycle=bcycle, bids=list(Bid.objects.filter(bid_set__region__code="330000")), by=reviewer
+    )
+    assert cells() == {"330000": ["awarded", "awarded", "awarded", "", ""]}
+    workbook = load_workbook(io.BytesIO(client.get(reverse("bidding:matrix_xlsx")).content))
+    by_region = {row[0]: row for row in workbook["揭榜结果"].iter_rows(min_row=3, values_only=True)}
+    assert by_region["浙江省"][1:6] == (
+        "已确认",
+        "已确认",
+        "已确认",
+        None,
+        None,
+    )  # the XLSX reads the same tally
+
+
 def test_matrix_exports_to_xlsx(client, bcycle, entries, reviewer):
     _regions(bcycle, entries, 2)
     client.force_login(reviewer)

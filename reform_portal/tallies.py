@@ -1,0 +1,66 @@
+"""Per-cycle aggregates stored in a table (issue 19, DECISIONS §19): computed once, read by every request after,
+invalidated by the services that change them — not only a cache entry that Redis may drop or that differs
+between web replicas.
+
+    data = tallies.read(cycle, "bidding.matrix", compute)   # compute(cycle) -> JSON-serialisable
+    tallies.invalidate(cycle, "bidding.matrix")               # inside the service's transaction
+
+Correctness under concurrency rests on two numbers per row: ``generation`` (bumped by every invalidation, an
+upsert, so a row always exists once anything was invalidated) and ``data_generation`` (the generation the
+stored data was computed at). A reader reads the generation *before* computing and stores its result only
+``WHERE generation`` is still that value; a change committed while it computed has bumped the generation, so
+the stored data is marked stale and the next reader computes again. A change not yet committed is not visible
+to anyone, so the data it will invalidate is right until then."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import CycleTally, ReformCycle
+
+
+def read(cycle: ReformCycle, key: str, compute: Callable[[ReformCycle], Any]) -> Any:
+    """The stored aggregate ``key`` of ``cycle``, computed (and stored) when missing or invalidated: one query
+    when it is stored, the computation plus one write when not."""
+    row = CycleTally.objects.filter(cycle=cycle, key=key).values_list("generation", "data_generation", "data")
+    found = row.first()
+    if found is not None and found[0] == found[1]:
+        return found[2]
+    generation = found[0] if found is not None else 0
+    data = compute(cycle)
+    if found is None:
+        CycleTally.objects.bulk_create(
+            [
+                CycleTally(
+                    cycle=cycle,
+                    key=key,
+                    generation=0,
+                    data_generation=0,
+                    data=data,
+                    computed_at=timezone.now(),
+                )
+            ],
+            ignore_conflicts=True,  # an invalidation (or another reader) got there first: theirs stands
+        )
+    else:
+        CycleTally.objects.filter(cycle=cycle, key=key, generation=generation).update(
+            data=data, data_generation=generation, computed_at=timezone.now()
+        )
+    return data
+
+
+def invalidate(cycle: ReformCycle | int, *keys: str) -> None:
+    """Mark ``keys`` of ``cycle`` stale, in the caller's transaction: the next reader computes them again."""
+    cycle_id = cycle if isinstance(cycle, int) else cycle.pk
+    table = connection.ops.quote_name(CycleTally._meta.db_table)
+    key_column = connection.ops.quote_name("key")
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute(
+                f"INSERT INTO {table} (cycle_id, {key_column}, generation, data_generation) "  # noqa: S608 # nosec B608 - the model's own names
+                f"VALUES (%s, %s, 1, -1) ON CONFLICT (cycle_id, {key_column}) "
+                f"DO UPDATE SET generation = {table}.generation + 1",
+                [cycle_id, key],
+            )
