@@ -260,3 +260,75 @@ def _queries(client, django_assert_max_num_queries, url, params):
     with django_assert_max_num_queries(40) as ctx:
         assert client.get(url, params).status_code == 200
     return len(ctx.captured_queries)
+
+
+# The old template loop of 清单举措's rows, kept here as the reference the Python-built rows are compared with.
+_ROW_TEMPLATE = """{% load i18n %}{% for m in measures %}<tr data-measure="{{ m.pk }}">
+          <td>{{ start|add:forloop.counter0 }}</td>
+          <td><a href="{% url 'catalog:measure_detail' m.pk %}">{{ m.title }}</a></td>
+          <td>{{ m.get_area_display }}</td>
+          <td>{% for s in m.sources.all %}{{ s.region.name }}·{{ s.proposal_title }}{% if not forloop.last %}<br>{% endif %}{% endfor %}</td>
+          <td>{{ m.stats.submitted }}/{{ m.stats.assigned }}</td>
+          <td>{% if m.stats.total_avg is not None %}{{ m.stats.total_avg }}（{{ m.stats.total_min }}—{{ m.stats.total_max }}）{% else %}—{% endif %}</td>
+          <td>{% if m.included %}{% translate "列入" %}{% else %}<span class="late">{% translate "不列入" %}</span>{% endif %}</td>
+        </tr>{% endfor %}"""
+
+
+def test_measure_rows_are_the_template_markup_with_the_reviews_counted_in_sql(
+    client, cycle, reviewer, measure
+):
+    """清单举措 (issue 19): the review figures are counted in SQL and the rows built in Python; both must give what
+    the reviews and the template gave — a conflicted or unsubmitted review not counted, averages rounded alike,
+    hostile text escaped."""
+    from django.template import engines
+    from django.utils import timezone
+
+    from catalog import selectors, views
+    from catalog.models import ExpertReview, MeasureInclusion, MeasureSource
+
+    hostile = '<script>alert("x")</script>&\'甲'
+    Measure.objects.filter(pk=measure.pk).update(title=hostile)
+    MeasureSource.objects.filter(measure=measure).update(proposal_title=hostile)
+    other = Measure.objects.create(
+        cycle=cycle, title="无人评审", area="core_tech", description="内容", position=9, created_by=reviewer
+    )
+    MeasureInclusion.objects.create(measure=other, included=False, note="说明")
+    now = timezone.now()
+    for i, (scores, submitted, conflict) in enumerate(
+        [
+            ((20, 15, 18, 17, 13), True, False),
+            ((19, 14, 16, 15, 12), True, False),
+            ((18, 13, 15, 14, 11), True, False),
+            ((5, 5, 5, 5, 5), True, True),  # conflicted: assigned, not counted
+            ((None,) * 5, False, False),  # assigned, not yet submitted
+        ]
+    ):
+        ExpertReview.objects.create(
+            measure=measure,
+            expert=fc.expert_in("440000", username=f"exp{i}"),
+            assigned_by=reviewer,
+            **dict(zip([f"{k}_score" for k, _l in ExpertReview.CRITERIA], scores, strict=True)),
+            submitted_at=now if submitted else None,
+            conflict_at=now if conflict else None,
+        )
+    rows = selectors.with_stats(selectors.measures_for(cycle))
+    reference = {m.pk: selectors._stats(list(m.reviews.all())) for m in Measure.objects.filter(cycle=cycle)}
+    for m in rows:
+        expected = {k: reference[m.pk][k] for k in m.stats}
+        assert m.stats == expected
+    scored = next(m for m in rows if m.pk == measure.pk)
+    assert scored.stats == {
+        "assigned": 5,
+        "submitted": 3,
+        "total_avg": 76.67,
+        "total_min": 71,
+        "total_max": 83,
+    }
+    template = engines["django"].from_string(_ROW_TEMPLATE)
+    expected_html = template.render({"measures": rows, "start": 11})
+    built = "".join(m.row_html for m in views._measure_rows(rows, 11))
+    assert built == expected_html
+    assert "<script>" not in built and "&lt;script&gt;" in built
+    client.force_login(reviewer)
+    page = client.get(reverse("catalog:measures"), {"year": cycle.year}).content.decode()
+    assert '<span class="late">不列入</span>' in page and "76.67（71—83）" in page
