@@ -106,15 +106,24 @@ def merge_counts(cycle: ReformCycle) -> dict[str, int]:
     return counts
 
 
-def cycle_ranking(cycle: ReformCycle) -> dict[int, list[dict[str, Any]]]:
+def proposal_stamps(cycle: ReformCycle) -> str:
+    """A digest of the cycle's open proposals as they stand (ids and update times): the part of the similarity
+    caches' keys that changes when a proposal is edited, added or leaves. "" when there are none."""
+    stamps = list(cycle_proposals(cycle).order_by("pk").values_list("pk", "updated_at"))
+    if not stamps:
+        return ""
+    return hashlib.sha256(";".join(f"{pk}:{at.isoformat()}" for pk, at in stamps).encode()).hexdigest()
+
+
+def cycle_ranking(cycle: ReformCycle, stamps: str | None = None) -> dict[int, list[dict[str, Any]]]:
     """For each proposal id of the cycle: the most similar proposals from OTHER regions, best first, as
     {"pk", "title", "region_code", "region_name", "score"}. Ranked in one pass over the whole cycle (the IDF
     needs every text, and every pair is scored) and cached under a key made of the ids and update times and
-    the synonym table's version, so a request reads only the (id, updated_at) pairs and the cached ranking."""
-    stamps = list(cycle_proposals(cycle).order_by("pk").values_list("pk", "updated_at"))
-    if not stamps:
+    the synonym table's version, so a request reads only the (id, updated_at) pairs and the cached ranking
+    (``stamps``: ``proposal_stamps(cycle)`` when the caller has it already)."""
+    digest = proposal_stamps(cycle) if stamps is None else stamps
+    if not digest:
         return {}
-    digest = hashlib.sha256(";".join(f"{pk}:{at.isoformat()}" for pk, at in stamps).encode()).hexdigest()
     key = f"catalog:similar:{cycle.pk}:{synonyms_version()}:{digest}"
     ranking = cache.get(key)
     if ranking is None:
@@ -148,8 +157,9 @@ def cycle_ranking(cycle: ReformCycle) -> dict[int, list[dict[str, Any]]]:
 def merge_rows(cycle: ReformCycle, proposals: Iterable[MeasureProposal]) -> list[dict[str, Any]]:
     """The merge page's rows for ``proposals`` (one page): state, the similar proposals of other regions from
     the cycle's cached ranking, and the entry of an earlier year's published list a proposal is close to."""
-    ranking = cycle_ranking(cycle)
-    earlier = earlier_marks(cycle)
+    stamps = proposal_stamps(cycle)  # read once for both caches' keys
+    ranking = cycle_ranking(cycle, stamps)
+    earlier = earlier_marks(cycle, stamps)
     rows = []
     for p in proposals:
         source = getattr(p, "measure_source", None)
@@ -569,9 +579,10 @@ def re_split_departments(value: str) -> list[str]:
     return [d for d in re.split(r"[、，,;；\s]+", value or "") if d]
 
 
-def earlier_marks(cycle: ReformCycle) -> dict[int, dict[str, Any]]:
+def earlier_marks(cycle: ReformCycle, stamps: str | None = None) -> dict[int, dict[str, Any]]:
     """For each proposal id of the cycle close to an entry of an earlier year's published list (cosine ≥
-    EARLIER_MIN_SCORE): that entry as {"year", "number", "title", "score"}. Cached like the ranking."""
+    EARLIER_MIN_SCORE): that entry as {"year", "number", "title", "score"}. Cached like the ranking; the cache key
+    needs only the entries' ids, so their texts (every earlier year's) are read only to compute it."""
     from catalog.similarity import vectorize
 
     latest: dict[int, int] = {}  # cycle id -> its latest published list version's id
@@ -581,27 +592,24 @@ def earlier_marks(cycle: ReformCycle) -> dict[int, dict[str, Any]]:
         .values_list("pk", "cycle_id")
     ):
         latest.setdefault(cycle_id, list_pk)
-    entries = list(
-        ListEntry.objects.filter(measure_list__in=list(latest.values()))
-        .order_by("-measure_list__cycle__year", "position")
-        .values_list("pk", "measure_list__cycle__year", "number", "title", "description")
+    entries_qs = ListEntry.objects.filter(measure_list__in=list(latest.values())).order_by(
+        "-measure_list__cycle__year", "position"
     )
-    if not entries:
+    entry_ids = list(entries_qs.values_list("pk", flat=True))
+    if not entry_ids:
         return {}
-    stamps = list(cycle_proposals(cycle).order_by("pk").values_list("pk", "updated_at"))
-    if not stamps:
+    proposals_digest = proposal_stamps(cycle) if stamps is None else stamps
+    if not proposals_digest:
         return {}
     digest = hashlib.sha256(
-        (
-            ";".join(f"{pk}:{at.isoformat()}" for pk, at in stamps)
-            + "|"
-            + ",".join(str(e[0]) for e in entries)
-        ).encode()
+        (proposals_digest + "|" + ",".join(str(pk) for pk in entry_ids)).encode()
     ).hexdigest()
     key = f"catalog:earlier:{cycle.pk}:{synonyms_version()}:{digest}"
     marks = cache.get(key)
     if marks is None:
-        kept = entries
+        kept = list(
+            entries_qs.values_list("pk", "measure_list__cycle__year", "number", "title", "description")
+        )
         rows = list(cycle_proposals(cycle).values_list("pk", "title", "content", "pain_points"))
         texts = [document(t, c, p) for _pk, t, c, p in rows] + [document(e[3], e[4]) for e in kept]
         matrix = vectorize(texts, synonyms=synonym_table())

@@ -435,3 +435,102 @@ def test_a_first_version_posted_directly_to_publish_goes_to_the_years_confirmati
     assert response.status_code == 302
     assert MeasureList.objects.get(pk=draft.pk).is_published
     assert ReformCycle.objects.get(pk=cycle.pk).state == "bidding"
+
+
+# The merge page's rows as the template wrote them before they were built in Python (issue 19).
+_MERGE_ROW_TEMPLATE = """{% load i18n %}{% for row in rows %}{% with p=row.proposal %}
+          <tr id="proposal-{{ p.pk }}" data-proposal="{{ p.pk }}" data-state="{{ row.state }}">
+            <td>{% if row.state == "open" %}<input type="checkbox" name="proposals" value="{{ p.pk }}" form="merge-form" aria-label="{% translate '选择' %} {{ p.title }}"{% if p.pk in selected %} checked{% endif %}>{% endif %}</td>
+            <td>{{ p.book.region.name }}</td>
+            <td>{{ p.get_area_display|default:"—" }}</td>
+            <td><strong data-testid="proposal-title">{{ p.title }}</strong><div class="muted">{{ p.content|truncatechars:80 }}</div>{% if row.earlier %}<div data-testid="earlier-mark" class="muted">{% blocktranslate with y=row.earlier.year n=row.earlier.number t=row.earlier.title %}与{{ y }}年度清单 {{ n }}“{{ t }}”相近{% endblocktranslate %}</div>{% endif %}</td>
+            <td>{% if row.state == "merged" %}<span class="badge submitted">{% translate "已合并" %}</span> <a href="{% url 'catalog:measure_detail' row.source.measure_id %}">{{ row.source.measure.title }}</a>
+            {% elif row.state == "rejected" %}<span class="badge returned">{% translate "未采纳" %}</span> <span class="muted">{{ row.rejection.reason }}</span>
+            {% else %}<span class="badge">{% translate "待处理" %}</span>{% endif %}</td>
+            <td><ol class="similar" data-testid="similar">{% for other in row.similar %}<li><a href="?year={{ cycle.year }}&amp;region={{ other.region_code }}#proposal-{{ other.pk }}">{{ other.region_name }}·{{ other.title }}</a> <span class="muted">（{{ other.score|floatformat:2 }}）</span> <a href="{% url 'catalog:merge_compare' %}?year={{ cycle.year }}&amp;a={{ p.pk }}&amp;b={{ other.pk }}">{% translate "对照" %}</a></li>{% empty %}<li class="muted">{% translate "无" %}</li>{% endfor %}</ol></td>
+            <td>{% if row.state == "open" %}
+              <form method="post" action="{% url 'catalog:reject' p.pk %}">{% csrf_token %}<label class="muted" for="reason-{{ p.pk }}">{% translate "未采纳理由" %}</label><textarea id="reason-{{ p.pk }}" name="reason" rows="2" required></textarea><button type="submit">{% translate "标记未采纳" %}</button></form>
+            {% elif row.state == "rejected" %}
+              <form method="post" action="{% url 'catalog:unreject' p.pk %}">{% csrf_token %}<button type="submit">{% translate "撤销未采纳" %}</button></form>
+            {% endif %}</td>
+          </tr>{% endwith %}
+        {% endfor %}"""
+
+
+def test_merge_rows_are_the_template_markup(client, cycle, reviewer, proposals):
+    """合并同类项 (issue 19): the rows are built in Python; every state (open and selected, open, merged, rejected),
+    the similar proposals, the earlier year's mark and hostile text give exactly what the template gave."""
+    from django.template import engines
+
+    from catalog import selectors, views
+    from proposals.models import MeasureProposal
+
+    hostile = '<script>alert("x")</script>&\'甲'
+    MeasureProposal.objects.filter(pk__in=[p.pk for p in proposals[:3]]).update(
+        title=hostile, content=hostile * 9
+    )
+    [measure] = _merge(cycle, reviewer, proposals, 1)
+    Measure.objects.filter(pk=measure.pk).update(title=hostile)
+    services.proposal_reject(proposal=proposals[5], reason=hostile, by=reviewer)
+    rows = selectors.merge_rows(cycle, selectors.merge_proposals(cycle).order_by("pk"))
+    assert {row["state"] for row in rows} == {"open", "merged", "rejected"}
+    rows[1]["earlier"] = {"year": 2025, "number": "3", "title": hostile}
+    rows[2]["similar"] = [
+        {
+            "pk": proposals[3].pk,
+            "title": hostile,
+            "region_code": "32&0000",
+            "region_name": hostile,
+            "score": 0.8765,
+        },
+        {
+            "pk": proposals[4].pk,
+            "title": "二",
+            "region_code": "320000",
+            "region_name": "江苏省",
+            "score": 0.5,
+        },
+        {"pk": proposals[4].pk, "title": "三", "region_code": "3", "region_name": "江苏省", "score": 0.125},
+    ]
+    rows[3]["similar"] = []
+    selected = [rows[1]["proposal"].pk]
+    token = "T" * 64
+    expected = (
+        engines["django"]
+        .from_string(_MERGE_ROW_TEMPLATE)
+        .render({"rows": rows, "cycle": cycle, "selected": selected, "csrf_token": token})
+    )
+    built = "".join(
+        row["html"]
+        for row in views._merge_rows_html(rows, year=cycle.year, selected=selected, csrf_token=token)
+    )
+    assert built == expected
+    assert (
+        "<script>" not in built and "&lt;script&gt;" in built and "（0.88）" in built and "（0.13）" in built
+    )
+
+    client.force_login(reviewer)
+    page = client.get(reverse("catalog:merge"), {"year": cycle.year}).content.decode()
+    assert "<script>alert" not in page
+    assert page.count('<tr id="proposal-') == len(rows)
+    assert 'data-state="rejected"' in page and 'data-state="merged"' in page
+    assert 'name="csrfmiddlewaretoken"' in page.split('data-state="open"')[1]
+
+
+def test_merge_page_reads_the_stamps_once_and_no_earlier_texts_when_cached(
+    client, cycle, reviewer, proposals, django_assert_max_num_queries
+):
+    """合并同类项 (issue 19): the two similarity caches share one read of the proposals' update times, and the
+    earlier years' entries are read by id only once their marks are cached (their texts grow with the years)."""
+    from .test_merge_groups import _earlier_entry
+
+    _earlier_entry(cycle, reviewer, title=proposals[0].title, description=proposals[0].content, number="1")
+    client.force_login(reviewer)
+    url = reverse("catalog:merge") + f"?year={cycle.year}"
+    client.get(url)  # computes and caches both
+    with django_assert_max_num_queries(30) as ctx:
+        page = client.get(url).content.decode()
+    assert 'data-testid="earlier-mark"' in page
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('"proposals_measureproposal"."updated_at"' in sql for sql in sqls) == 1
+    assert not any('"catalog_listentry"."description"' in sql for sql in sqls)
