@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): the session's second factor (django-otp); then the roles that must have one.
     "django_otp.middleware.OTPMiddleware",
+    # object permissions read once per page (GET/HEAD), not once per rule asked
+    "reform_portal.permissions.ReadOnceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "reform_portal.twofactor.RequireTOTPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,11 +105,15 @@ CSRF_FAILURE_VIEW = "reform_portal.errors.csrf_failure"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # guardian's, reading each user's object permissions once per page (reform_portal/permissions.py)
+    "reform_portal.permissions.ObjectPermissionBackend",
     # Single sign-on (reform_portal.sso): each answers only when its settings switch it on.
     "reform_portal.sso.OIDCBackend",
     "reform_portal.sso.CASBackend",
 ]
+# guardian.W001 looks for its own backend's dotted path; ours is its subclass (tests/reform_portal/test_permissions.py
+# checks it is hooked).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 # No guardian "AnonymousUser" row: anonymous visitors only ever read public pages.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

@@ -234,3 +234,18 @@ def test_the_reviewers_inbox_shows_the_extensions_granted(client, cycle, reviewe
     html = page.content.decode()
     assert html.count('data-testid="extension"') == 1
     assert f"已延期至{until.year}年{until.month}月{until.day}日" in html
+
+
+def test_the_book_page_reads_the_users_permissions_of_the_book_once(client, cycle, region_a_drc):
+    """建议书页面 (issue 19): four rules ask guardian about one book; its permissions are read once (two queries),
+    not eight times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    book = fp.make_book(cycle, region_a_drc)
+    client.force_login(region_a_drc)
+    url = reverse("proposals:book_detail", args=[book.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert sum('FROM "auth_permission"' in q["sql"] for q in ctx.captured_queries) == 2

@@ -1,0 +1,84 @@
+"""Object permissions read once per page (issue 19): guardian's backend made a new checker, two queries, for every
+``has_perm``; inside a GET request each user's permissions of an object are read once."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.http import HttpResponse
+from django.test import RequestFactory
+from guardian.shortcuts import assign_perm, remove_perm
+
+from reform_portal import permissions
+
+from .. import factories as f
+
+pytestmark = pytest.mark.django_db
+
+CHANGE, VIEW = "reform_portal.change_organization", "reform_portal.view_organization"
+
+
+@pytest.fixture
+def granted():
+    user = f.regional_user("330000")
+    org = user.organization
+    group = Group.objects.create(name="测试组")
+    user.groups.add(group)
+    assign_perm(CHANGE, user, org)
+    assign_perm(VIEW, group, org)
+    return user, org
+
+
+def test_inside_read_once_a_users_permissions_of_an_object_are_read_once(granted, django_assert_num_queries):
+    user, org = granted
+    with permissions.read_once():
+        with django_assert_num_queries(2):  # the user's own and the groups' permissions of the object
+            assert user.has_perm(CHANGE, org)
+        with django_assert_num_queries(0):
+            assert user.has_perm(VIEW, org) and user.has_perm(CHANGE, org)
+            assert not user.has_perm("reform_portal.delete_organization", org)
+    with django_assert_num_queries(2):  # outside, guardian's backend as it is: asked again
+        assert user.has_perm(VIEW, org)
+
+
+def test_outside_read_once_a_revoked_permission_is_gone_at_once(granted):
+    user, org = granted
+    assert user.has_perm(CHANGE, org)
+    remove_perm(CHANGE, user, org)
+    assert not user.has_perm(CHANGE, org)
+    with permissions.read_once():
+        assert not user.has_perm(CHANGE, org) and user.has_perm(VIEW, org)
+
+
+def test_each_read_starts_afresh(granted):
+    user, org = granted
+    with permissions.read_once():
+        assert user.has_perm(CHANGE, org)
+    remove_perm(CHANGE, user, org)
+    with permissions.read_once():
+        assert not user.has_perm(CHANGE, org)
+
+
+def test_an_inactive_user_or_an_unsaved_object_has_no_remembered_permission(granted):
+    user, org = granted
+    with permissions.read_once():
+        assert not user.has_perm(CHANGE, type(org)(name="未保存"))
+        user.is_active = False
+        assert not user.has_perm(CHANGE, org)  # Django asks no backend for an inactive user
+
+
+@pytest.mark.parametrize(("method", "remembered"), [("get", True), ("head", True), ("post", False)])
+def test_the_middleware_remembers_for_page_reads_only(method, remembered):
+    seen = []
+
+    def view(request):
+        seen.append(permissions._checkers.get() is not None)
+        return HttpResponse("ok")
+
+    response = permissions.ReadOnceMiddleware(view)(getattr(RequestFactory(), method)("/"))
+    assert response.status_code == 200 and seen == [remembered]
+    assert permissions._checkers.get() is None
+
+
+def test_the_portal_uses_the_backend_and_the_middleware(settings):
+    assert "reform_portal.permissions.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
+    assert "guardian.backends.ObjectPermissionBackend" not in settings.AUTHENTICATION_BACKENDS
+    assert "reform_portal.permissions.ReadOnceMiddleware" in settings.MIDDLEWARE
