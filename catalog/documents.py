@@ -143,15 +143,18 @@ def _list_xlsx(measure_list, entries) -> exports.Workbook:
     sheet = book.sheet(f"{measure_list.cycle.year}年度清单")
     sheet.title(f"{measure_list.title}（第{measure_list.version}版）")
     sheet.header(XLSX_HEADERS)
+    # get_FOO_display, once per choice rather than per entry (issue 19)
+    areas = {value: str(label) for value, label in ReformArea.choices}
+    levels = {value: str(label) for value, label in AuthorityLevel.choices}
     for e in entries:
         sheet.row(
             [
                 e.number,
                 e.title,
-                e.get_area_display(),
+                areas.get(e.area, e.area),
                 e.description,
                 e.goals,
-                e.get_authority_level_display(),
+                levels.get(e.authority_level, e.authority_level),
                 e.coordination_departments,
                 e.source_regions,
             ],

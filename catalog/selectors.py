@@ -477,8 +477,18 @@ def consultation_rows(consultation: Consultation) -> list[dict[str, Any]]:
     with this ministry's opinion on each."""
     from .services import included_measures
 
-    opinions = {o.measure_id: o for o in consultation.opinions.select_related("responded_by")}
-    measures = list(included_measures(consultation.measure_list.cycle))
+    opinions = {
+        o.measure_id: o
+        for o in DepartmentOpinion.objects.filter(consultation=consultation).only(
+            "measure", "stance", "text", "response"
+        )
+    }
+    # only what 征求意见详情 prints (issue 19): no sources
+    measures = list(
+        included_measures(consultation.measure_list.cycle)
+        .prefetch_related(None)
+        .only("pk", "cycle_id", "position", "title", "description", "goals")
+    )
     return [{"measure": m, "opinion": opinions.get(m.pk)} for m in measures]
 
 

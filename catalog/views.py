@@ -29,8 +29,8 @@ from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
 from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 
+from . import fragments, rules, selectors, services
 from . import open_items as oi
-from . import rules, selectors, services
 from .enums import ListState
 from .filters import ConsultationFilter, ListFilter, ReviewFilter, SynonymFilter
 from .forms import (
@@ -45,7 +45,7 @@ from .forms import (
     SendForm,
     SynonymForm,
 )
-from .models import DepartmentOpinion, ExpertReview, Measure, MeasureList, SynonymGroup
+from .models import DepartmentOpinion, ExpertReview, ListEntry, Measure, MeasureList, SynonymGroup
 
 REVIEWER = Role.NATIONAL_REVIEWER
 STATUSES = [
@@ -834,7 +834,14 @@ def my_reviews(request, fmt=None):
         )
     for message in filters.error_messages:
         messages.error(request, _("筛选条件无效，已忽略：%(error)s") % {"error": message})
-    page, query = paginate(request, rows)
+    # the list prints the year, title, area and state: no sources (issue 19)
+    page, query = paginate(
+        request,
+        rows.prefetch_related(None).only(
+            "pk", "submitted_at", "measure__title", "measure__area", "measure__cycle__year"
+        ),
+    )
+    reviews_ = list(page.object_list)
     return render(
         request,
         "catalog/my_reviews.html",
@@ -842,7 +849,8 @@ def my_reviews(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "reviews": page.object_list,
+            "reviews": reviews_,
+            "review_rows": fragments.review_rows(reviews_),
             "n_pending": reviews.filter(submitted_at__isnull=True).count(),
             "filters": filters,
             "sorting": sorting,
@@ -995,12 +1003,40 @@ def list_manage(request, pk):
         else:
             if ok:
                 return redirect("catalog:list_manage", pk=measure_list.pk)
+    editable = rules.list_editable(measure_list)[0]
+    opinions_of_list = DepartmentOpinion.objects.filter(consultation__measure_list=measure_list)
+    if not editable:
+        # A version that can no longer change (published): its entries and the departments' opinions listed,
+        # loaded as the values printed and built in Python; at national size the opinions are a few hundred rows
+        # (issue 19). Not the related manager for the entries: it would read each entry's measure_list_id,
+        # deferred (a query per entry).
+        entries = list(
+            ListEntry.objects.filter(measure_list=measure_list)
+            .order_by("position")
+            .only("number", "title", "source_regions")
+            if measure_list.is_published
+            else []
+        )
+        opinions = list(
+            opinions_of_list.values_list(
+                "consultation__ministry__name", "measure__title", "stance", "text", "response"
+            )
+        )
+        return render(
+            request,
+            "catalog/list_manage.html",
+            {
+                "measure_list": measure_list,
+                "form": form,
+                "editable": False,
+                "opinions": opinions,
+                "entry_rows": fragments.manage_entry_rows(entries),
+                "opinion_items": fragments.manage_opinion_items(opinions),
+            },
+        )
     consultations = list(measure_list.consultations.select_related("ministry"))
-    # only what the page prints: at national size the year's opinions are a few hundred rows (issue 19)
     opinions = list(
-        DepartmentOpinion.objects.filter(consultation__measure_list=measure_list)
-        .select_related("consultation__ministry", "measure")
-        .only(
+        opinions_of_list.select_related("consultation__ministry", "measure").only(
             "stance",
             "text",
             "response",
@@ -1009,12 +1045,7 @@ def list_manage(request, pk):
             "measure__title",
         )
     )
-    if measure_list.is_published:
-        entries = selectors.entries_of(measure_list)
-        measures_ = []
-    else:
-        entries = []
-        measures_ = list(services.included_measures(measure_list.cycle))
+    measures_ = list(services.included_measures(measure_list.cycle))
     by_measure = {}
     for o in opinions:
         by_measure.setdefault(o.measure_id, []).append(o)
@@ -1028,10 +1059,9 @@ def list_manage(request, pk):
             "form": form,
             "consultations": consultations,
             "rows": rows,
-            "entries": entries,
             "send_form": SendForm(),
             "response_form": ResponseForm(),
-            "editable": rules.list_editable(measure_list)[0],
+            "editable": True,
             "opinions": opinions,
             "unanswered": unanswered,
         },
@@ -1179,7 +1209,7 @@ def consultation(request, pk):
             messages.success(request, _("已保存对“%(t)s”的意见。") % {"t": measure.title})
             return redirect(reverse("catalog:consultation", args=[item.pk]) + f"#measure-{measure.pk}")
         bad_form, bad_measure = form, measure.pk
-    for row in rows:
+    for row in rows if allowed else []:  # the forms are shown only to a ministry that may give opinions
         m, o = row["measure"], row["opinion"]
         if bad_measure == m.pk:
             row["form"] = bad_form
@@ -1190,7 +1220,12 @@ def consultation(request, pk):
     return render(
         request,
         "catalog/consultation.html",
-        {"consultation": item, "rows": rows, "can_give": allowed, "reason": reason},
+        {
+            "consultation": item,
+            "rows": fragments.consultation_heads(rows),
+            "can_give": allowed,
+            "reason": reason,
+        },
     )
 
 
@@ -1230,6 +1265,7 @@ def public_list(request, pk):
         {
             "measure_list": measure_list,
             "entries": entries,
+            "entry_rows": fragments.public_entry_rows(entries),
             "previous": previous,
             "diff": diff,
             "versions": versions,

@@ -48,7 +48,7 @@ def inbox_rows(cycle: ReformCycle, *, state: str = "", area: str = "") -> list[d
     """One row per active region: its book (or None) with counts; for national reviewers."""
     books = (
         ProposalBook.objects.filter(cycle=cycle)
-        .select_related("region", "submitted_by", "cycle")
+        .select_related("region", "cycle")  # the submitter is not printed (issue 19)
         .annotate(n_proposals=Count("proposals"))
     )
     if area:

@@ -23,7 +23,7 @@ from reform_portal.services import days_left, deadline_for, extension_grant, is_
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import cycle_or_404, parse_year, show_switch, with_year
 
-from . import imports, rules, selectors, services
+from . import fragments, imports, rules, selectors, services
 from .enums import BookState, ReformArea
 from .forms import (
     COVER_FIELDS,
@@ -520,6 +520,7 @@ def inbox(request, fmt=None):
         {
             "cycle": cycle,
             "rows": rows,
+            "row_html": fragments.inbox_rows(rows, cycle),  # built in Python (issue 19)
             "state": state,
             "area": area,
             "states": BookState.choices,

@@ -36,6 +36,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook as _OpenpyxlWorkbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -49,6 +50,8 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_CELL_TEXT = 32767  # Excel's limit per cell
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+_BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def is_formula_like(text: str) -> bool:
@@ -101,14 +104,32 @@ class Sheet:
         """Append a row; returns its number. ``fill`` is a background colour (hex, e.g. ``"FDE2E2"``)."""
         self._rows += 1
         number = self._rows
+        first = None  # the row's first cell, styled through openpyxl; the others get the same style ids
         for column, value in enumerate(values, start=1):
             cell = self._write(number, column, value)
-            if bold:
-                cell.font = Font(bold=True)
-            if wrap:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if fill:
-                cell.fill = PatternFill("solid", fgColor=fill)
+            if not (bold or wrap or fill):
+                continue
+            if first is None:
+                if bold:
+                    cell.font = _BOLD
+                if wrap:
+                    cell.alignment = _WRAP
+                if fill:
+                    cell.fill = PatternFill("solid", fgColor=fill)
+                first = cell._style
+            else:
+                # Setting a style object looks it up in the workbook's list of styles by value (hashing every
+                # attribute): per cell, that was most of a long export's time (issue 19). The ids are the ones
+                # the lookup gives; the cell's own number format and quote prefix are kept.
+                style = cell._style
+                if style is None:  # a cell not styled yet (openpyxl makes the array on first use)
+                    style = cell._style = StyleArray()
+                if bold:
+                    style.fontId = first.fontId
+                if wrap:
+                    style.alignmentId = first.alignmentId
+                if fill:
+                    style.fillId = first.fillId
         return number
 
     def title(self, text: str, *, size: int = 14) -> int:

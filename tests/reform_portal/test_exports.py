@@ -116,3 +116,45 @@ def test_responses_carry_the_chinese_name_and_an_ascii_fallback():
 def test_a_quote_or_slash_in_the_name_cannot_break_the_header():
     header = exports.content_disposition('报告"/\\\r\n.xlsx', fallback='r"e\\port.xlsx')
     assert header == "attachment; filename=\"report.xlsx\"; filename*=UTF-8''" + quote("报告.xlsx")
+
+
+def test_a_rows_style_is_looked_up_once_and_every_cell_keeps_its_own_format(monkeypatch):
+    """Sheet.row styles its first cell through openpyxl and gives the others the same style ids (issue 19: the
+    per-cell lookup, hashing every attribute of the style, was most of a long export's time). Each cell still
+    reads back bold / wrapped / filled, with its own date format and quote prefix, as when styled cell by cell."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    lookups = []
+    add = IndexedList.add
+
+    def counted(self, value):
+        lookups.append(type(value).__name__)
+        return add(self, value)
+
+    monkeypatch.setattr(IndexedList, "add", counted)
+    book = exports.Workbook()
+    sheet = book.sheet("样式")
+    when = datetime.datetime(2027, 3, 1, 9, 30)
+    lookups.clear()  # the workbook's defaults
+    for _ in range(10):
+        sheet.row(["甲", "=1+2", when, 3, None, "+1"], bold=True, wrap=True, fill="FDE2E2")
+    sheet.row(["乙", "-1", datetime.date(2027, 3, 2)])
+    assert (
+        lookups.count("Alignment") == 10
+        and lookups.count("Font") == 10
+        and lookups.count("PatternFill") == 10
+    )
+    monkeypatch.undo()
+    ws = _read(book).active
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        assert [c.value for c in row] == ["甲", "=1+2", when, 3, None, "+1"]
+        assert [c.data_type for c in row][:2] == ["s", "s"]
+        for c in row:
+            assert c.font.b and c.alignment.wrap_text and c.alignment.vertical == "top"
+            assert c.fill.fgColor.rgb == "00FDE2E2"
+        assert [c.quotePrefix for c in row] == [False, True, False, False, False, True]
+        assert row[2].number_format == "yyyy-mm-dd hh:mm" and row[3].number_format == "General"
+    last = [c for c in ws[11]][:3]
+    assert [c.value for c in last] == ["乙", "-1", datetime.datetime(2027, 3, 2)]
+    assert not last[0].font.b and not last[0].alignment.wrap_text and last[1].quotePrefix
+    assert last[2].number_format == "yyyy-mm-dd"

@@ -1,0 +1,145 @@
+"""Rows of the catalog's long lists as markup built in Python (issue 19).
+
+At national size (31 regions) these lists hold a few hundred rows, and a template loop's per-row lookups,
+``get_FOO_display``, filters and translations were most of their pages' time, growing with the rows. Each
+function here writes exactly what the template loop it replaces wrote, byte for byte (tests/catalog/
+test_fragments.py keeps the old loops as references and compares them on hostile text); every text value goes
+through ``esc`` (``& < > " '``, as Django's autoescape), integers are formatted as ``int``."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import normalize_newlines
+from django.utils.translation import gettext as _
+
+from proposals.enums import AuthorityLevel, ReformArea
+from reform_portal.markup import esc
+
+from .enums import OpinionStance
+
+
+def _labels(choices) -> dict[str, str]:
+    # get_FOO_display: the label of a known value, else the value itself
+    return {value: str(label) for value, label in choices}
+
+
+def _display(labels: dict[str, str], value: Any) -> str:
+    return esc(labels.get(value, value))
+
+
+def linebreaksbr(value: Any) -> str:
+    """The ``linebreaksbr`` filter on plain (not safe) text."""
+    return esc(normalize_newlines(str(value))).replace("\n", "<br>")
+
+
+def _safe(parts: Iterable[str]) -> SafeString:
+    return mark_safe("".join(parts))  # noqa: S308 - every text value escaped by the callers
+
+
+# ---- 清单管理 (a published version) ----------------------------------------------------------------------
+
+
+def manage_entry_rows(entries) -> SafeString:
+    """清单管理's table of a published version's entries."""
+    return _safe(
+        f"<tr><td>{esc(e.number)}</td><td>{esc(e.title)}</td><td>{esc(e.source_regions)}</td></tr>"
+        for e in entries
+    )
+
+
+def manage_opinion_items(opinions) -> SafeString:
+    """清单管理's list of the departments' opinions and the responses (a version no longer editable), from
+    ``(ministry name, measure title, stance, text, response)`` tuples."""
+    stances = _labels(OpinionStance.choices)
+    answer = " — " + esc(_("答复")) + "："
+    return _safe(
+        f"<li>{esc(ministry)}·{esc(title)}（{_display(stances, stance)}）：{esc(text)}"
+        f"{answer + esc(response) if response else ''}</li>"
+        for ministry, title, stance, text, response in opinions
+    )
+
+
+# ---- 公开清单 ---------------------------------------------------------------------------------------------
+
+
+def public_entry_rows(entries) -> SafeString:
+    """The public page's table of a published version's entries."""
+    areas, levels = _labels(ReformArea.choices), _labels(AuthorityLevel.choices)
+    number, title, area, content, level, regions = (
+        esc(_(label))
+        for label in ("编号", "举措名称", "改革任务领域", "改革内容与目标", "事权层级", "建议来源地区")
+    )
+    goals = '<div class="muted">' + esc(_("目标")) + "："
+
+    def row(e) -> str:
+        more = goals + esc(e.goals) + "</div>" if e.goals else ""
+        departments = (
+            '<div class="muted">' + esc(e.coordination_departments) + "</div>"
+            if e.coordination_departments
+            else ""
+        )
+        return (
+            f'<tr data-number="{esc(e.number)}">\n        '
+            f'<td data-label="{number}">{esc(e.number)}</td><td data-label="{title}">{esc(e.title)}</td>'
+            f'<td data-label="{area}">{_display(areas, e.area)}</td>\n        '
+            f'<td data-label="{content}">{linebreaksbr(e.description)}{more}</td>\n        '
+            f'<td data-label="{level}">{_display(levels, e.authority_level)}{departments}</td>\n        '
+            f'<td data-label="{regions}">{esc(e.source_regions)}</td>\n      </tr>'
+        )
+
+    return _safe(row(e) for e in entries)
+
+
+# ---- 征求意见详情 -----------------------------------------------------------------------------------------
+
+
+def consultation_heads(rows) -> list[dict[str, Any]]:
+    """征求意见详情: each row's section between its opening tag and its form (``row["head"]``): number, title,
+    content, goals and the ministry's own opinion; the template adds the form when the ministry may give
+    opinions."""
+    stances = _labels(OpinionStance.choices)
+    goals = '<p class="muted">' + esc(_("改革目标")) + "："
+    mine = '<p data-testid="my-opinion">' + esc(_("本部门意见")) + "："
+    answer = "<br>" + esc(_("答复")) + "："
+    for n, row in enumerate(rows, start=1):
+        m, o = row["measure"], row["opinion"]
+        opinion = ""
+        if o:
+            opinion = (
+                mine
+                + _display(stances, o.stance)
+                + ("（" + esc(o.text) + "）" if o.text else "")
+                + (answer + esc(o.response) if o.response else "")
+                + "</p>"
+            )
+        row["head"] = mark_safe(  # noqa: S308 - every text value escaped
+            f"\n      <h2>{n}. {esc(m.title)}</h2>"
+            f"\n      <p>{linebreaksbr(m.description)}</p>"
+            f"\n      {goals + esc(m.goals) + '</p>' if m.goals else ''}"
+            f"\n      {opinion}"
+            "\n      "
+        )
+    return rows
+
+
+# ---- 专家论证任务 -----------------------------------------------------------------------------------------
+
+
+def review_rows(reviews) -> SafeString:
+    """The expert's own assignments (one page of them)."""
+    areas = _labels(ReformArea.choices)
+    done = '<span class="ok">' + esc(_("已提交")) + "</span>"
+    pending = '<span class="warn">' + esc(_("待论证")) + "</span>"
+    view, score = esc(_("查看")), esc(_("论证打分"))
+    url = reverse("catalog:review", args=[987654321])
+    return _safe(
+        f'<tr data-review="{int(r.pk)}">\n          '
+        f"<td>{int(r.measure.cycle.year)}</td><td>{esc(r.measure.title)}</td>"
+        f"<td>{_display(areas, r.measure.area)}</td>\n          "
+        f"<td>{done if r.submitted_at else pending}</td>\n          "
+        f'<td><a href="{url.replace("987654321", str(int(r.pk)))}">{view if r.submitted_at else score}</a></td>\n'
+        "        </tr>"
+        for r in reviews
+    )
