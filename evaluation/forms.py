@@ -232,7 +232,9 @@ class LibrarySearchForm(CleanTextMixin, forms.Form):
     area = forms.ChoiceField(
         label=_("改革任务领域"), required=False, choices=[("", _("全部"))] + list(ReformArea.choices)
     )
-    region = forms.ChoiceField(label=_("地区"), required=False)
+    region = forms.ChoiceField(
+        label=_("地区"), required=False, widget=widgets.Select
+    )  # grows with the regions
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args, **kwargs):
