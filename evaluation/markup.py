@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from reform_portal.markup import esc
 
 
-def _number(value: Any, decimal_separator: str) -> str:
+def number(value: Any, decimal_separator: str) -> str:
     """``value`` as ``{{ value }}`` writes it: Django localises numbers (its decimal separator; no grouping
     unless USE_THOUSAND_SEPARATOR); anything else is text, escaped."""
     if settings.USE_THOUSAND_SEPARATOR:
@@ -40,18 +40,18 @@ def ranking_rows(rows: Sequence[Mapping[str, Any]], *, detailed: bool) -> SafeSt
         grades = r["grades"]
         average = r["average_grade"]
         cells = "".join(
-            f"<td>{_number(v, sep)}</td>"
+            f"<td>{number(v, sep)}</td>"
             for v in (r["rank"], r["region"].name, r["tasks"], r["completed"], r["evaluated"])
         )
-        cells += f"<td>{_number(average, sep) if average is not None else '—'}</td>"
+        cells += f"<td>{number(average, sep) if average is not None else '—'}</td>"
         details = (
-            "".join(f"<td>{_number(grades[k], sep)}</td>" for k in ("excellent", "good", "pass", "fail"))
+            "".join(f"<td>{number(grades[k], sep)}</td>" for k in ("excellent", "good", "pass", "fail"))
             if detailed
             else ""
         )
         out.append(
             f'<tr data-region="{esc(r["region"].code)}">\n    {cells}\n    {details}\n'
-            f"    <td>{_number(r['outcomes'], sep)}</td>\n  </tr>"
+            f"    <td>{number(r['outcomes'], sep)}</td>\n  </tr>"
         )
     # Every text value is escaped above; the rest is this function's markup.
     return mark_safe("".join(out))  # noqa: S308
@@ -62,17 +62,17 @@ def chart_bars(chart: Mapping[str, Any]) -> SafeString:
     sep = formats.get_format("DECIMAL_SEPARATOR")
     if not chart["bars"]:
         return mark_safe(f'<text x="10" y="20" font-size="13" fill="#666">{esc(_("暂无数据"))}</text>')  # noqa: S308
-    label_x = _number(chart["label_x"], sep)
-    label_width = _number(chart["label_width"], sep)
-    bar_height = _number(chart["bar_height"], sep)
+    label_x = number(chart["label_x"], sep)
+    label_width = number(chart["label_width"], sep)
+    bar_height = number(chart["bar_height"], sep)
     out = []
     for bar in chart["bars"]:
-        label, value, text_y = esc(bar["label"]), _number(bar["value"], sep), _number(bar["text_y"], sep)
+        label, value, text_y = esc(bar["label"]), number(bar["value"], sep), number(bar["text_y"], sep)
         out.append(
             f'\n      <text x="{label_x}" y="{text_y}" text-anchor="end" font-size="13" fill="#222">{label}</text>'
-            f'\n      <rect x="{label_width}" y="{_number(bar["y"], sep)}" width="{_number(bar["width"], sep)}"'
+            f'\n      <rect x="{label_width}" y="{number(bar["y"], sep)}" width="{number(bar["width"], sep)}"'
             f' height="{bar_height}" fill="#b31b1b"><title>{label}：{value}</title></rect>'
-            f'\n      <text x="{_number(bar["value_x"], sep)}" y="{text_y}" font-size="13" fill="#222">{value}</text>'
+            f'\n      <text x="{number(bar["value_x"], sep)}" y="{text_y}" font-size="13" fill="#222">{value}</text>'
             "\n    "
         )
     # Every text value is escaped above; the rest is this function's markup.

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ from .forms import (
     ResultsPublishForm,
     SchemeForm,
 )
-from .models import Outcome
+from .models import Assessment, Outcome
 from .transitions import RESULTS
 
 
@@ -315,6 +315,60 @@ def _assignment_export(request, fmt, cycle, links):
     )
 
 
+def _assignment_row_fields(links):
+    """What a row of the assignments page prints and nothing else (issue 19): the task's region name and entry
+    number and title, the commission's due date, the assessment's state and grade."""
+    return (
+        links.select_related(None)
+        .select_related("commission", "task__region", "task__entry", "task__assessment")
+        .only(
+            "commission__due_date",
+            "task__region__name",
+            "task__entry__number",
+            "task__entry__title",
+            "task__assessment__state",
+            "task__assessment__grade",
+        )
+    )
+
+
+def _assignment_rows(rows):
+    """Each row (``selectors.assignment_rows``) with its table row as one piece of markup (``html``), made here
+    rather than in a template loop (issue 19). The same markup as the template wrote (tests/evaluation/
+    test_lists.py compares them on hostile text); every value but the integers is escaped."""
+    task_url = reverse("evaluation:task_detail", args=[987654321])
+    edit_url = reverse("evaluation:assessment_edit", args=[987654321])
+    detail_url = reverse("evaluation:assessment_detail", args=[987654321])
+    states = dict(Assessment._meta.get_field("state").flatchoices)  # get_*_display without its per-call dict
+    grades = dict(Assessment._meta.get_field("grade").flatchoices)
+    unwritten = f'<span class="muted">{esc(_("未填写"))}</span>'
+    write, view = esc(_("填写评估报告")), esc(_("查看"))
+    pad = "\n          "
+    for row in rows:
+        task, a = row["task"], row["assessment"]
+        pk = str(int(task.pk))
+        if a is None:
+            report = unwritten
+        else:
+            report = esc(states.get(a.state, a.state))
+            if a.grade:
+                report += " · " + esc(grades.get(a.grade, a.grade))
+        if a is None or a.state == "draft":
+            action = f'<a class="button primary" href="{edit_url.replace("987654321", pk)}">{write}</a>'
+        else:
+            action = f'<a href="{detail_url.replace("987654321", str(int(a.pk)))}">{view}</a>'
+        row["html"] = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f"<tr>{pad}<td>{esc(task.region)}</td>"
+            f'{pad}<td><a href="{task_url.replace("987654321", pk)}">'
+            f"{esc(task.entry.number)} {esc(task.entry.title)}</a></td>"
+            f"{pad}<td>{esc(date_format(row['commission'].due_date, 'DATE_FORMAT'))}</td>"
+            f"{pad}<td>{report}</td>"
+            f"{pad}<td>{action}</td>"
+            "\n        </tr>"
+        )
+    return rows
+
+
 @role_required(Role.EVALUATOR)
 @require_GET
 def assignments(request, fmt=None):
@@ -325,7 +379,7 @@ def assignments(request, fmt=None):
     links = sorting.apply(links)
     if fmt:
         return _assignment_export(request, fmt, cycle, links)
-    page, query = paginate(request, links)
+    page, query = paginate(request, _assignment_row_fields(links))
     return render(
         request,
         "evaluation/assignments.html",
@@ -333,7 +387,7 @@ def assignments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "rows": selectors.assignment_rows(page.object_list),
+            "rows": _assignment_rows(selectors.assignment_rows(page.object_list)),
             "n_open": selectors.open_links(links).count(),
             "sorting": sorting,
             "export_query": page_query(request),
@@ -585,6 +639,49 @@ def _assessment_export(request, fmt, cycle, rows):
     )
 
 
+def _assessment_row_fields(assessments):
+    """What a row of the assessments page prints and nothing else (issue 19)."""
+    return assessments.only(
+        "state",
+        "weighted_score",
+        "grade",
+        "recommend_promotion",
+        "task__region__name",
+        "task__entry__title",
+        "commission__agency__name",
+        "task__outcome__id",
+    )
+
+
+def _assessment_rows(assessments):
+    """The assessments as a list, each with its table row as one piece of markup (``row_html``), made here rather
+    than in a template loop (issue 19). The same markup as the template wrote (tests/evaluation/test_lists.py
+    compares them on hostile text); every value but the integers is escaped."""
+    assessments = list(assessments)
+    detail = reverse("evaluation:assessment_detail", args=[987654321])
+    states = dict(Assessment._meta.get_field("state").flatchoices)  # get_*_display without its per-call dict
+    grades = dict(Assessment._meta.get_field("grade").flatchoices)
+    yes, no, view = esc(_("是")), esc(_("否")), esc(_("查看"))
+    promoted = f' · <span class="ok">{esc(_("已整理为成果"))}</span>'
+    sep = get_format("DECIMAL_SEPARATOR")
+    pad = "\n          "
+    for a in assessments:
+        score = "—" if a.weighted_score is None else markup.number(a.weighted_score, sep)
+        grade = grades.get(a.grade, a.grade)
+        outcome = getattr(a.task, "outcome", None)
+        a.row_html = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f"<tr>{pad}<td>{esc(a.task.region)}</td><td>{esc(a.task.entry.title)}</td>"
+            f"<td>{esc(a.commission.agency)}</td>"
+            f"{pad}<td>{esc(states.get(a.state, a.state))}</td><td>{score}</td>"
+            f"<td>{esc(grade) if grade else '—'}</td>"
+            f"{pad}<td>{yes if a.recommend_promotion else no}</td>"
+            f'{pad}<td><a href="{detail.replace("987654321", str(int(a.pk)))}">{view}</a>'
+            f"{promoted if outcome else ''}</td>"
+            "\n        </tr>"
+        )
+    return assessments
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def assessments(request, fmt=None):
@@ -599,7 +696,7 @@ def assessments(request, fmt=None):
     rows = sorting.apply(selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state))
     if fmt:
         return _assessment_export(request, fmt, cycle, rows)
-    page, query = paginate(request, rows)
+    page, query = paginate(request, _assessment_row_fields(rows))
     return render(
         request,
         "evaluation/assessments.html",
@@ -607,7 +704,7 @@ def assessments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "assessments": page.object_list,
+            "assessments": _assessment_rows(page.object_list),
             "grades": Grade.choices,
             "grade": grade,
             "recommended": recommended,

@@ -368,3 +368,106 @@ def test_library_items_are_the_template_markup_with_only_the_printed_fields(clie
     assert isinstance(
         IncentiveFilter(queryset=Outcome.objects.none()).form.fields["region"].widget, widgets.Select
     )
+
+
+# The old template loop of the evaluator's assignments (issue 19), the reference of views._assignment_rows.
+_ASSIGNMENT_ROW_TEMPLATE = """{% load i18n %}{% for row in rows %}<tr>
+          <td>{{ row.task.region }}</td>
+          <td><a href="{% url 'evaluation:task_detail' row.task.pk %}">{{ row.task.entry.number }} {{ row.task.entry.title }}</a></td>
+          <td>{{ row.commission.due_date|date:"DATE_FORMAT" }}</td>
+          <td>{% if row.assessment %}{{ row.assessment.get_state_display }}{% if row.assessment.grade %} · {{ row.assessment.get_grade_display }}{% endif %}{% else %}<span class="muted">{% translate "未填写" %}</span>{% endif %}</td>
+          <td>{% if not row.assessment or row.assessment.state == "draft" %}<a class="button primary" href="{% url 'evaluation:assessment_edit' row.task.pk %}">{% translate "填写评估报告" %}</a>{% else %}<a href="{% url 'evaluation:assessment_detail' row.assessment.pk %}">{% translate "查看" %}</a>{% endif %}</td>
+        </tr>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_assignment_rows_are_the_template_markup_with_only_the_printed_fields(
+    client, cycle, reviewer, scored, language
+):
+    """受托评估任务 (issue 19): the rows are built in Python from the printed fields only; they must be what the
+    template wrote for every kind of row (submitted with a grade, a draft, none written), hostile text escaped."""
+    from django.template import engines
+    from django.utils import translation
+
+    from catalog.models import ListEntry
+    from evaluation import selectors, services, views
+    from evaluation.models import Commission
+    from reform_portal.models import Region
+
+    evaluator, tasks = scored
+    hostile = '<script>alert("x")</script>&\'甲'
+    ListEntry.objects.filter(pk=tasks[0].entry_id).update(title=hostile, number="<b>\"1&'")
+    Region.objects.filter(code="330000").update(name="<b>\"浙&'江")
+    draft_task = tasks[5]  # commissioned, nothing written: now a draft
+    services.assessment_save(
+        commission=Commission.objects.get(cycle=cycle),
+        task=draft_task,
+        values={"conclusion": "草稿"},
+        upload=None,
+        by=evaluator,
+    )
+    fe.commission(cycle, reviewer, evaluator.organization, [tasks[6]])  # nothing written
+    links = selectors.assignment_links(evaluator).filter(commission__cycle=cycle)
+    with translation.override(language):
+        reference = selectors.assignment_rows(links)
+        expected = engines["django"].from_string(_ASSIGNMENT_ROW_TEMPLATE).render({"rows": reference})
+        rows = views._assignment_rows(selectors.assignment_rows(views._assignment_row_fields(links)))
+        built = "".join(row["html"] for row in rows)
+    assert built == expected and len(rows) == 7
+    assert "<script>" not in built and "&lt;script&gt;" in built
+    kinds = [row["assessment"].state if row["assessment"] else None for row in rows]
+    assert "draft" in kinds and "submitted" in kinds and None in kinds
+    client.force_login(evaluator)
+    page = client.get(reverse("evaluation:assignments"), {"year": cycle.year}).content.decode()
+    assert built in page or language == "en"
+
+
+# The old template loop of the reviewers' assessments (issue 19), the reference of views._assessment_rows.
+_ASSESSMENT_ROW_TEMPLATE = """{% load i18n %}{% for a in assessments %}<tr>
+          <td>{{ a.task.region }}</td><td>{{ a.task.entry.title }}</td><td>{{ a.commission.agency }}</td>
+          <td>{{ a.get_state_display }}</td><td>{{ a.weighted_score|default_if_none:"—" }}</td><td>{{ a.get_grade_display|default:"—" }}</td>
+          <td>{% if a.recommend_promotion %}{% translate "是" %}{% else %}{% translate "否" %}{% endif %}</td>
+          <td><a href="{% url 'evaluation:assessment_detail' a.pk %}">{% translate "查看" %}</a>{% if a.task.outcome %} · <span class="ok">{% translate "已整理为成果" %}</span>{% endif %}</td>
+        </tr>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_assessment_rows_are_the_template_markup_with_only_the_printed_fields(
+    client, cycle, reviewer, scored, language
+):
+    """评估报告 (issue 19): the rows are built in Python from the printed fields only; they must be what the
+    template wrote — a score of none and a grade of none as —, scores localised, the outcome mark, hostile text
+    escaped."""
+    from django.template import engines
+    from django.utils import translation
+
+    from catalog.models import ListEntry
+    from evaluation import selectors, services, views
+    from evaluation.models import Commission
+    from reform_portal.models import Organization, Region
+
+    evaluator, tasks = scored
+    hostile = '<script>alert("x")</script>&\'甲'
+    ListEntry.objects.filter(pk=tasks[0].entry_id).update(title=hostile)
+    Region.objects.filter(code="330000").update(name="<b>\"浙&'江")
+    Organization.objects.filter(pk=evaluator.organization_id).update(name=hostile)
+    services.assessment_save(
+        commission=Commission.objects.get(cycle=cycle),
+        task=tasks[5],
+        values={"conclusion": "草稿"},
+        upload=None,
+        by=evaluator,
+    )
+    listed = selectors.assessment_list(cycle)
+    with translation.override(language):
+        expected = (
+            engines["django"].from_string(_ASSESSMENT_ROW_TEMPLATE).render({"assessments": list(listed)})
+        )
+        rows = views._assessment_rows(views._assessment_row_fields(listed))
+        built = "".join(a.row_html for a in rows)
+    assert built == expected and len(rows) == 6
+    assert "<script>" not in built and "&lt;script&gt;" in built and 'class="ok"' in built
+    assert any(a.weighted_score is None for a in rows) and any(a.weighted_score for a in rows)
+    client.force_login(reviewer)
+    page = client.get(reverse("evaluation:assessments"), {"year": cycle.year}).content.decode()
+    assert built in page or language == "en"
