@@ -217,6 +217,8 @@ class IncentiveForm(CleanTextMixin, forms.Form):
         self.fields["tasks"].queryset = (
             Task.objects.filter(cycle=cycle)
             .select_related("region", "entry")
+            # the label's texts (TaskChoiceField) and the year the service checks, not 140 whole tasks (issue 19)
+            .only("cycle", "region__name", "entry__number", "entry__title")
             .order_by("region__code", "entry__position")
         )
 
