@@ -4,6 +4,7 @@ queryset the view gives them, never widen it."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from reform_portal import widgets
 from reform_portal.models import Region
 
 from .enums import IncentiveKind, OutcomeState
@@ -14,7 +15,11 @@ ALL = _("全部")
 
 class _RegionFilterSet(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(
-        label=_("地区"), queryset=Region.objects.none(), to_field_name="code", empty_label=ALL
+        label=_("地区"),
+        queryset=Region.objects.none(),
+        to_field_name="code",
+        empty_label=ALL,
+        widget=widgets.Select,  # the options grow with the regions: written in Python (issue 19)
     )
 
     def __init__(self, data=None, queryset=None, **kwargs):

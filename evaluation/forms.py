@@ -217,6 +217,8 @@ class IncentiveForm(CleanTextMixin, forms.Form):
         self.fields["tasks"].queryset = (
             Task.objects.filter(cycle=cycle)
             .select_related("region", "entry")
+            # the label's texts (TaskChoiceField) and the year the service checks, not 140 whole tasks (issue 19)
+            .only("cycle", "region__name", "entry__number", "entry__title")
             .order_by("region__code", "entry__position")
         )
 
@@ -232,7 +234,9 @@ class LibrarySearchForm(CleanTextMixin, forms.Form):
     area = forms.ChoiceField(
         label=_("改革任务领域"), required=False, choices=[("", _("全部"))] + list(ReformArea.choices)
     )
-    region = forms.ChoiceField(label=_("地区"), required=False)
+    region = forms.ChoiceField(
+        label=_("地区"), required=False, widget=widgets.Select
+    )  # grows with the regions
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args, **kwargs):

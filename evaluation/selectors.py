@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
 from bidding.enums import TaskState
@@ -55,7 +56,25 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
     return qs
 
 
+def _count(queryset: QuerySet) -> Coalesce:
+    """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a correlated subquery."""
+    # Func, not Count: an aggregate would make Django group the subquery by its columns.
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+            .values("n")
+        ),
+        0,
+    )
+
+
 def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
+    """The cycle's commissions with ``n_tasks`` and ``n_done`` (submitted assessments), oldest first.
+
+    The two figures are counted in subqueries: counting both over one join multiplied every task by every
+    assessment (6,627 rows for 3 commissions at 31 regions, issue 19), and that GROUP BY also dropped the model's
+    ordering, so the rows came in the aggregate's order — by pk. That order is now explicit."""
     tasks = Task.objects.select_related("region", "entry", "assessment").order_by(
         "region__code", "entry__position"
     )
@@ -65,10 +84,25 @@ def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
         .select_related("agency", "created_by")
         .prefetch_related(Prefetch("tasks", queryset=tasks))
         .annotate(
-            n_tasks=Count("tasks", distinct=True),
-            n_done=Count("assessments", filter=Q(assessments__state__in=SUBMITTED), distinct=True),
+            n_tasks=_count(Commission.tasks.through.objects.filter(commission_id=OuterRef("pk"))),
+            n_done=_count(Assessment.objects.filter(commission_id=OuterRef("pk"), state__in=SUBMITTED)),
         )
+        .order_by("pk")
     )
+
+
+def commission_task_labels(commission_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Per commission, its tasks as (region name, list entry title), in ``commission_list``'s task order: only
+    the two printed texts, not every task with its region, entry and assessment."""
+    labels: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
+    rows = (
+        Commission.tasks.through.objects.filter(commission_id__in=list(commission_ids))
+        .order_by("task__region__code", "task__entry__position", "task_id")
+        .values_list("commission_id", "task__region__name", "task__entry__title")
+    )
+    for commission_id, region, title in rows:
+        labels[commission_id].append((region, title))
+    return labels
 
 
 def commission_detail(user: User, pk: int) -> Commission | None:

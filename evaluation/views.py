@@ -1,12 +1,19 @@
 """Pages of stage 4. Thin: look up through a permission-filtered selector (404 when not visible), check
 the rule, call a service, render. Reviewer-only pages answer 403 to other roles."""
 
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
+from django.utils.formats import date_format, get_format
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,13 +24,14 @@ from reform_portal.enums import Role
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field
 from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
+from reform_portal.markup import esc
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import cycle_or_404, parse_year, selected_cycle, show_switch, with_year
 
-from . import exports, rules, selectors, services
+from . import exports, markup, rules, selectors, services
 from . import open_items as oi
 from .enums import INDICATORS, AssessmentState, Grade, OutcomeState
 from .filters import IncentiveFilter, OutcomeFilter
@@ -38,7 +46,7 @@ from .forms import (
     ResultsPublishForm,
     SchemeForm,
 )
-from .models import Outcome
+from .models import Assessment, Outcome
 from .transitions import RESULTS
 
 
@@ -81,6 +89,43 @@ def _commission_row(c) -> list:
     ]
 
 
+# What a row of the commissions page prints; nothing else is loaded (issue 19).
+COMMISSION_ROW_FIELDS = (
+    "agency__name",
+    "due_date",
+    "state",
+    "created_by__full_name",
+    "created_by__username",
+    "created_at",
+)
+
+
+def _commission_rows(commissions):
+    """The commissions as a list, each with its table row as one piece of markup (``row_html``), made here rather
+    than in a template loop: at 31 regions a commission lists ~47 tasks, and loading each with its region, entry
+    and assessment to print two names, then the loop's lookups per task, made the page grow with the regions
+    (issue 19). The same markup as the template wrote (tests/evaluation/test_lists.py compares them on hostile
+    text); every value but the integers is escaped."""
+    commissions = list(commissions)
+    labels = selectors.commission_task_labels(c.pk for c in commissions)
+    detail = reverse("evaluation:commission_detail", args=[987654321])
+    view = esc(_("查看"))
+    pad = "\n          "
+    for c in commissions:
+        tasks = "<br>".join(f"{esc(region)}：{esc(title)}" for region, title in labels.get(c.pk, ()))
+        c.row_html = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f"<tr>{pad}<td>{esc(c.agency)}</td>"
+            f"{pad}<td>{tasks}</td>"
+            f"{pad}<td>{esc(date_format(c.due_date, 'DATE_FORMAT'))}</td>"
+            f"{pad}<td>{int(c.n_done)}/{int(c.n_tasks)}</td>"
+            f'{pad}<td><span class="badge">{esc(c.get_state_display())}</span></td>'
+            f"{pad}<td>{esc(c.created_by)} {esc(date_format(template_localtime(c.created_at), 'Y-m-d'))}</td>"
+            f'{pad}<td><a href="{detail.replace("987654321", str(int(c.pk)))}">{view}</a></td>'
+            "\n        </tr>"
+        )
+    return commissions
+
+
 @login_required
 @require_GET
 def commissions(request, fmt=None):
@@ -113,7 +158,9 @@ def commissions(request, fmt=None):
         "evaluation/commissions.html",
         {
             "cycle": cycle,
-            "commissions": list(rows),
+            "commissions": _commission_rows(
+                rows.prefetch_related(None).only(*COMMISSION_ROW_FIELDS),
+            ),
             "n_pending": selectors.pending_tasks(cycle).count(),
             "sorting": sorting,
             "export_query": page_query(request),
@@ -268,6 +315,60 @@ def _assignment_export(request, fmt, cycle, links):
     )
 
 
+def _assignment_row_fields(links):
+    """What a row of the assignments page prints and nothing else (issue 19): the task's region name and entry
+    number and title, the commission's due date, the assessment's state and grade."""
+    return (
+        links.select_related(None)
+        .select_related("commission", "task__region", "task__entry", "task__assessment")
+        .only(
+            "commission__due_date",
+            "task__region__name",
+            "task__entry__number",
+            "task__entry__title",
+            "task__assessment__state",
+            "task__assessment__grade",
+        )
+    )
+
+
+def _assignment_rows(rows):
+    """Each row (``selectors.assignment_rows``) with its table row as one piece of markup (``html``), made here
+    rather than in a template loop (issue 19). The same markup as the template wrote (tests/evaluation/
+    test_lists.py compares them on hostile text); every value but the integers is escaped."""
+    task_url = reverse("evaluation:task_detail", args=[987654321])
+    edit_url = reverse("evaluation:assessment_edit", args=[987654321])
+    detail_url = reverse("evaluation:assessment_detail", args=[987654321])
+    states = dict(Assessment._meta.get_field("state").flatchoices)  # get_*_display without its per-call dict
+    grades = dict(Assessment._meta.get_field("grade").flatchoices)
+    unwritten = f'<span class="muted">{esc(_("未填写"))}</span>'
+    write, view = esc(_("填写评估报告")), esc(_("查看"))
+    pad = "\n          "
+    for row in rows:
+        task, a = row["task"], row["assessment"]
+        pk = str(int(task.pk))
+        if a is None:
+            report = unwritten
+        else:
+            report = esc(states.get(a.state, a.state))
+            if a.grade:
+                report += " · " + esc(grades.get(a.grade, a.grade))
+        if a is None or a.state == "draft":
+            action = f'<a class="button primary" href="{edit_url.replace("987654321", pk)}">{write}</a>'
+        else:
+            action = f'<a href="{detail_url.replace("987654321", str(int(a.pk)))}">{view}</a>'
+        row["html"] = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f"<tr>{pad}<td>{esc(task.region)}</td>"
+            f'{pad}<td><a href="{task_url.replace("987654321", pk)}">'
+            f"{esc(task.entry.number)} {esc(task.entry.title)}</a></td>"
+            f"{pad}<td>{esc(date_format(row['commission'].due_date, 'DATE_FORMAT'))}</td>"
+            f"{pad}<td>{report}</td>"
+            f"{pad}<td>{action}</td>"
+            "\n        </tr>"
+        )
+    return rows
+
+
 @role_required(Role.EVALUATOR)
 @require_GET
 def assignments(request, fmt=None):
@@ -278,7 +379,7 @@ def assignments(request, fmt=None):
     links = sorting.apply(links)
     if fmt:
         return _assignment_export(request, fmt, cycle, links)
-    page, query = paginate(request, links)
+    page, query = paginate(request, _assignment_row_fields(links))
     return render(
         request,
         "evaluation/assignments.html",
@@ -286,7 +387,7 @@ def assignments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "rows": selectors.assignment_rows(page.object_list),
+            "rows": _assignment_rows(selectors.assignment_rows(page.object_list)),
             "n_open": selectors.open_links(links).count(),
             "sorting": sorting,
             "export_query": page_query(request),
@@ -538,6 +639,49 @@ def _assessment_export(request, fmt, cycle, rows):
     )
 
 
+def _assessment_row_fields(assessments):
+    """What a row of the assessments page prints and nothing else (issue 19)."""
+    return assessments.only(
+        "state",
+        "weighted_score",
+        "grade",
+        "recommend_promotion",
+        "task__region__name",
+        "task__entry__title",
+        "commission__agency__name",
+        "task__outcome__id",
+    )
+
+
+def _assessment_rows(assessments):
+    """The assessments as a list, each with its table row as one piece of markup (``row_html``), made here rather
+    than in a template loop (issue 19). The same markup as the template wrote (tests/evaluation/test_lists.py
+    compares them on hostile text); every value but the integers is escaped."""
+    assessments = list(assessments)
+    detail = reverse("evaluation:assessment_detail", args=[987654321])
+    states = dict(Assessment._meta.get_field("state").flatchoices)  # get_*_display without its per-call dict
+    grades = dict(Assessment._meta.get_field("grade").flatchoices)
+    yes, no, view = esc(_("是")), esc(_("否")), esc(_("查看"))
+    promoted = f' · <span class="ok">{esc(_("已整理为成果"))}</span>'
+    sep = get_format("DECIMAL_SEPARATOR")
+    pad = "\n          "
+    for a in assessments:
+        score = "—" if a.weighted_score is None else markup.number(a.weighted_score, sep)
+        grade = grades.get(a.grade, a.grade)
+        outcome = getattr(a.task, "outcome", None)
+        a.row_html = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f"<tr>{pad}<td>{esc(a.task.region)}</td><td>{esc(a.task.entry.title)}</td>"
+            f"<td>{esc(a.commission.agency)}</td>"
+            f"{pad}<td>{esc(states.get(a.state, a.state))}</td><td>{score}</td>"
+            f"<td>{esc(grade) if grade else '—'}</td>"
+            f"{pad}<td>{yes if a.recommend_promotion else no}</td>"
+            f'{pad}<td><a href="{detail.replace("987654321", str(int(a.pk)))}">{view}</a>'
+            f"{promoted if outcome else ''}</td>"
+            "\n        </tr>"
+        )
+    return assessments
+
+
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
 def assessments(request, fmt=None):
@@ -552,7 +696,7 @@ def assessments(request, fmt=None):
     rows = sorting.apply(selectors.assessment_list(cycle, grade=grade, recommended=recommended, state=state))
     if fmt:
         return _assessment_export(request, fmt, cycle, rows)
-    page, query = paginate(request, rows)
+    page, query = paginate(request, _assessment_row_fields(rows))
     return render(
         request,
         "evaluation/assessments.html",
@@ -560,7 +704,7 @@ def assessments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "assessments": page.object_list,
+            "assessments": _assessment_rows(page.object_list),
             "grades": Grade.choices,
             "grade": grade,
             "recommended": recommended,
@@ -730,6 +874,41 @@ def _library_row(o) -> list:
     ]
 
 
+def _library_item_fields(outcomes):
+    """What an item of the library's list prints and nothing else (issue 19): the outcome's title, area and
+    summary, its region's name and its year, without a region and a cycle object per item."""
+    return (
+        outcomes.select_related(None)
+        .only("title", "area", "summary")
+        .annotate(region_name=F("region__name"), year=F("cycle__year"))
+    )
+
+
+def _summary(text, length=120):
+    """``text|truncatechars:length``; a text not longer than ``length`` is what truncatechars returns for it (the
+    text in NFC) without its walk over every character."""
+    return unicodedata.normalize("NFC", text) if len(text) <= length else truncatechars(text, length)
+
+
+def _library_items(outcomes):
+    """The outcomes as a list, each with its list item as one piece of markup (``item_html``), made here rather
+    than in a template loop (issue 19: 50 items a page at full size against 16 at the small one). The same markup
+    as the template wrote (tests/evaluation/test_lists.py compares them on hostile text); every value but the
+    integers is escaped."""
+    outcomes = list(outcomes)
+    detail = reverse("evaluation:library_detail", args=[987654321])
+    areas = dict(Outcome._meta.get_field("area").flatchoices)  # get_area_display, without its per-call dict
+    for o in outcomes:
+        o.item_html = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
+            f'<li><a href="{detail.replace("987654321", str(int(o.pk)))}" data-testid="outcome-title">'
+            f"{esc(o.title)}</a>"
+            f'\n        <span class="muted">{esc(o.region_name)} · {int(o.year)}年度 · {esc(areas.get(o.area, o.area))}'
+            "</span>"
+            f"\n        <div>{esc(_summary(o.summary))}</div></li>\n      "
+        )
+    return outcomes
+
+
 @require_GET
 def library(request, fmt=None):
     """The public library of 可复制推广的改革成果: no login; only published outcomes (``?sort=``; ``fmt``
@@ -769,7 +948,7 @@ def library(request, fmt=None):
         .distinct()
         .order_by("-year")
     )
-    page, query = paginate(request, rows)
+    page, query = paginate(request, _library_item_fields(rows))
     return render(
         request,
         "evaluation/library.html",
@@ -777,7 +956,7 @@ def library(request, fmt=None):
             "form": form,
             "page": page,
             "query": query,
-            "outcomes": page.object_list,
+            "outcomes": _library_items(page.object_list),
             "years": list(years),
             "sorting": sorting,
             "export_query": page_query(request),
@@ -897,19 +1076,24 @@ def _results_cycle(request):
     return _cycle_or_404(request, ())
 
 
-def _results_context(cycle):
+def _results_context(cycle, *, detailed):
+    """The ranking and its charts; their rows and bars as markup (evaluation.markup, issue 19)."""
     rows = selectors.ranking(cycle)
+    charts = [
+        {"title": _("完成任务数"), "chart": selectors.bar_chart(rows, key="completed")},
+        {
+            "title": _("平均评估等次（优秀=4，良好=3，合格=2，不合格=1）"),
+            "chart": selectors.bar_chart(rows, key="average_grade"),
+        },
+        {"title": _("已推广改革成果数"), "chart": selectors.bar_chart(rows, key="outcomes")},
+    ]
+    for c in charts:
+        c["chart"]["bars_html"] = markup.chart_bars(c["chart"])
     return {
         "cycle": cycle,
         "rows": rows,
-        "charts": [
-            {"title": _("完成任务数"), "chart": selectors.bar_chart(rows, key="completed")},
-            {
-                "title": _("平均评估等次（优秀=4，良好=3，合格=2，不合格=1）"),
-                "chart": selectors.bar_chart(rows, key="average_grade"),
-            },
-            {"title": _("已推广改革成果数"), "chart": selectors.bar_chart(rows, key="outcomes")},
-        ],
+        "ranking_html": markup.ranking_rows(rows, detailed=detailed),
+        "charts": charts,
     }
 
 
@@ -917,7 +1101,7 @@ def _results_context(cycle):
 @require_GET
 def results(request):
     cycle = _results_cycle(request)
-    context = _results_context(cycle)
+    context = _results_context(cycle, detailed=True)
     context.update(
         published=selectors.results_published(cycle),
         history=cycle.history.filter(history_change_reason__contains="公布评估结果").select_related(
@@ -1000,4 +1184,8 @@ def public_results(request):
         return render(
             request, "evaluation/public_results.html", {"cycle": cycle, "published": False, "rows": []}
         )
-    return render(request, "evaluation/public_results.html", {**_results_context(cycle), "published": True})
+    return render(
+        request,
+        "evaluation/public_results.html",
+        {**_results_context(cycle, detailed=False), "published": True},
+    )

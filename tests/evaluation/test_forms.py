@@ -440,3 +440,28 @@ def test_after_a_refused_submit_the_evaluator_does_not_conflict_with_herself(cli
     assert "修改，您的修改尚未保存" not in page.content.decode()
     assert page.status_code == 302
     assert Assessment.objects.get(task=task).state == "submitted"
+
+
+def test_incentive_tasks_load_their_labels_and_year_only_and_still_register(
+    client, cycle, reviewer, django_assert_max_num_queries
+):
+    """激励登记 (issue 19): the form's task checkboxes load the label's texts and the task's year, not every column
+    of the year's tasks; a registration with tasks still passes the service's year check without a query per
+    task."""
+    from evaluation.forms import IncentiveForm
+
+    tasks = [
+        fe.make_task(cycle, reviewer, region_code=code, with_report=False) for code in ("330000", "320000")
+    ]
+    loaded = list(IncentiveForm(cycle=cycle).fields["tasks"].queryset)
+    assert {t.pk for t in loaded} == {t.pk for t in tasks}
+    assert {"summary_achieved", "summary_replicable", "state"} <= loaded[0].get_deferred_fields()
+    assert "cycle_id" not in loaded[0].get_deferred_fields()
+    assert "title" not in loaded[0].entry.get_deferred_fields()
+    client.force_login(reviewer)
+    page = client.get(reverse("evaluation:incentives"), {"year": cycle.year}).content.decode()
+    assert f"{tasks[0].region}：{tasks[0].entry.number} {tasks[0].entry.title}" in page
+    data = _incentive_data(tasks=[str(t.pk) for t in tasks])
+    with django_assert_max_num_queries(60):
+        assert client.post(reverse("evaluation:incentives"), data).status_code == 302
+    assert set(Incentive.objects.get().tasks.all()) == set(tasks)
