@@ -125,6 +125,9 @@ class MeasureList(models.Model):
     # A published version is frozen, so its PDF is rendered once (first download) and served from here.
     pdf = models.FileField(_("PDF 文件"), upload_to="lists/", max_length=200, blank=True)
     pdf_sha256 = models.CharField(_("PDF 文件摘要"), max_length=64, blank=True)
+    # …and so is its spreadsheet (the public XLSX), made on its first download (issue 19).
+    xlsx = models.FileField(_("XLSX 文件"), upload_to="lists/", max_length=200, blank=True)
+    xlsx_sha256 = models.CharField(_("XLSX 文件摘要"), max_length=64, blank=True)
     # The 发文字号 of the 通知 that publishes this version, from the same register as the 揭榜任务通知书.
     number = models.OneToOneField(
         "reform_portal.DocNumber",

@@ -631,14 +631,50 @@ def list_pdf_rerender_if_english(*, measure_list: MeasureList, by: User | None) 
 
 
 def _stored_pdf(measure_list: MeasureList) -> bytes | None:
-    if not measure_list.pdf:
+    return _stored_file(measure_list.pdf, measure_list.pdf_sha256)
+
+
+def _stored_file(field: Any, sha256: str) -> bytes | None:
+    """A stored file's bytes, or None when there is none, it is missing or it fails its digest."""
+    if not field:
         return None
     try:
-        with measure_list.pdf.open("rb") as fh:
+        with field.open("rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == measure_list.pdf_sha256 else None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def list_xlsx_bytes(*, measure_list: MeasureList) -> bytes:
+    """The spreadsheet of a published version, stored on its first download as the PDF is (``lists/<pk>-<sha256
+    prefix>.xlsx``, digest in ``xlsx_sha256``): a published version is frozen, and writing every entry's cells
+    on each download made the download grow with the list (issue 19). A file that is missing or fails its digest
+    is written again; its labels are Chinese whatever the reader's language (``documents.list_xlsx``)."""
+    data = _stored_file(measure_list.xlsx, measure_list.xlsx_sha256)
+    if data is not None:
+        return data
+    from .documents import list_xlsx
+
+    with transaction.atomic():  # the row lock makes concurrent first downloads write it once
+        measure_list = (
+            MeasureList.objects.select_for_update(of=("self",))
+            .select_related("cycle")
+            .get(pk=measure_list.pk)
+        )
+        if not measure_list.is_published:
+            raise ValidationError(_("清单尚未公布。"))
+        data = _stored_file(measure_list.xlsx, measure_list.xlsx_sha256)
+        if data is not None:
+            return data
+        entries = list(ListEntry.objects.filter(measure_list=measure_list).order_by("position"))
+        data = list_xlsx(measure_list, entries).to_bytes()
+        measure_list.xlsx_sha256 = hashlib.sha256(data).hexdigest()
+        measure_list.xlsx.save(
+            f"{measure_list.pk}-{measure_list.xlsx_sha256[:16]}.xlsx", ContentFile(data), save=False
+        )
+        _save(measure_list, None, "生成清单 XLSX 文件")
+    return data
 
 
 def notify_published(measure_list: MeasureList) -> int:

@@ -1303,12 +1303,11 @@ def public_docx(request, pk):
 
 @require_GET
 def public_xlsx(request, pk):
-    from .documents import list_xlsx
-
+    """A published version as a spreadsheet: written on the first download and stored (services.list_xlsx_bytes)."""
     measure_list = _published_or_404(pk)
     year, version = measure_list.cycle.year, measure_list.version
     return exports.xlsx_response(
-        list_xlsx(measure_list, selectors.entries_of(measure_list)),
+        services.list_xlsx_bytes(measure_list=measure_list),
         f"{year}年度全面改革创新举措清单（第{version}版）.xlsx",
         fallback=f"measure-list-{year}-v{version}.xlsx",
     )

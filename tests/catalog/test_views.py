@@ -285,6 +285,30 @@ def test_the_pdf_is_rendered_once_and_then_served_from_the_stored_file(
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
+def test_the_xlsx_is_written_once_and_then_served_from_the_stored_file(
+    client, published, django_assert_num_queries
+):
+    """公开清单 XLSX (issue 19): a published version is frozen, so its spreadsheet is written on the first download
+    and stored like its PDF; later downloads read the file, whatever the list's length, and in any language."""
+    url = reverse("catalog:public_xlsx", args=[published.pk])
+    first = client.get(url)
+    published.refresh_from_db()
+    assert published.xlsx.name == f"lists/{published.pk}-{published.xlsx_sha256[:16]}.xlsx"
+    assert hashlib.sha256(first.content).hexdigest() == published.xlsx_sha256
+    assert published.history.first().history_change_reason == "生成清单 XLSX 文件"
+    stamp = Path(published.xlsx.path).stat().st_mtime_ns
+    with django_assert_num_queries(1):  # the published list; no entries, no lock, no save
+        second = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert second.content == first.content
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    assert Path(published.xlsx.path).stat().st_mtime_ns == stamp
+    Path(published.xlsx.path).write_bytes(b"PK tampered")  # a file failing its digest is written again
+    again = client.get(url)
+    assert load_workbook(BytesIO(again.content)).active["B3"].value == fc.MEASURE["title"]
+    published.refresh_from_db()
+    assert hashlib.sha256(again.content).hexdigest() == published.xlsx_sha256
+
+
 def test_a_stored_pdf_that_fails_its_digest_is_rendered_again(client, published):
     client.get(reverse("catalog:public_pdf", args=[published.pk]))
     published.refresh_from_db()
