@@ -20,13 +20,13 @@ def matrix_workbook(cycle, data) -> exports.Workbook:
     for row in data["rows"]:
         values = [row["region"].name]
         for cell in row["cells"]:
-            values.append("已确认" if cell["awarded"] else ("揭榜" if cell["bid"] else ""))
+            values.append("已确认" if cell["awarded"] else ("揭榜" if cell["bid"] else None))
         note = f"少于{cycle.min_bids}项" if row["under_minimum"] else ""
         values += [row["n"], row["n_awarded"], note]
         if row["under_minimum"]:
             sheet.row(values, fill=HIGHLIGHT)
         else:
-            number = sheet.row(values)
+            number = sheet.row(values, sparse=True)  # no cell where a region did not bid (issue 19)
             for i, c in enumerate(row["cells"], start=2):
                 if c["awarded"]:
                     sheet.fill(number, i, AWARDED)

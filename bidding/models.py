@@ -212,12 +212,17 @@ class Target(models.Model):
     @property
     def attainment(self):
         """Share of the planned change achieved (0–1, capped), or None without an actual value."""
-        if self.latest_actual is None:
-            return None
-        planned = self.target - self.baseline
-        if planned == 0:
-            return 1.0 if self.latest_actual >= self.target else 0.0
-        return max(0.0, min(1.0, float((self.latest_actual - self.baseline) / planned)))
+        return attainment_of(self.baseline, self.target, self.latest_actual)
+
+
+def attainment_of(baseline, target, latest_actual):
+    """``Target.attainment`` from the three values (the progress page reads them without loading targets)."""
+    if latest_actual is None:
+        return None
+    planned = target - baseline
+    if planned == 0:
+        return 1.0 if latest_actual >= target else 0.0
+    return max(0.0, min(1.0, float((latest_actual - baseline) / planned)))
 
 
 class ProgressReport(models.Model):

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -24,9 +25,11 @@ from .models import (
     Milestone,
     MilestoneUpdate,
     ProgressReport,
+    Target,
     TargetActual,
     Task,
     TaskNotice,
+    attainment_of,
 )
 
 
@@ -133,14 +136,39 @@ def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
     return {"rows": rows, "columns": columns, "unclaimed": [c["entry"] for c in columns if not c["count"]]}
 
 
+def _per_task_count(queryset: QuerySet) -> Coalesce:
+    """How many rows of ``queryset`` (milestones, requests…) belong to the outer task: a correlated subquery. The
+    task lists counted with ``Count(…, distinct=True)`` over joins of milestones, reports and requests, whose
+    product grows with each task's history; a subquery counts each relation on its own and only for the rows
+    shown when no sort needs it (issue 19)."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(task=OuterRef("pk"))
+            .order_by()
+            .values("task")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _last_report() -> Subquery:
+    """``Max("reports__period_end")`` of the outer task as a subquery (None without a report)."""
+    return Subquery(
+        ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-period_end").values("period_end")[:1]
+    )
+
+
 def task_list(user: User) -> QuerySet[Task]:
     return (
         tasks_visible_to(user)
         .select_related("cycle", "region", "entry")
         .annotate(
-            n_milestones=Count("milestones", distinct=True),
-            n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-            last_report=Max("reports__period_end"),
+            n_milestones=_per_task_count(Milestone.objects.all()),
+            n_done=_per_task_count(Milestone.objects.filter(status=MilestoneStatus.DONE)),
+            last_report=_last_report(),
         )
         .order_by("-cycle__year", "region__code", "entry__position")
     )
@@ -208,27 +236,31 @@ def progress_rows(tasks: QuerySet[Task], *, today: datetime.date | None = None) 
     return (
         tasks.select_related("region", "entry")
         .annotate(
-            n_milestones=Count("milestones", distinct=True),
-            n_done=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DONE), distinct=True),
-            n_late=Count("milestones", filter=Q(milestones__status=MilestoneStatus.LATE), distinct=True),
-            n_risk=Count("milestones", filter=Q(milestones__status=MilestoneStatus.AT_RISK), distinct=True),
-            n_overdue=Count("milestones", filter=Q(**_overdue(today, "milestones__")), distinct=True),
-            last_report=Max("reports__period_end"),
-            n_open_requests=Count(
-                "coordination_requests",
-                filter=Q(coordination_requests__answered_at__isnull=True),
-                distinct=True,
-            ),
+            n_milestones=_per_task_count(Milestone.objects.all()),
+            n_done=_per_task_count(Milestone.objects.filter(status=MilestoneStatus.DONE)),
+            n_late=_per_task_count(Milestone.objects.filter(status=MilestoneStatus.LATE)),
+            n_risk=_per_task_count(Milestone.objects.filter(status=MilestoneStatus.AT_RISK)),
+            n_overdue=_per_task_count(Milestone.objects.filter(**_overdue(today))),
+            last_report=_last_report(),
+            n_open_requests=_per_task_count(CoordinationRequest.objects.filter(answered_at__isnull=True)),
         )
-        .prefetch_related("targets")
         .order_by("region__code", "entry__position", "pk")
     )
 
 
 def with_attainment(tasks: Iterable[Task]) -> list[Task]:
+    """The tasks with their mean target attainment (None without an actual value): the targets' three values read
+    in one query, not the targets loaded as objects (issue 19)."""
     tasks = list(tasks)
+    per_task: dict[int, list[float]] = {t.pk: [] for t in tasks}
+    for task_id, baseline, target, latest in (
+        Target.objects.filter(task__in=list(per_task), latest_actual__isnull=False)
+        .order_by("task", "pk")
+        .values_list("task_id", "baseline", "target", "latest_actual")
+    ):
+        per_task[task_id].append(attainment_of(baseline, target, latest))
     for t in tasks:
-        values = [a for a in (tg.attainment for tg in t.targets.all()) if a is not None]
+        values = per_task[t.pk]
         t.attainment = sum(values) / len(values) if values else None
     return tasks
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,7 @@ from reform_portal.services import (
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import selected_cycle, show_switch, with_year
 
-from . import exports, imports, rules, selectors, services, tasks
+from . import exports, imports, markup, rules, selectors, services, tasks
 from . import open_items as oi
 from .enums import TaskState
 from .filters import DocNumberFilter, TaskFilter
@@ -187,7 +188,13 @@ def bids(request, fmt=None):
         return render(
             request,
             "bidding/bids.html",
-            {"cycle": cycle, "bid_set": None, "rows": rows, "show_counts": show_counts, **listing_context},
+            {
+                "cycle": cycle,
+                "bid_set": None,
+                "rows": markup.bid_list_rows(rows, show_counts=show_counts),
+                "show_counts": show_counts,
+                **listing_context,
+            },
         )
     deadline = deadline_for(cycle, bid_set.region, Stage.BIDDING)
     editable, edit_reason = rules.can_edit_bids(user, bid_set)
@@ -199,7 +206,12 @@ def bids(request, fmt=None):
         {
             "cycle": cycle,
             "bid_set": bid_set,
-            "rows": rows,
+            "rows": markup.bid_rows(
+                rows,
+                show_counts=show_counts,
+                editable=editable,
+                csrf_token=get_token(request) if editable and any(r["bid"] for r in rows) else "",
+            ),
             "n_bids": len(bid_set.bids.all()),
             "show_counts": show_counts,
             "opens_at": rules.bidding_opens_at(cycle),
@@ -1065,8 +1077,8 @@ def progress(request, fmt=None):
     if fmt:
         return _progress_export(request, fmt, cycle, task_rows)
     page, query = paginate(request, task_rows)
-    regions = selectors.progress_regions(tasks)
-    rows = selectors.with_attainment(page.object_list)
+    regions = markup.progress_region_rows(selectors.progress_regions(tasks))
+    rows = markup.progress_task_rows(selectors.with_attainment(page.object_list))
     return render(
         request,
         "bidding/progress.html",

@@ -41,6 +41,33 @@ class BarChart:
     bars: list[Bar]
     legend: list[tuple[str, str]]
 
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars' ``<g>``s (labels and titles escaped), joined here rather than looped in the template: at 31
+        regions and 50 tasks the loop's lookups, ``add`` and ``truncatechars`` filters and localised numbers were
+        most of the progress page's time (issue 19). The same markup as the loop wrote (tests compare them);
+        coordinates print as ``str`` of their int or float, as the template printed them (no thousands
+        separator)."""
+        label_x, value_x, height = int(self.label_width - 6), int(self.width - 66), self.bar_height
+        classes: dict[str, str] = {}
+        out = []
+        for bar in self.bars:
+            y, text_y = bar.y, int(bar.y) + 12
+            rects = "".join(
+                f'<rect x="{s.x}" y="{y}" width="{s.width}" height="{height}" '
+                f'class="{classes.get(s.css) or classes.setdefault(s.css, esc(s.css))}"><title>{esc(s.title)}</title></rect>'
+                for s in bar.segments
+            )
+            out.append(
+                f'<g class="bar" data-label="{esc(bar.label)}">\n'
+                f'      <text x="{label_x}" y="{text_y}" text-anchor="end" class="chart-label">'
+                f"{esc(Truncator(bar.label).chars(12))}</text>\n"
+                f"      {rects}\n"
+                f'      <text x="{value_x}" y="{text_y}" class="chart-value">{esc(bar.text)}</text>\n'
+                "    </g>"
+            )
+        return mark_safe("".join(out))  # noqa: S308 - every text escaped above; the rest are numbers
+
 
 def stacked_bars(
     title: str,

@@ -80,3 +80,31 @@ def test_the_dashboard_draws_the_years_stages_with_the_current_one_marked(client
     stage = cycle.stage_on(local_today())
     now = [i for i, (_e, css) in enumerate(spans) if css == "stage-now"]
     assert len(now) == (0 if stage == "closed" else 1)
+
+
+# The bars as templates/reform_portal/charts/bars.html looped over them before issue 19 (the reference).
+_BARS_LOOP = """{% for bar in chart.bars %}<g class="bar" data-label="{{ bar.label }}">
+      <text x="{{ chart.label_width|add:-6 }}" y="{{ bar.y|add:12 }}" text-anchor="end" class="chart-label">{{ bar.label|truncatechars:12 }}</text>
+      {% for s in bar.segments %}<rect x="{{ s.x }}" y="{{ bar.y }}" width="{{ s.width }}" height="{{ chart.bar_height }}" class="{{ s.css }}"><title>{{ s.title }}</title></rect>{% endfor %}
+      <text x="{{ chart.width|add:-66 }}" y="{{ bar.y|add:12 }}" class="chart-value">{{ bar.text }}</text>
+    </g>{% endfor %}"""
+
+
+def test_bars_svg_is_the_template_loops_markup_on_hostile_text():
+    """The bars are joined in Python (issue 19): byte for byte what the template's loop wrote — labels escaped and
+    cut to 12 characters, tooltips and classes escaped, float coordinates as the template printed them."""
+    from django.template import engines
+
+    hostile = '<script>alert("x")</script>&\'甲'
+    rows = [
+        (hostile, [(3, "done", f"{hostile}：已完成 3"), (1, 'over"due', hostile), (0, "open", "")]),
+        ("北京市 一项名称很长很长很长的改革任务", [(7, "done", "a & b"), (2, "open", "<b>")]),
+        ("零", [(0, "done", ""), (0, "open", "")]),
+        *((f"地区{i}", [(i, "done", f"t{i}"), (50 - i, "open", "")]) for i in range(1, 50)),
+    ]
+    chart = charts.stacked_bars("t", rows, legend=[("x", "done")], desc="d")
+    assert any(s.width != int(s.width) for bar in chart.bars for s in bar.segments)  # floats are printed
+    assert chart.bars[-1].y > 1000  # no thousands separator either way
+    expected = engines["django"].from_string(_BARS_LOOP).render({"chart": chart})
+    assert str(chart.bars_svg) == expected
+    assert "<script>" not in expected and "&lt;script&gt;" in expected

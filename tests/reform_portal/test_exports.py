@@ -158,3 +158,78 @@ def test_a_rows_style_is_looked_up_once_and_every_cell_keeps_its_own_format(monk
     assert [c.value for c in last] == ["乙", "-1", datetime.datetime(2027, 3, 2)]
     assert not last[0].font.b and not last[0].alignment.wrap_text and last[1].quotePrefix
     assert last[2].number_format == "yyyy-mm-dd"
+
+
+def _xml_parts(data):
+    """The workbook's parts but its timestamps (docProps)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist() if not name.startswith("docProps/")}
+
+
+def test_styles_set_once_per_distinct_style_write_what_setting_each_cell_wrote(monkeypatch):
+    """Issue 19: a row's style is set once per row, a single cell's fill or bold once per distinct (cell style
+    before, style), the ids copied to the other cells, and a text cell's value is set without openpyxl's
+    sniffing; the file is byte for byte the one setting every cell through openpyxl wrote (texts that look like
+    formulas or error codes included)."""
+    from openpyxl import Workbook as OpenpyxlWorkbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    texts = ["甲", *HOSTILE, "#N/A", "", "x" * 40000]
+    rows = [(["标题", *texts], {"bold": True, "wrap": True})]
+    rows += [
+        ([f"行{i}", *texts, i, Decimal("1.5")], {"fill": "FDE2E2"} if i % 3 == 0 else {}) for i in range(6)
+    ]
+
+    reference = OpenpyxlWorkbook()
+    ws = reference.active
+    ws.title = "表"
+    for r, (values, style) in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                cell.value = exports._text(value)
+                cell.data_type = "s"
+                if exports.is_formula_like(cell.value):
+                    cell.quotePrefix = True
+            else:
+                cell.value = value
+            if style.get("bold"):
+                cell.font = Font(bold=True)
+            if style.get("wrap"):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if style.get("fill"):
+                cell.fill = PatternFill("solid", fgColor=style["fill"])
+        if not style:
+            for c in (2, 5):
+                ws.cell(r, c).fill = PatternFill("solid", fgColor="DFF0D8")
+            ws.cell(r, 1).font = Font(bold=True)
+    out = io.BytesIO()
+    reference.save(out)
+
+    made = []
+    real_fill = exports.PatternFill
+    monkeypatch.setattr(exports, "PatternFill", lambda *a, **k: made.append(k) or real_fill(*a, **k))
+    book = exports.Workbook()
+    sheet = book.sheet("表")
+    for values, style in rows:
+        number = sheet.row(values, **style)
+        if not style:
+            for c in (2, 5):
+                sheet.fill(number, c, "DFF0D8")
+            sheet.row_bold(number, 1)
+    assert _xml_parts(book.to_bytes()) == _xml_parts(out.getvalue())
+    assert len(made) == 2 + 2  # once per highlighted row, then once per cell style before the awarded fill
+
+
+def test_a_sparse_row_writes_no_cell_for_none():
+    book = exports.Workbook()
+    sheet = book.sheet("表")
+    sheet.row(["甲", None, "乙", None, 3], sparse=True)
+    sheet.row(["甲", None, "乙"])
+    sheet.row(["甲", None], sparse=True, fill="FDE2E2")  # a styled cell is written, blank
+    ws = book._wb.active
+    assert [c.coordinate for c in ws._cells.values()] == ["A1", "C1", "E1", "A2", "B2", "C2", "A3", "B3"]
+    read = _read(book).active
+    assert [c.value for c in read[1]] == ["甲", None, "乙", None, 3]
