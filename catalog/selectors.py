@@ -2,6 +2,7 @@
 
 import hashlib
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -219,10 +220,10 @@ def _counted_reviews() -> Q:
 
 
 def measures_for(cycle: ReformCycle) -> QuerySet[Measure]:
-    """The cycle's measures as the 清单举措 list prints them: the printed fields, inclusion, sources (region name
-    and proposal title) and the expert-review figures counted in SQL (``with_stats`` turns them into
-    ``m.stats``). Loading every review with its expert, unit and region to count them in Python was most of the
-    page's time and grew with the reviews per measure (issue 19)."""
+    """The cycle's measures as the 清单举措 list prints them: the printed fields, inclusion and the expert-review
+    figures counted in SQL (``with_stats`` turns them into ``m.stats`` and adds the sources). Loading every
+    review with its expert, unit and region to count them in Python was most of the page's time and grew with
+    the reviews per measure; then building a model instance per source, region and inclusion was (issue 19)."""
     total = sum(
         (F(f"reviews__{key}_score") for key, _label in ExpertReview.CRITERIA[1:]),
         F(f"reviews__{ExpertReview.CRITERIA[0][0]}_score"),
@@ -231,17 +232,9 @@ def measures_for(cycle: ReformCycle) -> QuerySet[Measure]:
     scored = counted & Q(**{f"reviews__{key}_score__isnull": False for key, _label in ExpertReview.CRITERIA})
     return (
         Measure.objects.filter(cycle=cycle)
-        .select_related("inclusion")
-        .only("pk", "cycle_id", "position", "title", "area", "inclusion__included")
-        .prefetch_related(
-            Prefetch(
-                "sources",
-                queryset=MeasureSource.objects.select_related("region").only(
-                    "measure_id", "proposal_title", "region__name", "region__code"
-                ),
-            )
-        )
+        .only("pk", "cycle_id", "position", "title", "area")
         .annotate(
+            included_flag=F("inclusion__included"),  # None when no decision was recorded: included
             n_assigned=Count("reviews"),
             n_counted=Count("reviews", filter=counted),
             n_scored=Count("reviews", filter=scored),
@@ -255,9 +248,16 @@ def measures_for(cycle: ReformCycle) -> QuerySet[Measure]:
 
 def with_stats(measures: Iterable[Measure]) -> list[Measure]:
     """The measures (e.g. one page of ``measures_for``) with ``stats`` (assigned and counted reviews, the average,
-    lowest and highest total of the counted ones, the average rounded as on the measure's page) and ``included``:
-    two queries."""
+    lowest and highest total of the counted ones, the average rounded as on the measure's page), ``included``
+    and ``source_labels`` ((region name, proposal title) of each source, by region code): two queries."""
     measures = list(measures)
+    labels: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for measure_id, region_name, proposal_title in (
+        MeasureSource.objects.filter(measure__in=[m.pk for m in measures])
+        .order_by("measure", "region__code")  # MeasureSource's own ordering
+        .values_list("measure_id", "region__name", "proposal_title")
+    ):
+        labels[measure_id].append((region_name, proposal_title))
     for m in measures:
         counted: Any = m  # the annotations of measures_for
         n = counted.n_scored
@@ -268,8 +268,8 @@ def with_stats(measures: Iterable[Measure]) -> list[Measure]:
             "total_min": counted.total_min if n else None,
             "total_max": counted.total_max if n else None,
         }
-        inclusion = getattr(m, "inclusion", None)
-        m.included = inclusion is None or inclusion.included
+        m.included = counted.included_flag is not False
+        counted.source_labels = labels.get(m.pk, [])
     return measures
 
 

@@ -587,7 +587,7 @@ def _measure_export_row(number, m) -> list:
         number,
         m.title,
         m.get_area_display(),
-        "\n".join(f"{s.region.name}·{s.proposal_title}" for s in m.sources.all()),
+        "\n".join(f"{region}·{title}" for region, title in m.source_labels),
         f"{stats['submitted']}/{stats['assigned']}",
         score,
         _("列入") if m.included else _("不列入"),
@@ -609,7 +609,7 @@ def _measure_rows(measures, start):
             if stats["total_avg"] is not None
             else "—"
         )
-        sources = "<br>".join(f"{esc(s.region.name)}·{esc(s.proposal_title)}" for s in m.sources.all())
+        sources = "<br>".join(f"{esc(region)}·{esc(title)}" for region, title in m.source_labels)
         m.row_html = mark_safe(  # noqa: S308 - every text value escaped above; the rest are integers
             f'<tr data-measure="{int(m.pk)}">{pad}<td>{int(n)}</td>'
             f'{pad}<td><a href="{detail.replace("987654321", str(int(m.pk)))}">{esc(m.title)}</a></td>'

@@ -332,3 +332,24 @@ def test_measure_rows_are_the_template_markup_with_the_reviews_counted_in_sql(
     client.force_login(reviewer)
     page = client.get(reverse("catalog:measures"), {"year": cycle.year}).content.decode()
     assert '<span class="late">不列入</span>' in page and "76.67（71—83）" in page
+
+
+def test_measure_list_reads_sources_and_inclusion_as_values(client, cycle, reviewer, measure):
+    """清单举措 (issue 19): the sources are read as (region name, proposal title) and the inclusion as one column of
+    the measures' query, not as a model instance per source, region and inclusion."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import MeasureInclusion
+
+    MeasureInclusion.objects.create(measure=measure, included=False, note="说明")
+    client.force_login(reviewer)
+    url = reverse("catalog:measures") + f"?year={cycle.year}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert '<span class="late">不列入</span>' in page
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert not any('"catalog_measureinclusion"."note"' in sql for sql in sqls)
+    [sources] = [sql for sql in sqls if 'FROM "catalog_measuresource"' in sql]
+    assert '"reform_portal_region"."active"' not in sources and '"reform_portal_region"."name"' in sources
