@@ -169,7 +169,7 @@ def heat_map(
     """A grid: ``cells[r][c]`` = (css class, tooltip) of row r, column c."""
     top = 40
     out = [
-        Cell(x=label_width + c * size, y=top + r * size, css=css, title=tooltip)
+        Cell(label_width + c * size, top + r * size, css, tooltip)  # positional: a matrix makes thousands
         for r, row in enumerate(cells)
         for c, (css, tooltip) in enumerate(row)
     ]

@@ -556,3 +556,41 @@ def test_the_office_sets_the_next_number_on_the_register_page(client, reviewer, 
     assert DocNumberRegister.objects.get().next_number == 120
     client.force_login(region_a_drc)
     assert client.get(url).status_code == 403
+
+
+# The matrix's region rows as the template wrote them before they were built in Python (issue 19).
+_MATRIX_ROW_TEMPLATE = """{% load i18n %}{% for row in rows %}<tr data-region="{{ row.region.code }}"{% if row.under_minimum %} class="highlight under-minimum"{% endif %}>
+            <td>{{ row.region }}{% if row.bid_set and row.bid_set.state == "draft" %} <span class="muted">{% translate "（未报送）" %}</span>{% endif %}</td>
+            {{ row.cells_html }}
+            <td data-testid="region-count">{{ row.n }}</td>
+            <td>{{ row.n_awarded }}</td>
+            <td>{% if row.notice and row.notice.pdf %}<a href="{% url 'bidding:notice_download' row.notice.pk %}">{{ row.notice.doc_number }}</a> · <a href="{% url 'bidding:notice_docx' row.notice.pk %}" title="{% translate "下载Word版（.docx）" %}">Word</a>{% elif row.notice %}{{ row.notice.doc_number }}（{% translate "生成中" %}）{% else %}—{% endif %}</td>
+          </tr>{% endfor %}"""
+
+
+def test_matrix_rows_are_the_template_markup(bcycle, entries, reviewer):
+    """揭榜矩阵 (issue 19): each region's row is built in Python; a draft set, a region under the minimum, a stored
+    letter, one being generated and none, and hostile text give exactly what the template gave."""
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    from bidding import selectors, views
+
+    _regions(bcycle, entries, 2)
+    drc, _scitech = fb.region_pair("440000")
+    fb.make_bid_set(bcycle, drc, entries[:1])  # a draft
+    data = selectors.matrix(bcycle, entries)
+    views._matrix_cells(data["rows"])
+    hostile = '<script>alert("x")</script>&\'甲'
+    rows = data["rows"]
+    rows[0]["region"].name = hostile
+    rows[0]["notice"] = SimpleNamespace(pk=7, pdf="letters/7.pdf", doc_number=hostile)
+    rows[1]["notice"] = SimpleNamespace(pk=8, pdf="", doc_number="国科发〔2026〕8号")
+    views._matrix_rows(rows)
+    assert {r["under_minimum"] for r in rows} == {True, False}
+    assert any(r["bid_set"] and r["bid_set"].state == "draft" for r in rows)
+    expected = engines["django"].from_string(_MATRIX_ROW_TEMPLATE).render({"rows": rows})
+    built = "".join(r["html"] for r in rows)
+    assert built == expected
+    assert "<script>" not in built and "（未报送）" in built and "（生成中）" in built
