@@ -1,7 +1,15 @@
 """汇总揭榜结果 as an XLSX workbook: regions × entries, counts, regions under the minimum (written by
 reform_portal.exports, which keeps the list titles as text)."""
 
+import hashlib
+import json
+
+from django.core.cache import cache
+
 from reform_portal import exports
+from reform_portal.models import Region
+
+from . import selectors
 
 HIGHLIGHT = "FDE2E2"
 AWARDED = "DFF0D8"
@@ -38,3 +46,25 @@ def matrix_workbook(cycle, data) -> exports.Workbook:
     for entry in data["unclaimed"]:
         unclaimed.row([entry.number, entry.title])
     return book
+
+
+def matrix_xlsx_bytes(cycle, entries) -> bytes:
+    """The matrix's workbook as bytes, written once per distinct content and kept in the cache: the key is a digest
+    of everything the workbook prints (the year and its minimum, the entries, the active regions' names and the
+    year's tally of bids and awards, ``selectors.matrix_cells``), so a download after any change gets a new key
+    and nothing stale is served; a download after no change reads the cache instead of writing 31 × 60 cells
+    (issue 19: that grew with the regions). The cache only holds what can be written again (it fails open)."""
+    content = [
+        cycle.year,
+        cycle.min_bids,
+        [(e.pk, str(e.number), e.title) for e in entries],
+        list(Region.objects.filter(active=True).order_by("code").values_list("pk", "name")),
+        selectors.matrix_cells(cycle),
+    ]
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, default=str).encode()).hexdigest()
+    key = f"bidding:matrix-xlsx:{cycle.pk}:{digest}"
+    data = cache.get(key)
+    if data is None:
+        data = matrix_workbook(cycle, selectors.matrix(cycle, entries)).to_bytes()
+        cache.set(key, data, 60 * 60 * 24)
+    return data

@@ -101,14 +101,20 @@ def _matrix_cells(cycle: ReformCycle) -> dict[str, list[list[int]]]:
     }
 
 
+def matrix_cells(cycle: ReformCycle) -> dict[str, list[list[int]]]:
+    """The year's stored tally of submitted bids and awards (``_matrix_cells``), computed when stale."""
+    cells: dict[str, list[list[int]]] = tallies.read(cycle, MATRIX_TALLY, _matrix_cells)
+    return cells
+
+
 def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
     """汇总揭榜结果: regions × entries of submitted bid sets, with counts and awards. The cells come from the
     cycle's stored tally (``reform_portal.tallies``: one row read instead of every bid and task of the year) and
     are built from plain ids: at 31 regions × 60 entries loading each bid with its set, region and entry was a
     third of the page's time (issue 19)."""
-    cells = tallies.read(cycle, MATRIX_TALLY, _matrix_cells)
-    by_cell = {(region_id, entry_id): BidRef(pk) for region_id, entry_id, pk in cells["bids"]}
-    awarded = {(region_id, entry_id) for region_id, entry_id in cells["awarded"]}
+    stored = matrix_cells(cycle)
+    by_cell = {(region_id, entry_id): BidRef(pk) for region_id, entry_id, pk in stored["bids"]}
+    awarded = {(region_id, entry_id) for region_id, entry_id in stored["awarded"]}
     per_entry = Counter(entry_id for _region_id, entry_id in by_cell)
     submitted = {bs.region_id: bs for bs in BidSet.objects.filter(cycle=cycle)}
     notices = {n.region_id: n for n in TaskNotice.objects.filter(cycle=cycle)}

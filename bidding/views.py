@@ -498,7 +498,7 @@ def matrix_xlsx(request):
         return _no_cycle(request)
     entries = services.published_entries(cycle)
     return xlsx_response(
-        exports.matrix_workbook(cycle, selectors.matrix(cycle, entries)),
+        exports.matrix_xlsx_bytes(cycle, entries),
         f"{cycle.year}年度揭榜结果汇总.xlsx",
         fallback=f"bidding-matrix-{cycle.year}.xlsx",
     )

@@ -594,3 +594,38 @@ def test_matrix_rows_are_the_template_markup(bcycle, entries, reviewer):
     built = "".join(r["html"] for r in rows)
     assert built == expected
     assert "<script>" not in built and "（未报送）" in built and "（生成中）" in built
+
+
+def test_the_matrix_xlsx_is_written_once_per_content(client, bcycle, entries, reviewer, monkeypatch):
+    """揭榜矩阵 XLSX (issue 19): written once per distinct content and then read from the cache; a submission, an
+    award and a renamed region each give a new workbook at once (the cache key is a digest of what it prints)."""
+    from bidding import exports as bidding_exports
+    from reform_portal.models import Region
+
+    written = []
+    workbook = bidding_exports.matrix_workbook
+    monkeypatch.setattr(
+        bidding_exports, "matrix_workbook", lambda *args: written.append(1) or workbook(*args)
+    )
+
+    _regions(bcycle, entries, 1)
+    client.force_login(reviewer)
+    url = reverse("bidding:matrix_xlsx")
+
+    def regions():
+        book = load_workbook(io.BytesIO(client.get(url).content))
+        return {row[0]: row[1:6] for row in book["揭榜结果"].iter_rows(min_row=3, values_only=True) if row[0]}
+
+    assert regions()["浙江省"] == ("揭榜", "揭榜", "揭榜", None, None)
+    first = client.get(url).content
+    assert client.get(url).content == first and len(written) == 1  # read from the cache, not written again
+    drc, scitech = fb.region_pair("320000")
+    fb.submitted_bid_set(bcycle, drc, scitech, entries[1:4])
+    assert regions()["江苏省"] == (None, "揭榜", "揭榜", "揭榜", None)
+    services.tasks_award(
+        cycle=bcycle, bids=list(Bid.objects.filter(bid_set__region__code="330000")), by=reviewer
+    )
+    assert regions()["浙江省"] == ("已确认", "已确认", "已确认", None, None)
+    Region.objects.filter(code="330000").update(name="浙江")
+    assert regions()["浙江"] == ("已确认", "已确认", "已确认", None, None)
+    assert len(written) == 4
