@@ -60,6 +60,14 @@ def test_rounds_are_pooled_into_one_median_per_page_and_size():
     assert page["p95"] == 30.0
     assert "times" not in page
     assert pooled["notice_render_ms"] == 250.0  # the round that rendered the letter
+    assert pooled["generation_ms"] == {}
+
+
+def test_the_exports_generation_is_reported_apart_from_the_round_that_measured_it():
+    """DECISIONS §19: an export served from a stored file or the cache has its generation time reported apart."""
+    measured = {**_child([10.0], notice=250.0), "generation_ms": {"公开清单 XLSX": 12.5}}
+    pooled = run.pool([_child([11.0]), measured])
+    assert pooled["generation_ms"] == {"公开清单 XLSX": 12.5}
 
 
 def test_a_page_is_judged_against_the_layout_floor_and_its_growth_from_small_to_full():
