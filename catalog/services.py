@@ -579,12 +579,27 @@ def list_pdf_bytes(*, measure_list: MeasureList) -> bytes:
     """The PDF of a published version. A published version is frozen, so the PDF is rendered once and stored
     (``lists/<pk>-<sha256 prefix>.pdf``, digest in ``pdf_sha256``); later calls read the stored file. A file
     that is missing or fails its digest is rendered again (it is derived from the frozen entries)."""
-    data = _stored_pdf(measure_list)
-    if data is not None:
-        return data
     from .documents import render_list_pdf
 
-    with transaction.atomic():  # the row lock makes concurrent first downloads render once
+    return _stored_once(
+        measure_list,
+        "pdf",
+        lambda ml: render_list_pdf(ml, list(ml.entries.order_by("position"))),
+        "生成清单 PDF 文件",
+    )
+
+
+def _stored_once(
+    measure_list: MeasureList, kind: str, make: Callable[[MeasureList], bytes], reason: str
+) -> bytes:
+    """A published version's derived file ``kind`` ("pdf" or "xlsx": the fields ``<kind>`` and ``<kind>_sha256``):
+    the stored bytes when the file is there and passes its digest, else made by ``make`` under the version's row
+    lock (concurrent first downloads make it once), stored as ``lists/<pk>-<sha256 prefix>.<kind>`` and recorded
+    in the version's history with ``reason``."""
+    data = _stored_file(getattr(measure_list, kind), getattr(measure_list, f"{kind}_sha256"))
+    if data is not None:
+        return data
+    with transaction.atomic():
         measure_list = (
             MeasureList.objects.select_for_update(of=("self",))
             .select_related("cycle")
@@ -592,15 +607,16 @@ def list_pdf_bytes(*, measure_list: MeasureList) -> bytes:
         )
         if not measure_list.is_published:
             raise ValidationError(_("清单尚未公布。"))
-        data = _stored_pdf(measure_list)
+        data = _stored_file(getattr(measure_list, kind), getattr(measure_list, f"{kind}_sha256"))
         if data is not None:
             return data
-        data = render_list_pdf(measure_list, list(measure_list.entries.order_by("position")))
-        measure_list.pdf_sha256 = hashlib.sha256(data).hexdigest()
-        measure_list.pdf.save(
-            f"{measure_list.pk}-{measure_list.pdf_sha256[:16]}.pdf", ContentFile(data), save=False
+        data = make(measure_list)
+        digest = hashlib.sha256(data).hexdigest()
+        setattr(measure_list, f"{kind}_sha256", digest)
+        getattr(measure_list, kind).save(
+            f"{measure_list.pk}-{digest[:16]}.{kind}", ContentFile(data), save=False
         )
-        _save(measure_list, None, "生成清单 PDF 文件")
+        _save(measure_list, None, reason)
     return data
 
 
@@ -651,30 +667,16 @@ def list_xlsx_bytes(*, measure_list: MeasureList) -> bytes:
     prefix>.xlsx``, digest in ``xlsx_sha256``): a published version is frozen, and writing every entry's cells
     on each download made the download grow with the list (issue 19). A file that is missing or fails its digest
     is written again; its labels are Chinese whatever the reader's language (``documents.list_xlsx``)."""
-    data = _stored_file(measure_list.xlsx, measure_list.xlsx_sha256)
-    if data is not None:
-        return data
     from .documents import list_xlsx
 
-    with transaction.atomic():  # the row lock makes concurrent first downloads write it once
-        measure_list = (
-            MeasureList.objects.select_for_update(of=("self",))
-            .select_related("cycle")
-            .get(pk=measure_list.pk)
-        )
-        if not measure_list.is_published:
-            raise ValidationError(_("清单尚未公布。"))
-        data = _stored_file(measure_list.xlsx, measure_list.xlsx_sha256)
-        if data is not None:
-            return data
-        entries = list(ListEntry.objects.filter(measure_list=measure_list).order_by("position"))
-        data = list_xlsx(measure_list, entries).to_bytes()
-        measure_list.xlsx_sha256 = hashlib.sha256(data).hexdigest()
-        measure_list.xlsx.save(
-            f"{measure_list.pk}-{measure_list.xlsx_sha256[:16]}.xlsx", ContentFile(data), save=False
-        )
-        _save(measure_list, None, "生成清单 XLSX 文件")
-    return data
+    return _stored_once(
+        measure_list,
+        "xlsx",
+        lambda ml: list_xlsx(
+            ml, list(ListEntry.objects.filter(measure_list=ml).order_by("position"))
+        ).to_bytes(),
+        "生成清单 XLSX 文件",
+    )
 
 
 def notify_published(measure_list: MeasureList) -> int:
