@@ -70,18 +70,38 @@ def entry_paragraphs(entry) -> list[str]:
 
 
 def render_list_pdf(measure_list, entries) -> bytes:
-    """Every entry's paragraphs but the last entry's last one flow and break freely; that paragraph goes with the
-    署名, 成文日期 and 版记 (gw-final), so a last entry longer than a page neither leaves a page almost empty before
-    it nor puts the 版记 on a page alone."""
+    """Every entry's paragraphs but the last entry's last ones flow and break freely; those (enough for 40
+    characters of body text, ``printed_entries``) go with the 署名, 成文日期 and 版记 (gw-final), so a last entry
+    longer than a page neither leaves a page almost empty before it nor puts the 署名 or the 版记 on a page alone."""
     ctx = list_context(measure_list, entries)
     with document_language():  # the labels inside the paragraphs in Chinese whatever the session's language
         ctx["printed_entries"] = printed_entries(entries)
     return render_pdf("catalog/list_pdf.html", ctx)
 
 
-def printed_entries(entries) -> list[tuple[int, object, list[str]]]:
-    """(number, entry, its paragraphs) as templates/catalog/list_pdf.html prints them."""
-    return [(n, e, entry_paragraphs(e)) for n, e in enumerate(entries, 1)]
+# The page of the 署名 carries body text (GB/T 9704 7.3.5.1; the checker wants 40 CJK characters on it).
+CLOSING_BODY_CHARS = 40
+
+
+def _cjk(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def printed_entries(entries) -> list[tuple[int, object, list[str], list[str]]]:
+    """(number, entry, the paragraphs that flow, the paragraphs kept with the closing block) as
+    templates/catalog/list_pdf.html prints them. Only the last entry keeps any: its fewest last paragraphs that
+    hold ``CLOSING_BODY_CHARS`` characters (a short "建议来源地区：…" alone left the 署名 page almost without
+    text), never its first, which stays under the entry's heading."""
+    printed = []
+    for n, e in enumerate(entries, 1):
+        paragraphs = entry_paragraphs(e)
+        split = len(paragraphs)
+        if n == len(entries):
+            split -= 1
+            while split > 1 and _cjk("".join(paragraphs[split:])) < CLOSING_BODY_CHARS:
+                split -= 1
+        printed.append((n, e, paragraphs[:split], paragraphs[split:]))
+    return printed
 
 
 def list_intro(ctx) -> str:

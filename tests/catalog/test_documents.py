@@ -167,3 +167,33 @@ def test_hostile_entries_at_each_fields_maximum_survive_in_the_pdf(published, tm
         assert flat(ODD + URL[:30]) in flat(text)
         assert URL in flat(text)
         assert "第二段：照录。" in text
+
+
+def test_the_last_entrys_closing_paragraphs_hold_40_characters_of_body_text():
+    """The 署名 page carries body text (GB/T 9704; gongwen_check's "lone signature"): the last entry's last
+    paragraphs kept with the 署名 hold at least 40 characters, not just a short "建议来源地区：湖北省。"; its first
+    paragraph stays under its heading, and no other entry keeps any."""
+    from catalog.documents import CLOSING_BODY_CHARS, _cjk, entry_paragraphs, printed_entries
+    from catalog.models import ListEntry
+
+    def entry(number, **text):
+        return ListEntry(
+            number=number,
+            title="举措",
+            area="tech_market",
+            authority_level="provincial",
+            description=text.get("description", "支持高校设立独立运营的技术转移公司。"),
+            goals=text.get("goals", "形成可复制推广的制度成果，年度目标可量化、可考核。"),
+            source_regions="湖北省",
+        )
+
+    printed = printed_entries([entry("2026-01"), entry("2026-02")])
+    assert printed[0][3] == []
+    _n, last, flowing, closing = printed[1]
+    assert closing[-1] == "建议来源地区：湖北省。" and len(closing) > 1
+    assert _cjk("".join(closing)) >= CLOSING_BODY_CHARS
+    assert flowing and flowing + closing == entry_paragraphs(last)
+    short = printed_entries([entry("2026-01", description="短", goals="")])
+    assert short[0][2] and short[0][2][0].startswith(
+        "清单编号"
+    )  # the first paragraph never leaves its heading
