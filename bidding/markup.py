@@ -121,3 +121,62 @@ def bid_list_rows(rows: Iterable[dict[str, Any]], *, show_counts: bool) -> list[
             f"<td>{areas.get(entry.area) or esc(entry.area)}</td>{count}</tr>"
         )
     return rows
+
+
+def matrix_cells(rows):
+    """Each row's cells as one piece of markup (a confirmed claim, a checkbox to confirm, or empty), made here: a
+    template loop over 31 regions × 30 entries took most of the page's time, and so did ``format_html`` per cell
+    (issue 19). The two fixed pieces are escaped once; a bid's pk is an integer."""
+    confirmed = esc(_("已确认"))
+    awarded = f'<td class="cell"><span class="ok" title="{confirmed}">✔ {confirmed}</span></td>'
+    claim = (
+        '<td class="cell"><label class="inline-label"><input type="checkbox" name="bid" value="{}" checked> '
+        + esc(_("揭榜"))
+        + "</label></td>"
+    )
+    empty = '<td class="cell"></td>'
+    for row in rows:
+        row["cells_html"] = mark_safe(  # noqa: S308 - fixed markup above; the only value is an integer pk
+            "".join(
+                awarded if c["awarded"] else claim.format(int(c["bid"].pk)) if c["bid"] else empty
+                for c in row["cells"]
+            )
+        )
+    matrix_rows(rows)
+
+
+def matrix_rows(rows):
+    """Each region's whole ``<tr>`` (its cells from ``_matrix_cells``), made here rather than in the template's
+    loop: 31 rows of lookups, ``{% url %}`` and translations were the part of the page that grew with the regions
+    after the cells (issue 19). The same markup as the template wrote (tests/bidding/test_views.py compares them
+    on hostile text); every text value is escaped, the rest are integers."""
+    download = reverse("bidding:notice_download", args=[987654321])
+    docx = reverse("bidding:notice_docx", args=[987654321])
+    not_submitted = ' <span class="muted">' + esc(_("（未报送）")) + "</span>"
+    word_title, generating = esc(_("下载Word版（.docx）")), esc(_("生成中"))
+    pad = "\n            "
+    for row in rows:
+        bid_set, notice = row["bid_set"], row["notice"]
+        if notice and notice.pdf:
+            pk = str(int(notice.pk))
+            letter = (
+                f'<a href="{esc(download.replace("987654321", pk))}">{esc(notice.doc_number)}</a> · '
+                f'<a href="{esc(docx.replace("987654321", pk))}" title="{word_title}">Word</a>'
+            )
+        elif notice:
+            letter = f"{esc(notice.doc_number)}（{generating}）"
+        else:
+            letter = "—"
+        row["html"] = mark_safe(  # noqa: S308 - every text value escaped above; the rest are integers
+            f'<tr data-region="{esc(row["region"].code)}"'
+            + (' class="highlight under-minimum"' if row["under_minimum"] else "")
+            + ">"
+            + f"{pad}<td>{esc(row['region'])}"
+            + (not_submitted if bid_set and bid_set.state == "draft" else "")
+            + "</td>"
+            + f"{pad}{row['cells_html']}"
+            + f'{pad}<td data-testid="region-count">{int(row["n"])}</td>'
+            + f"{pad}<td>{int(row['n_awarded'])}</td>"
+            + f"{pad}<td>{letter}</td>"
+            + "\n          </tr>"
+        )

@@ -1,16 +1,12 @@
 """Pages of stage 2. Thin: look up through a selector (404 when not visible), check the rule, call a
 service, render."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +19,6 @@ from reform_portal import exports, listing
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import CycleState, Role
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
-from reform_portal.markup import esc
 from reform_portal.models import Region, User
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -144,109 +139,6 @@ MERGE_PAGE_FIELDS = (
 )
 
 
-def _two_places(score) -> str:
-    """``floatformat:2`` of a similarity score (half up, "." as the Chinese and English pages write it), without the
-    filter's localisation per call: 250 calls a page."""
-    return format(Decimal(repr(float(score))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
-
-
-def _merge_rows_html(rows, *, year, selected, csrf_token):
-    """Each merge row's ``<tr>`` as one piece of markup, made here rather than in the template's loop: 50 rows with
-    up to five similar proposals each made the loop (lookups, localisation, ``{% url %}``, ``floatformat``) most of
-    the page's time, 14× the layout floor (issue 19). The same markup the template wrote (tests/catalog/test_views.py
-    compares them on hostile text); every value but the integers is escaped."""
-    urls = {
-        name: reverse(f"catalog:{name}", args=[987654321]).replace("987654321", "{}")
-        for name in ("measure_detail", "reject", "unreject")
-    }
-    compare = reverse("catalog:merge_compare")
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(csrf_token)}">'
-    year = int(year)
-    choose, none = esc(_("选择")), esc(_("无"))
-    badges = {
-        "merged": '<span class="badge submitted">' + esc(_("已合并")) + "</span>",
-        "rejected": '<span class="badge returned">' + esc(_("未采纳")) + "</span>",
-        "open": '<span class="badge">' + esc(_("待处理")) + "</span>",
-    }
-    reject_form = (
-        '\n              <form method="post" action="{action}">'
-        + csrf
-        + '<label class="muted" for="reason-{pk}">'
-        + esc(_("未采纳理由"))
-        + '</label><textarea id="reason-{pk}" name="reason" rows="2" required></textarea><button type="submit">'
-        + esc(_("标记未采纳"))
-        + "</button></form>\n            "
-    )
-    unreject_form = (
-        '\n              <form method="post" action="{action}">'
-        + csrf
-        + '<button type="submit">'
-        + esc(_("撤销未采纳"))
-        + "</button></form>\n            "
-    )
-    compare_label = esc(_("对照"))
-    pad = "\n            "
-    for row in rows:
-        p, state = row["proposal"], row["state"]
-        pk = int(p.pk)
-        title = esc(p.title)
-        check = (
-            f'<input type="checkbox" name="proposals" value="{pk}" form="merge-form" aria-label="{choose} {title}"'
-            + (" checked" if p.pk in selected else "")
-            + ">"
-            if state == "open"
-            else ""
-        )
-        earlier = row["earlier"]
-        mark = (
-            '<div data-testid="earlier-mark" class="muted">'
-            + _("与%(y)s年度清单 %(n)s“%(t)s”相近")
-            % {"y": esc(earlier["year"]), "n": esc(earlier["number"]), "t": esc(earlier["title"])}
-            + "</div>"
-            if earlier
-            else ""
-        )
-        if state == "merged":
-            source = row["source"]
-            handling = (
-                f'{badges[state]} <a href="{urls["measure_detail"].format(int(source.measure_id))}">'
-                f"{esc(source.measure.title)}</a>{pad}"
-            )
-        elif state == "rejected":
-            handling = f'{badges[state]} <span class="muted">{esc(row["rejection"].reason)}</span>{pad}'
-        else:
-            handling = badges["open"]
-        similar = (
-            "".join(
-                f'<li><a href="?year={year}&amp;region={esc(o["region_code"])}#proposal-{int(o["pk"])}">'
-                f"{esc(o['region_name'])}·{esc(o['title'])}</a> "
-                f'<span class="muted">（{_two_places(o["score"])}）</span> '
-                f'<a href="{compare}?year={year}&amp;a={pk}&amp;b={int(o["pk"])}">{compare_label}</a></li>'
-                for o in row["similar"]
-            )
-            or f'<li class="muted">{none}</li>'
-        )
-        if state == "open":
-            actions = reject_form.format(action=urls["reject"].format(pk), pk=pk)
-        elif state == "rejected":
-            actions = unreject_form.format(action=urls["unreject"].format(pk))
-        else:
-            actions = ""
-        row["html"] = mark_safe(  # noqa: S308 - every text value escaped above; the rest are integers
-            f'\n          <tr id="proposal-{pk}" data-proposal="{pk}" data-state="{esc(state)}">'
-            f"{pad}<td>{check}</td>"
-            f"{pad}<td>{esc(p.book.region.name)}</td>"
-            f"{pad}<td>{esc(p.get_area_display() or '—')}</td>"
-            f'{pad}<td><strong data-testid="proposal-title">{title}</strong>'
-            f'<div class="muted">{esc(Truncator(p.content).chars(80))}</div>{mark}</td>'
-            f"{pad}<td>{handling}</td>"
-            f'{pad}<td><ol class="similar" data-testid="similar">{similar}</ol></td>'
-            f"{pad}<td>{actions}</td>"
-            "\n          </tr>\n        "
-        )
-    return rows
-
-
 @role_required(REVIEWER)
 def merge(request, fmt=None):
     cycle = _cycle(request, (oi.MERGE,))
@@ -288,7 +180,7 @@ def merge(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "rows": _merge_rows_html(
+            "rows": fragments.merge_rows(
                 selectors.merge_rows(cycle, page.object_list),
                 year=cycle.year,
                 selected=selected,
@@ -594,35 +486,6 @@ def _measure_export_row(number, m) -> list:
     ]
 
 
-def _measure_rows(measures, start):
-    """Each measure's table row as one piece of markup, made here rather than in a template loop: at 50 rows the
-    loop's lookups, localisation and ``{% url %}`` per row were most of the page's time (issue 19). The same
-    markup as the template wrote (tests/catalog/test_lists.py compares them on hostile text); every value but
-    the integers is escaped."""
-    detail = reverse("catalog:measure_detail", args=[987654321])
-    included, excluded = esc(_("列入")), '<span class="late">' + esc(_("不列入")) + "</span>"
-    pad = "\n          "
-    for n, m in enumerate(measures, start=start):
-        stats = m.stats
-        score = (
-            f"{esc(stats['total_avg'])}（{stats['total_min']}—{stats['total_max']}）"
-            if stats["total_avg"] is not None
-            else "—"
-        )
-        sources = "<br>".join(f"{esc(region)}·{esc(title)}" for region, title in m.source_labels)
-        m.row_html = mark_safe(  # noqa: S308 - every text value escaped above; the rest are integers
-            f'<tr data-measure="{int(m.pk)}">{pad}<td>{int(n)}</td>'
-            f'{pad}<td><a href="{detail.replace("987654321", str(int(m.pk)))}">{esc(m.title)}</a></td>'
-            f"{pad}<td>{esc(m.get_area_display())}</td>"
-            f"{pad}<td>{sources}</td>"
-            f"{pad}<td>{int(stats['submitted'])}/{int(stats['assigned'])}</td>"
-            f"{pad}<td>{score}</td>"
-            f"{pad}<td>{included if m.included else excluded}</td>"
-            "\n        </tr>"
-        )
-    return measures
-
-
 @role_required(REVIEWER)
 @require_GET
 def measures(request, fmt=None):
@@ -660,7 +523,7 @@ def measures(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "measures": _measure_rows(selectors.with_stats(page.object_list), page.start_index()),
+            "measures": fragments.measure_rows(selectors.with_stats(page.object_list), page.start_index()),
             "criteria": ExpertReview.CRITERIA,
             "sorting": sorting,
             "export_query": listing.page_query(request),

@@ -575,19 +575,19 @@ def test_matrix_rows_are_the_template_markup(bcycle, entries, reviewer):
 
     from django.template import engines
 
-    from bidding import selectors, views
+    from bidding import markup, selectors
 
     _regions(bcycle, entries, 2)
     drc, _scitech = fb.region_pair("440000")
     fb.make_bid_set(bcycle, drc, entries[:1])  # a draft
     data = selectors.matrix(bcycle, entries)
-    views._matrix_cells(data["rows"])
+    markup.matrix_cells(data["rows"])
     hostile = '<script>alert("x")</script>&\'甲'
     rows = data["rows"]
     rows[0]["region"].name = hostile
     rows[0]["notice"] = SimpleNamespace(pk=7, pdf="letters/7.pdf", doc_number=hostile)
     rows[1]["notice"] = SimpleNamespace(pk=8, pdf="", doc_number="国科发〔2026〕8号")
-    views._matrix_rows(rows)
+    markup.matrix_rows(rows)
     assert {r["under_minimum"] for r in rows} == {True, False}
     assert any(r["bid_set"] and r["bid_set"].state == "draft" for r in rows)
     expected = engines["django"].from_string(_MATRIX_ROW_TEMPLATE).render({"rows": rows})

@@ -283,7 +283,7 @@ def test_measure_rows_are_the_template_markup_with_the_reviews_counted_in_sql(
     from django.template import engines
     from django.utils import timezone
 
-    from catalog import selectors, views
+    from catalog import fragments, selectors
     from catalog.models import ExpertReview, MeasureInclusion, MeasureSource
 
     hostile = '<script>alert("x")</script>&\'甲'
@@ -326,7 +326,7 @@ def test_measure_rows_are_the_template_markup_with_the_reviews_counted_in_sql(
     }
     template = engines["django"].from_string(_ROW_TEMPLATE)
     expected_html = template.render({"measures": rows, "start": 11})
-    built = "".join(m.row_html for m in views._measure_rows(rows, 11))
+    built = "".join(m.row_html for m in fragments.measure_rows(rows, 11))
     assert built == expected_html
     assert "<script>" not in built and "&lt;script&gt;" in built
     client.force_login(reviewer)

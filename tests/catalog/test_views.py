@@ -486,7 +486,7 @@ def test_merge_rows_are_the_template_markup(client, cycle, reviewer, proposals):
     the similar proposals, the earlier year's mark and hostile text give exactly what the template gave."""
     from django.template import engines
 
-    from catalog import selectors, views
+    from catalog import fragments, selectors
     from proposals.models import MeasureProposal
 
     hostile = '<script>alert("x")</script>&\'甲'
@@ -526,7 +526,7 @@ def test_merge_rows_are_the_template_markup(client, cycle, reviewer, proposals):
     )
     built = "".join(
         row["html"]
-        for row in views._merge_rows_html(rows, year=cycle.year, selected=selected, csrf_token=token)
+        for row in fragments.merge_rows(rows, year=cycle.year, selected=selected, csrf_token=token)
     )
     assert built == expected
     assert (
