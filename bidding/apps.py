@@ -44,9 +44,9 @@ class BiddingConfig(AppConfig):
 
         from reform_portal.years import register_open_items
 
-        from .open_items import ROLES
+        from .open_items import PROVIDERS
 
-        for open_role, (provider, kinds) in ROLES.items():
+        for open_role, provider, kinds in PROVIDERS:
             register_open_items(provider, roles=[open_role], kinds=kinds)
 
         from django.utils.translation import gettext_lazy as _

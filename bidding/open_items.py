@@ -72,7 +72,8 @@ def _task_items(user: User, states: tuple[str, ...]) -> list[OpenItem]:
     return items
 
 
-def region_items(user: User) -> list[OpenItem]:
+def bid_set_items(user: User) -> list[OpenItem]:
+    """The years whose 揭榜 window is open for the user's region and whose bid set is not reported yet."""
     if not user.region_id:
         return []
     today = local_today()
@@ -101,14 +102,20 @@ def region_items(user: User) -> list[OpenItem]:
         )
         for cycle in cycles
     ]
-    return items + _task_items(user, (TaskState.PLANNING, TaskState.IN_PROGRESS))
+    return items
+
+
+def region_task_items(user: User) -> list[OpenItem]:
+    """The region's tasks whose plan waits (细化方案中) or that are being implemented (实施中)."""
+    return _task_items(user, (TaskState.PLANNING, TaskState.IN_PROGRESS))
 
 
 def implementer_items(user: User) -> list[OpenItem]:
     return _task_items(user, (TaskState.IN_PROGRESS,))
 
 
-def reviewer_items(user: User) -> list[OpenItem]:
+def award_items(user: User) -> list[OpenItem]:
+    """Per year whose window has closed: the regions whose reported bids wait for 确认揭榜."""
     today = local_today()
     latest_extension = (
         DeadlineExtension.objects.filter(cycle=OuterRef("pk"), stage=Stage.BIDDING)
@@ -139,6 +146,12 @@ def reviewer_items(user: User) -> list[OpenItem]:
                         count=waiting[cycle.pk],
                     )
                 )
+    return items
+
+
+def notice_items(user: User) -> list[OpenItem]:
+    """Per year: the regions with confirmed tasks whose 通知书 is not issued yet."""
+    items = []
     stored = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(pdf="")
     for row in (
         Task.objects.filter(cycle__in=live_cycles())
@@ -156,7 +169,12 @@ def reviewer_items(user: User) -> list[OpenItem]:
                 count=row["n"],
             )
         )
-    items += [
+    return items
+
+
+def coordination_items(user: User) -> list[OpenItem]:
+    """Per year: the coordination requests not answered yet."""
+    return [
         OpenItem(
             year=row["task__cycle__year"],
             kind=COORDINATION,
@@ -169,11 +187,15 @@ def reviewer_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     ]
-    return items
 
 
-ROLES = {
-    Role.REGIONAL_STAFF: (region_items, REGION_KINDS),
-    Role.IMPLEMENTER: (implementer_items, (TASK_REPORT,)),
-    Role.NATIONAL_REVIEWER: (reviewer_items, REVIEWER_KINDS),
-}
+# One provider per kind (or per kinds one query counts together): a page that asks for its own kinds runs only
+# their queries (issue 19).
+PROVIDERS = [
+    (Role.REGIONAL_STAFF, bid_set_items, (BID_SET,)),
+    (Role.REGIONAL_STAFF, region_task_items, (TASK_PLAN, TASK_REPORT)),
+    (Role.IMPLEMENTER, implementer_items, (TASK_REPORT,)),
+    (Role.NATIONAL_REVIEWER, award_items, (AWARD,)),
+    (Role.NATIONAL_REVIEWER, notice_items, (NOTICE,)),
+    (Role.NATIONAL_REVIEWER, coordination_items, (COORDINATION,)),
+]

@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from catalog.models import ListEntry
 from reform_portal import tallies
 from reform_portal.enums import Role
 from reform_portal.models import ReformCycle, Region, User
+from reform_portal.permissions import objects_for
 
 from . import rules
 from .enums import BidSetState, MilestoneStatus
@@ -37,7 +37,7 @@ def bid_sets_visible_to(user: User) -> QuerySet[BidSet]:
     """Regional staff: their region's bid set (guardian). Reviewers: every submitted bid set."""
     if user.has_role(Role.NATIONAL_REVIEWER):
         return BidSet.objects.filter(state=BidSetState.SUBMITTED)
-    return get_objects_for_user(user, rules.VIEW_BIDSET, klass=BidSet, accept_global_perms=False)
+    return objects_for(user, rules.VIEW_BIDSET, BidSet)
 
 
 def tasks_visible_to(user: User) -> QuerySet[Task]:
@@ -45,7 +45,7 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     organization (guardian grants to the organization's group)."""
     if user.has_role(Role.NATIONAL_REVIEWER):
         return Task.objects.all()
-    return get_objects_for_user(user, rules.VIEW_TASK, klass=Task, accept_global_perms=False)
+    return objects_for(user, rules.VIEW_TASK, Task)
 
 
 def notices_visible_to(user: User) -> QuerySet[TaskNotice]:
@@ -53,7 +53,7 @@ def notices_visible_to(user: User) -> QuerySet[TaskNotice]:
         return TaskNotice.objects.all()
     if not user.has_role(Role.REGIONAL_STAFF):
         return TaskNotice.objects.none()
-    return get_objects_for_user(user, rules.VIEW_NOTICE, klass=TaskNotice, accept_global_perms=False)
+    return objects_for(user, rules.VIEW_NOTICE, TaskNotice)
 
 
 def bid_page(

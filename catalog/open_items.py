@@ -27,8 +27,8 @@ CONSULTATION = "consultation"
 REVIEWER_KINDS = (MERGE, OPINION_RESPONSE)
 
 
-def reviewer_items(user: User) -> list[OpenItem]:
-    """Per year without a published list: its open proposals; per list version: its unanswered opinions."""
+def merge_items(user: User) -> list[OpenItem]:
+    """Per year without a published list: its open proposals."""
     published = MeasureList.objects.filter(cycle=OuterRef("book__cycle"), state=ListState.PUBLISHED)
     open_proposals = (
         MeasureProposal.objects.filter(
@@ -53,6 +53,11 @@ def reviewer_items(user: User) -> list[OpenItem]:
         )
         for row in open_proposals
     ]
+    return items
+
+
+def opinion_items(user: User) -> list[OpenItem]:
+    """Per list version not published: its ministries' opinions not yet answered."""
     opinions = (
         DepartmentOpinion.objects.filter(
             responded_at__isnull=True, consultation__measure_list__cycle__in=live_cycles()
@@ -68,7 +73,7 @@ def reviewer_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    items += [
+    return [
         OpenItem(
             year=row["consultation__measure_list__cycle__year"],
             kind=OPINION_RESPONSE,
@@ -79,7 +84,6 @@ def reviewer_items(user: User) -> list[OpenItem]:
         )
         for row in opinions
     ]
-    return items
 
 
 def expert_items(user: User) -> list[OpenItem]:

@@ -26,11 +26,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from guardian.shortcuts import get_objects_for_user
 
 from proposals.models import MeasureProposal
 from reform_portal.enums import Role
 from reform_portal.models import ReformCycle, User
+from reform_portal.permissions import objects_for
 
 from . import rules
 from .enums import ListState
@@ -317,7 +317,7 @@ def experts_for(measure: Measure) -> list[dict[str, Any]]:
 def reviews_for_expert(user: User) -> QuerySet[ExpertReview]:
     """Only the expert's own assignments (guardian grants made on assignment)."""
     return (
-        get_objects_for_user(user, rules.CHANGE_REVIEW, klass=ExpertReview, accept_global_perms=False)
+        objects_for(user, rules.CHANGE_REVIEW, ExpertReview)
         .filter(expert=user)
         .select_related("measure__cycle")
         .prefetch_related("measure__sources__region", "measure__sources__proposal")
@@ -346,7 +346,7 @@ def consultations_for(user: User | AnonymousUser) -> QuerySet[Consultation]:
     if not user.is_authenticated or not user.has_role(Role.MINISTRY_LIAISON) or user.organization_id is None:
         return Consultation.objects.none()
     return (
-        get_objects_for_user(user, rules.VIEW_CONSULTATION, klass=Consultation, accept_global_perms=False)
+        objects_for(user, rules.VIEW_CONSULTATION, Consultation)
         .filter(ministry_id=user.organization_id)
         .select_related("measure_list__cycle", "ministry", "sent_by")
         .order_by("-sent_at", "pk")

@@ -51,8 +51,9 @@ def evaluator_items(user: User) -> list[OpenItem]:
     ]
 
 
-def reviewer_items(user: User) -> list[OpenItem]:
-    items = [
+def commission_items(user: User) -> list[OpenItem]:
+    """Per year: tasks 待评估, to commission."""
+    return [
         OpenItem(
             year=row["cycle__year"],
             kind=COMMISSION,
@@ -66,7 +67,11 @@ def reviewer_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     ]
-    items += [
+
+
+def reopen_items(user: User) -> list[OpenItem]:
+    """Per year: correction requests of assessments to decide."""
+    return [
         OpenItem(
             year=row["task__cycle__year"],
             kind=REOPEN,
@@ -82,7 +87,11 @@ def reviewer_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     ]
-    items += [
+
+
+def outcome_items(user: User) -> list[OpenItem]:
+    """Per year: tasks recommended for promotion that have no outcome yet."""
+    return [
         OpenItem(
             year=row["cycle__year"],
             kind=OUTCOME,
@@ -96,7 +105,10 @@ def reviewer_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     ]
-    return items
+
+
+# One provider per kind: a page that asks for its own kinds runs only their queries (issue 19).
+REVIEWER_PROVIDERS = [(commission_items, COMMISSION), (reopen_items, REOPEN), (outcome_items, OUTCOME)]
 
 
 def archive_links() -> list[ArchiveLink]:

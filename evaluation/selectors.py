@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from guardian.shortcuts import get_objects_for_user
 
 from bidding.enums import TaskState
 from bidding.models import Milestone, ProgressReport, ReportAttachment, Target, Task
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization, ReformCycle, Region, User
+from reform_portal.permissions import objects_for
 
 from . import rules
 from .enums import GRADE_POINTS, AssessmentState, CommissionState, Grade, OutcomeState
@@ -47,7 +47,7 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
         qs = Commission.objects.all()
     elif rules.is_evaluator(user):
         qs = (
-            get_objects_for_user(user, rules.VIEW_COMMISSION, klass=Commission, accept_global_perms=False)
+            objects_for(user, rules.VIEW_COMMISSION, Commission)
             .filter(agency_id=user.organization_id)
             .exclude(state=CommissionState.WITHDRAWN)
         )

@@ -3,10 +3,10 @@
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from reform_portal.enums import Role, Stage
 from reform_portal.models import DeadlineExtension, ReformCycle, Region, User
+from reform_portal.permissions import objects_for
 
 from . import rules
 from .enums import BookState
@@ -18,7 +18,7 @@ def books_visible_to(user: User) -> QuerySet[ProposalBook]:
     has been submitted (a draft is the region's own work until it is reported)."""
     if user.has_role(Role.NATIONAL_REVIEWER):
         return ProposalBook.objects.exclude(state=BookState.DRAFT)
-    return get_objects_for_user(user, rules.VIEW, klass=ProposalBook, accept_global_perms=False)
+    return objects_for(user, rules.VIEW, ProposalBook)
 
 
 def book_detail(user: User, pk: int) -> ProposalBook | None:

@@ -7,22 +7,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from guardian import backends as guardian_backends
 from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
 
 from .enums import OrgKind, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Model, QuerySet
     from django.http import HttpRequest, HttpResponseBase
 
     from .models import User
 
     View = Callable[..., HttpResponseBase]
+
+M = TypeVar("M", bound="Model")
 
 
 def has_role(user: User | AnonymousUser, *roles: str) -> bool:
@@ -68,6 +72,11 @@ _checkers: ContextVar[dict[Any, ObjectPermissionChecker] | None] = ContextVar(
 )
 
 
+_visible: ContextVar[dict[tuple[Any, str, Any], QuerySet[Any]] | None] = ContextVar(
+    "objects_for_user", default=None
+)
+
+
 @contextmanager
 def read_once() -> Iterator[None]:
     """Within this block each user's object permissions are read once per object and remembered: guardian's own
@@ -75,10 +84,26 @@ def read_once() -> Iterator[None]:
     and paid eight queries, a third of its database time. Used around page reads (``ReadOnceMiddleware``), where
     no permission changes; a request that changes data never reads from the memory."""
     token = _checkers.set({})
+    visible = _visible.set({})
     try:
         yield
     finally:
+        _visible.reset(visible)
         _checkers.reset(token)
+
+
+def objects_for(user: Any, perm: str, klass: type[M]) -> QuerySet[M]:
+    """The ``klass`` objects on which ``user`` holds ``perm`` itself or through a group (guardian's
+    ``get_objects_for_user`` without global permissions). The queryset is lazy — its permission subqueries run
+    when it does — so inside ``read_once()`` it is built once per page and reused (≈2 ms of Python per build; a
+    task list asked three times: its year's open items, its rows, its notices)."""
+    memo = _visible.get()
+    key = (getattr(user, "pk", None), perm, klass)
+    if memo is None or key[0] is None:
+        return get_objects_for_user(user, perm, klass=klass, accept_global_perms=False)
+    if key not in memo:
+        memo[key] = get_objects_for_user(user, perm, klass=klass, accept_global_perms=False)
+    return memo[key].all()
 
 
 class ObjectPermissionBackend(guardian_backends.ObjectPermissionBackend):

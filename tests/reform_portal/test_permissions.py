@@ -82,3 +82,33 @@ def test_the_portal_uses_the_backend_and_the_middleware(settings):
     assert "reform_portal.permissions.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
     assert "guardian.backends.ObjectPermissionBackend" not in settings.AUTHENTICATION_BACKENDS
     assert "reform_portal.permissions.ReadOnceMiddleware" in settings.MIDDLEWARE
+
+
+def test_objects_for_builds_a_users_queryset_once_per_page_and_it_stays_lazy(granted, monkeypatch):
+    """``objects_for`` inside ``read_once``: guardian's queryset is built once per (user, permission, model) and
+    each caller gets its own copy; its permission subqueries run when the copy runs, so a grant made after the
+    build is seen. Outside ``read_once`` it is built every time."""
+    from reform_portal.models import Organization
+
+    user, org = granted
+    other = f.OrganizationFactory(region=org.region)
+    builds = []
+    real = permissions.get_objects_for_user
+
+    def counting(*args, **kwargs):
+        builds.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(permissions, "get_objects_for_user", counting)
+    with permissions.read_once():
+        first = permissions.objects_for(user, CHANGE, Organization)
+        assert list(first) == [org]
+        second = permissions.objects_for(user, CHANGE, Organization)
+        assert second is not first and second._result_cache is None  # a fresh copy, not the evaluated one
+        assign_perm(CHANGE, user, other)
+        assert set(second) == {org, other}  # lazy: the grant made after the build is seen
+        assert set(permissions.objects_for(user, VIEW, Organization)) == {org}  # through the group
+        assert builds == [CHANGE, VIEW]
+    permissions.objects_for(user, CHANGE, Organization)
+    permissions.objects_for(user, CHANGE, Organization)
+    assert builds == [CHANGE, VIEW, CHANGE, CHANGE]
