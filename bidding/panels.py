@@ -1,12 +1,12 @@
 """Dashboard panels: the region's bid set and tasks; for reviewers, bidding and implementation at a glance."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from reform_portal.enums import Role
 
 from . import selectors, services
 from .enums import BidSetState, MilestoneStatus, TaskState
-from .models import BidSet, Task, TaskNotice
+from .models import BidSet, Milestone, Task, TaskNotice
 
 
 def bidding_panel(*, user, cycle, stage):
@@ -38,11 +38,13 @@ def bidding_panel(*, user, cycle, stage):
         if bid_cycle is None:
             return None
         submitted = BidSet.objects.filter(cycle=bid_cycle, state=BidSetState.SUBMITTED).count()
+        # one pass over the year's tasks: a task is late when one of its milestones is (EXISTS, not a DISTINCT
+        # over the join of every milestone)
+        late_milestone = Milestone.objects.filter(task=OuterRef("pk"), status=MilestoneStatus.LATE)
         tasks = Task.objects.filter(cycle=bid_cycle).aggregate(
-            n=Count("pk"), pending=Count("pk", filter=Q(state=TaskState.PENDING_EVALUATION))
-        )
-        late = (
-            Task.objects.filter(cycle=bid_cycle, milestones__status=MilestoneStatus.LATE).distinct().count()
+            n=Count("pk"),
+            pending=Count("pk", filter=Q(state=TaskState.PENDING_EVALUATION)),
+            late=Count("pk", filter=Q(Exists(late_milestone))),
         )
         return {
             "template": "bidding/panel_reviewer.html",
@@ -50,7 +52,7 @@ def bidding_panel(*, user, cycle, stage):
             "submitted": submitted,
             "n_tasks": tasks["n"],
             "pending": tasks["pending"],
-            "late": late,
+            "late": tasks["late"],
             "notices": TaskNotice.objects.filter(cycle=bid_cycle).exclude(pdf="").count(),
         }
     if user.has_role(Role.IMPLEMENTER):

@@ -405,6 +405,24 @@ def _milestone_chart(title, rows):
 
 
 def _matrix_chart(cycle, data):
+    """The heat map of the matrix, drawn once per distinct content (``charts.drawn_heat_map``): the key holds the
+    year, the entries' numbers, the regions' names in order and every cell's state (bid, confirmed), everything
+    the chart prints."""
+    content = [
+        cycle.year,
+        [str(c["entry"].number) for c in data["columns"]],
+        [
+            [
+                str(row["region"]),
+                "".join("a" if c["awarded"] else "b" if c["bid"] else "-" for c in row["cells"]),
+            ]
+            for row in data["rows"]
+        ],
+    ]
+    return charts.drawn_heat_map("bidding-matrix", content, lambda: _draw_matrix_chart(cycle, data))
+
+
+def _draw_matrix_chart(cycle, data):
     bid, awarded, none = _("已揭榜"), _("已确认"), _("未揭榜")
     numbers = [str(c["entry"].number) for c in data["columns"]]
     cells = []

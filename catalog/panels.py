@@ -1,6 +1,8 @@
 """Dashboard panels: for regional staff, what became of their proposals (merged into which measure, or
 未采纳 with the reason) and the in-app notice that the list is published; for reviewers, the merge count."""
 
+from django.db.models import F
+
 from proposals.models import MeasureProposal
 from reform_portal.enums import Role
 
@@ -12,10 +14,16 @@ from .services import OPEN_BOOK_STATES
 def outcome_panel(*, user, cycle, stage):
     if not (user.has_role(Role.REGIONAL_STAFF) and user.region_id):
         return None
-    proposals = list(
+    # The 20 latest proposals as the panel prints them: values, not five models per row (issue 19).
+    rows = list(
         MeasureProposal.objects.filter(book__region_id=user.region_id, book__state__in=OPEN_BOOK_STATES)
-        .select_related("book__cycle", "measure_source__measure", "rejection")
-        .order_by("-book__cycle__year", "position", "pk")[:20]
+        .order_by("-book__cycle__year", "position", "pk")
+        .values(
+            "title",
+            year=F("book__cycle__year"),
+            measure=F("measure_source__measure__title"),
+            reason=F("rejection__reason"),
+        )[:20]
     )
     latest = (
         MeasureList.objects.filter(state=ListState.PUBLISHED)
@@ -23,19 +31,8 @@ def outcome_panel(*, user, cycle, stage):
         .order_by("-published_at")
         .first()
     )
-    if not proposals and latest is None:
+    if not rows and latest is None:
         return None
-    rows = []
-    for p in proposals:
-        source = getattr(p, "measure_source", None)
-        rejection = getattr(p, "rejection", None)
-        rows.append(
-            {
-                "proposal": p,
-                "measure": source.measure if source else None,
-                "reason": rejection.reason if rejection else None,
-            }
-        )
     return {"template": "catalog/panel_region.html", "rows": rows, "published": latest}
 
 

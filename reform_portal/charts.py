@@ -4,12 +4,16 @@ colours are in portal.css). No JavaScript: the charts print and work without it.
 <desc>; the table beside it stays the accessible record of the same numbers."""
 
 import datetime
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 
 from .markup import esc
 
@@ -236,3 +240,53 @@ def timeline(
         left = last
     inside = start <= today <= end
     return Timeline(title, desc, width, 92, spans, x_of(today) if inside else None, today_label)
+
+
+@dataclass(frozen=True)
+class DrawnHeatMap:
+    """A heat map as its template reads it, its markup already made: what ``drawn_heat_map`` keeps."""
+
+    title: str
+    desc: str
+    width: int
+    height: int
+    legend: list[tuple[str, str]]
+    labels_svg: SafeString
+    cells_svg: SafeString
+
+
+DRAWN_SECONDS = 60 * 60 * 24
+
+
+def drawn_heat_map(name: str, content: Any, build: Callable[[], HeatMap]) -> DrawnHeatMap:
+    """``build()``'s heat map, drawn once per distinct ``content`` (and language) and kept in the cache: the key is
+    a digest of ``content``, which must hold everything the chart prints (its labels, every cell's state), so a
+    change gives a new key at once and nothing stale is drawn. A grid of 31 regions × 62 entries is 1,922
+    ``<rect>``s with their titles, the one part of the 揭榜矩阵 that grew with the data after its tally was stored
+    (issue 19). The cache only holds what can be drawn again: it fails open."""
+    digest = hashlib.sha256(
+        json.dumps([get_language(), content], ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+    key = f"charts:heat-map:{name}:{digest}"
+    kept = cache.get(key)
+    if kept is None:
+        chart = build()
+        kept = {
+            "title": str(chart.title),
+            "desc": str(chart.desc),
+            "width": int(chart.width),
+            "height": int(chart.height),
+            "legend": [(str(label), str(css)) for label, css in chart.legend],
+            "labels_svg": str(chart.labels_svg),
+            "cells_svg": str(chart.cells_svg),
+        }
+        cache.set(key, kept, DRAWN_SECONDS)
+    return DrawnHeatMap(
+        title=kept["title"],
+        desc=kept["desc"],
+        width=kept["width"],
+        height=kept["height"],
+        legend=kept["legend"],
+        labels_svg=mark_safe(kept["labels_svg"]),  # noqa: S308 - escaped by HeatMap when it was drawn
+        cells_svg=mark_safe(kept["cells_svg"]),  # noqa: S308 - escaped by HeatMap when it was drawn
+    )

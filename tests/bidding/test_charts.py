@@ -51,3 +51,45 @@ def test_matrix_draws_a_heat_map_cell_per_region_and_entry(client, bcycle, entri
     assert len(re.findall(r'<rect x="\d+" y="\d+"', svg)) == n_regions * n_entries
     assert svg.count('class="bid"') == 3
     assert svg.count('class="awarded"') == 0
+
+
+def test_matrix_heat_map_is_drawn_once_per_content_and_redrawn_after_any_change(
+    client, bcycle, entries, reviewer, monkeypatch
+):
+    """The heat map is kept by a digest of what it prints (issue 19): a second view draws nothing, an award, a new
+    bid set or a renamed region gives a new drawing at once, and the kept drawing equals a fresh one."""
+    from bidding import views
+    from reform_portal.models import Region
+
+    drawn = []
+    real = views._draw_matrix_chart
+
+    def counting(cycle, data):
+        drawn.append(cycle.pk)
+        return real(cycle, data)
+
+    monkeypatch.setattr(views, "_draw_matrix_chart", counting)
+    drc, scitech = fb.region_pair("330000")
+    bid_set = fb.submitted_bid_set(bcycle, drc, scitech, entries[:3])
+    client.force_login(reviewer)
+
+    def svg():
+        return _svg(client.get(reverse("bidding:matrix")).content.decode(), "chart-matrix")
+
+    first = svg()
+    assert len(drawn) == 1 and first.count('class="bid"') == 3
+    assert svg() == first and len(drawn) == 1  # the same content: the kept drawing
+    services.tasks_award(cycle=bcycle, bids=list(bid_set.bids.all())[:1], by=reviewer)
+    awarded = svg()
+    assert len(drawn) == 2 and awarded.count('class="awarded"') == 1 and awarded.count('class="bid"') == 2
+    fb.submitted_bid_set(bcycle, *fb.region_pair("320000"), entries[:3])
+    assert svg().count('class="bid"') == 5 and len(drawn) == 3
+    Region.objects.filter(code="330000").update(name="浙江省<b>")
+    renamed = svg()
+    assert len(drawn) == 4 and "浙江省&lt;b&gt;" in renamed and "<b>" not in renamed
+    # the kept drawing is the fresh one, byte for byte
+    monkeypatch.setattr(views, "_draw_matrix_chart", real)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert svg() == renamed

@@ -252,6 +252,29 @@ def test_dashboard_panels(client, bcycle, entries, region_a_drc, region_a_scitec
     client.force_login(reviewer)
     html = client.get(reverse("dashboard")).content.decode()
     assert "已报送揭榜申报 0 个地区 · 确认任务 0 项 · 已下达通知书 0 份" in html
+    assert "有滞后里程碑的任务 0 项 · 待评估 0 项" in html
+
+
+def test_reviewer_panel_counts_each_late_task_once(client, bcycle, entries, reviewer):
+    from bidding.enums import MilestoneStatus, TaskState
+    from bidding.models import Milestone
+
+    drc, scitech = fb.region_pair("330000")
+    tasks = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
+    for task in tasks[:2]:
+        for days in (10, 20):
+            services.milestone_add(task=task, by=drc, fields=fb.milestone_fields(days=days))
+    Milestone.objects.filter(task=tasks[0]).update(
+        status=MilestoneStatus.LATE
+    )  # two late milestones: one task
+    Milestone.objects.filter(
+        task=tasks[1], due_date__gt=timezone.localdate() + datetime.timedelta(days=15)
+    ).update(status=MilestoneStatus.LATE)
+    Task.objects.filter(pk=tasks[2].pk).update(state=TaskState.PENDING_EVALUATION)
+    client.force_login(reviewer)
+    html = client.get(reverse("dashboard"), {"year": bcycle.year}).content.decode()
+    assert "已报送揭榜申报 1 个地区 · 确认任务 3 项" in html
+    assert "有滞后里程碑的任务 2 项 · 待评估 1 项" in html
 
 
 # ---- query counts with 1 and 3 items ----------------------------------------------------------------

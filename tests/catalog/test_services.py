@@ -1,6 +1,8 @@
 """catalog/services.py: merging proposals into measures, expert review, consultation, publishing the list."""
 
 import datetime
+import re
+from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -163,6 +165,19 @@ def test_rejected_with_a_reason_the_region_reads_on_its_dashboard(cycle, reviewe
     html = client.get(reverse("dashboard")).content.decode()
     assert f"已合并到清单举措“{measure.title}”" in html
     assert "与国家数据局在推改革重复，暂不列入。" in html
+    # the panel's rows: year, the proposal's title (escaped), what became of it
+    books["330000"][0].proposals.filter(pk=data.pk).update(title="<b>数据</b>")
+    html = client.get(reverse("dashboard")).content.decode()
+    panel = re.search(r'<table data-testid="panel-outcomes">.*?</table>', html, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", panel, re.S)]
+    proposals = books["330000"][0].proposals.order_by("position", "pk")
+    assert cells[0::3] == [str(cycle.year)] * proposals.count()
+    assert cells[1::3] == [html_escape(p.title) for p in proposals]
+    assert "&lt;b&gt;数据&lt;/b&gt;" in panel and "<b>数据" not in panel
+    assert [c.split("：")[0].split("“")[0] for c in cells[2::3]] == [
+        "已合并到清单举措" if p.pk == zj.pk else "未采纳" if p.pk == data.pk else "汇总论证中"
+        for p in proposals
+    ]
     client.force_login(books["320000"][1])
     html = client.get(reverse("dashboard")).content.decode()
     assert "与国家数据局在推改革重复" not in html  # another region's outcome stays private
