@@ -1,8 +1,10 @@
 """Dashboard panels: the region's bid set and tasks; for reviewers, bidding and implementation at a glance."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from reform_portal.enums import Role
+from reform_portal.models import ReformCycle
+from reform_portal.selectors import row_count
 
 from . import selectors, services
 from .enums import BidSetState, MilestoneStatus, TaskState
@@ -37,24 +39,26 @@ def bidding_panel(*, user, cycle, stage):
     if user.has_role(Role.NATIONAL_REVIEWER):
         if bid_cycle is None:
             return None
-        submitted = BidSet.objects.filter(cycle=bid_cycle, state=BidSetState.SUBMITTED).count()
-        # one pass over the year's tasks: a task is late when one of its milestones is (EXISTS, not a DISTINCT
-        # over the join of every milestone)
-        late_milestone = Milestone.objects.filter(task=OuterRef("pk"), status=MilestoneStatus.LATE)
-        tasks = Task.objects.filter(cycle=bid_cycle).aggregate(
-            n=Count("pk"),
-            pending=Count("pk", filter=Q(state=TaskState.PENDING_EVALUATION)),
-            late=Count("pk", filter=Q(Exists(late_milestone))),
+        # the year's figures in one query (issue 19: four); a task is late when one of its milestones is (EXISTS,
+        # not a DISTINCT over the join of every milestone)
+        tasks = Task.objects.filter(cycle=OuterRef("pk"))
+        figures = (
+            ReformCycle.objects.filter(pk=bid_cycle.pk)
+            .annotate(
+                submitted=row_count(BidSet.objects.filter(cycle=OuterRef("pk"), state=BidSetState.SUBMITTED)),
+                n_tasks=row_count(tasks),
+                pending=row_count(tasks.filter(state=TaskState.PENDING_EVALUATION)),
+                late=row_count(
+                    tasks.filter(
+                        Exists(Milestone.objects.filter(task=OuterRef("pk"), status=MilestoneStatus.LATE))
+                    )
+                ),
+                n_notices=row_count(TaskNotice.objects.filter(cycle=OuterRef("pk")).exclude(pdf="")),
+            )
+            .values("submitted", "n_tasks", "pending", "late", "n_notices")
+            .get()
         )
-        return {
-            "template": "bidding/panel_reviewer.html",
-            "cycle": bid_cycle,
-            "submitted": submitted,
-            "n_tasks": tasks["n"],
-            "pending": tasks["pending"],
-            "late": tasks["late"],
-            "notices": TaskNotice.objects.filter(cycle=bid_cycle).exclude(pdf="").count(),
-        }
+        return {"template": "bidding/panel_reviewer.html", "cycle": bid_cycle, **figures}
     if user.has_role(Role.IMPLEMENTER):
         n = selectors.tasks_visible_to(user).filter(cycle=cycle).count()
         return {"template": "bidding/panel_implementer.html", "n_tasks": n, "year": cycle.year} if n else None

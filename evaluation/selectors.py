@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from bidding.enums import TaskState
@@ -15,6 +15,7 @@ from bidding.models import Milestone, ProgressReport, ReportAttachment, Target, 
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization, ReformCycle, Region, User
 from reform_portal.permissions import objects_for
+from reform_portal.selectors import row_count
 
 from . import rules
 from .enums import GRADE_POINTS, AssessmentState, CommissionState, Grade, OutcomeState
@@ -58,15 +59,7 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
 
 def _count(queryset: QuerySet) -> Coalesce:
     """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a correlated subquery."""
-    # Func, not Count: an aggregate would make Django group the subquery by its columns.
-    return Coalesce(
-        Subquery(
-            queryset.order_by()
-            .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-            .values("n")
-        ),
-        0,
-    )
+    return row_count(queryset)
 
 
 def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
@@ -151,6 +144,21 @@ def assignments(user: User, cycle: ReformCycle | None = None) -> list[dict[str, 
             assessment = getattr(task, "assessment", None)
             rows.append({"commission": commission, "task": task, "assessment": assessment})
     return rows
+
+
+def assignment_figures(user: User, cycle: ReformCycle) -> dict[str, Any]:
+    """The evaluator's (commission, task) links of ``cycle`` counted as the 工作台 prints them: ``total``, ``open``
+    (no assessment yet, or 填写中), ``submitted`` and ``due``, the earliest due date of an open one (None when
+    nothing is open): one query."""
+    open_ = Q(task__assessment__isnull=True) | Q(task__assessment__state=AssessmentState.DRAFT)
+    return Commission.tasks.through.objects.filter(
+        commission__in=commissions_visible_to(user).filter(cycle=cycle)
+    ).aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=open_),
+        submitted=Count("pk", filter=Q(task__assessment__state__in=SUBMITTED)),
+        due=Min("commission__due_date", filter=open_),
+    )
 
 
 def assignment_links(user: User) -> QuerySet[Commission_tasks]:
@@ -296,6 +304,28 @@ def outcome_candidates(cycle: ReformCycle | None) -> QuerySet[Task]:
         )
         .select_related("region", "entry", "assessment")
         .order_by("region__code", "entry__position")
+    )
+
+
+def reviewer_figures(cycle: ReformCycle) -> dict[str, int]:
+    """The reviewers' 工作台 figures of ``cycle`` in one query (issue 19: it was six): its tasks 待评估, 评估中 and
+    已评估, the assessments whose correction is requested, the outcome candidates (``outcome_candidates``) and
+    the published outcomes."""
+    tasks = Task.objects.filter(cycle=OuterRef("pk"))
+    return (
+        ReformCycle.objects.filter(pk=cycle.pk)
+        .annotate(
+            pending=_count(tasks.filter(state=TaskState.PENDING_EVALUATION)),
+            evaluating=_count(tasks.filter(state=TaskState.EVALUATING)),
+            evaluated=_count(tasks.filter(state=TaskState.EVALUATED)),
+            reopen=_count(
+                Assessment.objects.filter(task__cycle=OuterRef("pk"), state=AssessmentState.REOPEN_REQUESTED)
+            ),
+            candidates=_count(outcome_candidates(None).filter(cycle=OuterRef("pk"))),
+            published=_count(Outcome.objects.filter(cycle=OuterRef("pk"), state=OutcomeState.PUBLISHED)),
+        )
+        .values("pending", "evaluating", "evaluated", "reopen", "candidates", "published")
+        .get()
     )
 
 

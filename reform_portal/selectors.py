@@ -5,13 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .enums import OrgKind, Role
 from .models import Organization, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+
+def row_count(queryset: QuerySet) -> Coalesce:
+    """The number of rows of ``queryset`` (filtered on an ``OuterRef``) as a correlated scalar subquery, 0 when
+    none: several figures of a page read in one query (issue 19)."""
+    # Func, not Count: an aggregate would make Django group the subquery by its columns.
+    return Coalesce(
+        Subquery(
+            queryset.order_by()
+            .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+            .values("n")
+        ),
+        0,
+    )
 
 
 def invitable_organizations(by: User | AnonymousUser) -> QuerySet[Organization]:

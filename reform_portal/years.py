@@ -191,8 +191,13 @@ def selected_cycle(
     (``request.selected_cycle``) with the year switch the layout shows (``switch=False``: none, e.g. for a
     download)."""
     kinds = tuple(kinds) if kinds is not None else None
-    pool = cycles if cycles is not None else ReformCycle.objects.all()
-    years = list(pool.order_by("year").values_list("year", flat=True).distinct())
+    # the pool's cycles themselves (a handful of rows), so the chosen one needs no second query
+    pooled = list(
+        ReformCycle.objects.order_by("year")
+        if cycles is None
+        else ReformCycle.objects.filter(pk__in=cycles.values("pk")).order_by("year")
+    )
+    years = [c.year for c in pooled]
     year = requested_year(request)
     if year is None and request.method == "POST":
         # The page's forms send their year; a POST without one acts on the latest year (as before years were
@@ -202,7 +207,9 @@ def selected_cycle(
         year = default_year(request.user, kinds=kinds, years=years) if years else None  # type: ignore[arg-type]
     if year is None:
         return None
-    cycle = ReformCycle.objects.filter(year=year).first()
+    cycle = next((c for c in pooled if c.year == year), None)
+    if cycle is None:  # ?year= of a year outside the page's cycles: that year's page, when the year exists
+        cycle = ReformCycle.objects.filter(year=year).first()
     if cycle is None:
         raise Http404
     request.selected_cycle = cycle  # type: ignore[attr-defined]

@@ -182,3 +182,107 @@ def test_last_years_evaluation_is_reachable_for_reviewers(client, reviewer, eval
     assert Incentive.objects.filter(cycle=n, kind="priority_support").exists()
     for name in ("commissions", "assessments", "outcomes", "incentives", "scheme", "results"):
         assert client.get(reverse(f"evaluation:{name}"), {"year": "1999"}).status_code == 404, name
+
+
+def test_evaluator_panel_counts_equal_its_assignments(client, reviewer, evaluator):
+    """The 工作台 panel's figures (one aggregate, issue 19) are those of the year's assignment rows: total, 待提交
+    (no assessment or 填写中) with the earliest due date among them, 已提交 (submitted or 申请更正)."""
+    from evaluation import selectors
+    from evaluation.enums import AssessmentState
+
+    n, n1 = two_years()
+    today = local_today()
+    tasks = [fe.make_task(n, reviewer, position=i) for i in (1, 2, 3, 4)]
+    early = fe.commission(
+        n, reviewer, evaluator.organization, tasks[:2], due=today + datetime.timedelta(days=9)
+    )
+    late = fe.commission(
+        n, reviewer, evaluator.organization, tasks[2:], due=today + datetime.timedelta(days=30)
+    )
+    fe.submitted_assessment(early, tasks[0], evaluator)  # early's only open task is tasks[1]
+    a = fe.submitted_assessment(late, tasks[2], evaluator, recommend=False)
+    es.assessment_request_reopen(assessment=a, reason="评分录入有误。", by=evaluator)
+    es.assessment_save(
+        commission=late, task=tasks[3], values={"conclusion": "初稿"}, upload=None, by=evaluator
+    )
+    fe.commission(
+        n1, reviewer, evaluator.organization, [fe.make_task(n1, reviewer, position=1)]
+    )  # another year
+    other = fe.evaluator_user(fe.agency("国家科技评估中心"))
+    fe.commission(
+        n, reviewer, other.organization, [fe.make_task(n, reviewer, region_code="320000", position=1)]
+    )
+
+    def expected(cycle):
+        rows = selectors.assignments(evaluator, cycle)
+        states = [r["assessment"].state if r["assessment"] else "" for r in rows]
+        return {
+            "total": len(rows),
+            "open": sum(1 for s in states if s in ("", AssessmentState.DRAFT)),
+            "submitted": sum(1 for s in states if s in selectors.SUBMITTED),
+            "due": min(
+                (
+                    r["commission"].due_date
+                    for r, s in zip(rows, states, strict=True)
+                    if s in ("", AssessmentState.DRAFT)
+                ),
+                default=None,
+            ),
+        }
+
+    assert (
+        selectors.assignment_figures(evaluator, n)
+        == expected(n)
+        == {
+            "total": 4,
+            "open": 2,
+            "submitted": 2,
+            "due": today + datetime.timedelta(days=9),
+        }
+    )
+    assert selectors.assignment_figures(evaluator, n1) == expected(n1)
+    client.force_login(evaluator)
+    html = client.get(reverse("dashboard"), {"year": n.year}).content.decode()
+    assert "受托任务 4 · 待提交 2 · 已提交 2" in html
+
+
+def test_reviewer_panel_figures_equal_the_direct_counts(client, reviewer, evaluator):
+    """The reviewers' evaluation panel in one query (issue 19): each figure equals its own count of the year."""
+    from bidding.models import Task
+    from evaluation import selectors
+    from evaluation.enums import OutcomeState
+    from evaluation.models import Assessment, Outcome
+
+    n, n1 = two_years()
+    tasks = [fe.make_task(n, reviewer, position=i) for i in (1, 2, 3, 4, 5)]
+    fe.make_task(n1, reviewer, position=1)  # another year's
+    commission = fe.commission(n, reviewer, evaluator.organization, tasks[:4])
+    a1 = fe.submitted_assessment(commission, tasks[0], evaluator)  # 建议推广: a candidate
+    fe.submitted_assessment(commission, tasks[1], evaluator)
+    es.outcome_create(task=tasks[1], values=fe.OUTCOME_VALUES, by=reviewer)
+    a3 = fe.submitted_assessment(commission, tasks[2], evaluator, recommend=False)
+    es.assessment_request_reopen(assessment=a3, reason="评分录入有误。", by=evaluator)
+    Outcome.objects.filter(task=tasks[1]).update(state=OutcomeState.PUBLISHED)
+
+    year = Task.objects.filter(cycle=n)
+    expected = {
+        "pending": year.filter(state=TaskState.PENDING_EVALUATION).count(),
+        "evaluating": year.filter(state=TaskState.EVALUATING).count(),
+        "evaluated": year.filter(state=TaskState.EVALUATED).count(),
+        "reopen": Assessment.objects.filter(task__cycle=n, state=AssessmentState.REOPEN_REQUESTED).count(),
+        "candidates": selectors.outcome_candidates(n).count(),
+        "published": Outcome.objects.filter(cycle=n, state=OutcomeState.PUBLISHED).count(),
+    }
+    assert selectors.reviewer_figures(n) == expected
+    assert expected["reopen"] == 1 and expected["candidates"] == 1 == expected["published"]
+    assert a1.recommend_promotion and expected["pending"] >= 1
+    assert (
+        selectors.reviewer_figures(n1)["pending"]
+        == Task.objects.filter(cycle=n1, state=TaskState.PENDING_EVALUATION).count()
+    )
+    client.force_login(reviewer)
+    html = client.get(reverse("dashboard"), {"year": n.year}).content.decode()
+    assert (
+        f"待评估 {expected['pending']} · 评估中 {expected['evaluating']} · 已评估 {expected['evaluated']} · "
+        "更正申请 1 · 待整理成果 1 · 已发布成果 1" in html
+    )
