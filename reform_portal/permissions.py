@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from guardian import backends as guardian_backends
@@ -72,11 +73,6 @@ _checkers: ContextVar[dict[Any, ObjectPermissionChecker] | None] = ContextVar(
 )
 
 
-_visible: ContextVar[dict[tuple[Any, str, Any], QuerySet[Any]] | None] = ContextVar(
-    "objects_for_user", default=None
-)
-
-
 @contextmanager
 def read_once() -> Iterator[None]:
     """Within this block each user's object permissions are read once per object and remembered: guardian's own
@@ -84,26 +80,30 @@ def read_once() -> Iterator[None]:
     and paid eight queries, a third of its database time. Used around page reads (``ReadOnceMiddleware``), where
     no permission changes; a request that changes data never reads from the memory."""
     token = _checkers.set({})
-    visible = _visible.set({})
     try:
         yield
     finally:
-        _visible.reset(visible)
         _checkers.reset(token)
 
 
 def objects_for(user: Any, perm: str, klass: type[M]) -> QuerySet[M]:
     """The ``klass`` objects on which ``user`` holds ``perm`` itself or through a group (guardian's
-    ``get_objects_for_user`` without global permissions). The queryset is lazy — its permission subqueries run
-    when it does — so inside ``read_once()`` it is built once per page and reused (≈2 ms of Python per build; a
-    task list asked three times: its year's open items, its rows, its notices)."""
-    memo = _visible.get()
-    key = (getattr(user, "pk", None), perm, klass)
-    if memo is None or key[0] is None:
+    ``get_objects_for_user`` without global permissions), as a fresh copy of a queryset built once per (user,
+    permission, model) in this process. guardian's queryset is lazy — the user's own and the groups' permission
+    rows and the user's groups are subqueries that run when the copy runs — so a grant, a revocation or a new
+    group membership made after the build is seen at once; building it cost ≈2 ms of Python on every list a
+    regional user, implementer, evaluator or liaison opened (issue 19). Django reuses a class-level queryset the
+    same way (``.all()`` per request)."""
+    if user.pk is None:  # an anonymous visitor: guardian's anonymous user, as guardian does it
         return get_objects_for_user(user, perm, klass=klass, accept_global_perms=False)
-    if key not in memo:
-        memo[key] = get_objects_for_user(user, perm, klass=klass, accept_global_perms=False)
-    return memo[key].all()
+    return _built(user.pk, bool(user.is_superuser), perm, klass).all()
+
+
+@lru_cache(maxsize=512)
+def _built(user_pk: int, is_superuser: bool, perm: str, klass: type[M]) -> QuerySet[M]:
+    # guardian reads the user's pk, is_superuser and groups (a subquery on the pk) — nothing else
+    user = get_user_model()(pk=user_pk, is_superuser=is_superuser)
+    return get_objects_for_user(user, perm, klass=klass, accept_global_perms=False)
 
 
 class ObjectPermissionBackend(guardian_backends.ObjectPermissionBackend):

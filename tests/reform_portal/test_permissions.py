@@ -84,14 +84,15 @@ def test_the_portal_uses_the_backend_and_the_middleware(settings):
     assert "reform_portal.permissions.ReadOnceMiddleware" in settings.MIDDLEWARE
 
 
-def test_objects_for_builds_a_users_queryset_once_per_page_and_it_stays_lazy(granted, monkeypatch):
-    """``objects_for`` inside ``read_once``: guardian's queryset is built once per (user, permission, model) and
-    each caller gets its own copy; its permission subqueries run when the copy runs, so a grant made after the
-    build is seen. Outside ``read_once`` it is built every time."""
+def test_objects_for_builds_a_users_queryset_once_and_it_stays_lazy(granted, monkeypatch):
+    """``objects_for``: guardian's queryset is built once per (user, permission, model) in the process and each
+    caller gets its own copy; its permission and group subqueries run when the copy runs, so a grant, a
+    revocation or a group membership made after the build is seen at once (issue 19)."""
     from reform_portal.models import Organization
 
     user, org = granted
     other = f.OrganizationFactory(region=org.region)
+    third = f.OrganizationFactory(region=org.region)
     builds = []
     real = permissions.get_objects_for_user
 
@@ -100,15 +101,24 @@ def test_objects_for_builds_a_users_queryset_once_per_page_and_it_stays_lazy(gra
         return real(*args, **kwargs)
 
     monkeypatch.setattr(permissions, "get_objects_for_user", counting)
-    with permissions.read_once():
-        first = permissions.objects_for(user, CHANGE, Organization)
-        assert list(first) == [org]
-        second = permissions.objects_for(user, CHANGE, Organization)
-        assert second is not first and second._result_cache is None  # a fresh copy, not the evaluated one
-        assign_perm(CHANGE, user, other)
-        assert set(second) == {org, other}  # lazy: the grant made after the build is seen
-        assert set(permissions.objects_for(user, VIEW, Organization)) == {org}  # through the group
-        assert builds == [CHANGE, VIEW]
-    permissions.objects_for(user, CHANGE, Organization)
-    permissions.objects_for(user, CHANGE, Organization)
+    permissions._built.cache_clear()
+    first = permissions.objects_for(user, CHANGE, Organization)
+    assert list(first) == [org]
+    second = permissions.objects_for(user, CHANGE, Organization)
+    assert second is not first and second._result_cache is None  # a fresh copy, not the evaluated one
+    assign_perm(CHANGE, user, other)
+    assert set(second) == {org, other}  # lazy: the grant made after the build is seen
+    remove_perm(CHANGE, user, org)
+    assert set(permissions.objects_for(user, CHANGE, Organization)) == {other}  # and a revocation
+    assert set(permissions.objects_for(user, VIEW, Organization)) == {org}  # through the group
+    group = Group.objects.create(name="后加入的组")
+    assign_perm(VIEW, group, third)
+    user.groups.add(group)
+    assert set(permissions.objects_for(user, VIEW, Organization)) == {org, third}  # a group joined later
+    assert builds == [CHANGE, VIEW]
+    # another user with the same permission is another build; a superuser sees every object
+    stranger = f.regional_user("320000")
+    assert list(permissions.objects_for(stranger, CHANGE, Organization)) == []
+    stranger.is_superuser = True
+    assert set(permissions.objects_for(stranger, CHANGE, Organization)) == set(Organization.objects.all())
     assert builds == [CHANGE, VIEW, CHANGE, CHANGE]
