@@ -273,10 +273,10 @@ def with_attainment(tasks: Iterable[Task]) -> list[Task]:
 
 def progress_regions(tasks: QuerySet[Task], *, today: datetime.date | None = None) -> list[dict[str, Any]]:
     """Per region, over every task of ``tasks`` (not only one page): tasks, milestones, done and overdue
-    milestones. One aggregate query and one for the regions."""
+    milestones. One aggregate query."""
     rows = list(
         Task.objects.filter(pk__in=tasks.values("pk"))
-        .values("region_id")
+        .values("region_id", "region__code", "region__name", "region__active")
         .annotate(
             n_tasks=Count("pk", distinct=True),
             n_milestones=Count("milestones", distinct=True),
@@ -285,10 +285,12 @@ def progress_regions(tasks: QuerySet[Task], *, today: datetime.date | None = Non
         )
         .order_by("region__code")
     )
-    regions = Region.objects.in_bulk([r["region_id"] for r in rows])
     return [
         {
-            "region": regions[r["region_id"]],
+            # the region read in the same query (its whole row: id, code, name, active)
+            "region": Region(
+                pk=r["region_id"], code=r["region__code"], name=r["region__name"], active=r["region__active"]
+            ),
             "tasks": r["n_tasks"],
             "milestones": r["n_milestones"],
             "done": r["n_done"],

@@ -69,16 +69,20 @@ def _bids_url(cycle):
     return with_year(reverse("bidding:bids"), cycle.year)
 
 
-def _region_bid_set(request, *, create=False):
+def _region_bid_set(request, *, create=False, queryset=None):
     """The selected year (``?year=``, by default the earliest year in which the region's bids wait) and the region's
-    bid set of that year: made on the first visit while the region may still bid (``create``), else None."""
+    bid set of that year: made on the first visit while the region may still bid (``create``), else None. With
+    ``queryset`` the bid set is read through it (the page's joins and permission filter) in the same query."""
     cycle = selected_cycle(request, kinds=(oi.BID_SET,), cycles=_bid_cycles())
     region = request.user.region
     if cycle is None or region is None:
         return None, None
-    bid_set = BidSet.objects.filter(cycle=cycle, region=region).first()
+    lookup = queryset if queryset is not None else BidSet.objects.all()
+    bid_set = lookup.filter(cycle=cycle, region=region).first()
     if bid_set is None and create and _may_start(cycle, region):
         bid_set = services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
+        if queryset is not None:
+            bid_set = queryset.get(pk=bid_set.pk)
     return cycle, bid_set
 
 
@@ -166,20 +170,19 @@ def bids(request, fmt=None):
         if fmt:
             raise PermissionDenied
         return redirect("bidding:matrix")
-    cycle, bid_set = _region_bid_set(request, create=not fmt)
+    cycle, bid_set = _region_bid_set(
+        request,
+        create=not fmt,
+        queryset=selectors.bid_sets_visible_to(user)
+        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
+        .prefetch_related("bids"),
+    )
     if cycle is None:
         if fmt:
             raise Http404
         return render(request, "bidding/bids.html", {"cycle": None})
     entries = services.published_entries(cycle)
     show_counts = rules.bidding_closed_for_all(cycle)
-    if bid_set is not None:
-        bid_set = (
-            selectors.bid_sets_visible_to(user)
-            .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
-            .prefetch_related("bids")
-            .get(pk=bid_set.pk)
-        )
     rows, listing_context = _bid_rows(request, bid_set, entries, show_counts)
     if fmt:
         return _bids_export(request, fmt, cycle, rows, show_counts)

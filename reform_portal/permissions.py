@@ -80,10 +80,22 @@ def read_once() -> Iterator[None]:
     and paid eight queries, a third of its database time. Used around page reads (``ReadOnceMiddleware``), where
     no permission changes; a request that changes data never reads from the memory."""
     token = _checkers.set({})
+    memo = _page_reads.set({})
     try:
         yield
     finally:
+        _page_reads.reset(memo)
         _checkers.reset(token)
+
+
+_page_reads: ContextVar[dict[Any, Any] | None] = ContextVar("page_reads", default=None)
+
+
+def read_once_memo() -> dict[Any, Any] | None:
+    """Inside ``read_once()`` (a page read), a dict for other reads that cannot change while the page is drawn,
+    keyed by their caller (e.g. ``reform_portal.services.deadline_for``: the 建议书 page's rules asked the region's
+    extension four times); None outside, where every read goes to the database."""
+    return _page_reads.get()
 
 
 def objects_for(user: Any, perm: str, klass: type[M]) -> QuerySet[M]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from .enums import OrgKind, OrgLevel, Role, Stage
 from .models import ApiToken, DeadlineExtension, JointSignOff, Organization, ReformCycle, Region, User
+from .permissions import read_once_memo
 
 
 class _Revisioned(Protocol):
@@ -49,16 +50,28 @@ def deadline_for(cycle: ReformCycle, region: Region | None, stage: str) -> datet
     the region's extension, whichever is later. Work is on time while ``now < deadline_for(...)``."""
     closes = cycle.closes_at(stage)
     if region is not None:
-        ext = (
-            DeadlineExtension.objects.filter(cycle=cycle, region=region, stage=stage)
-            .values_list("until", flat=True)
-            .first()
-        )
+        ext = _extension_until(cycle, region, stage)
         if ext is not None:
             from .models import _shanghai_end_of
 
             closes = cycle.hard_end(stage, max(closes, _shanghai_end_of(ext)))
     return closes
+
+
+def _extension_until(cycle: ReformCycle, region: Region, stage: str) -> datetime.date | None:
+    """The region's extension of ``stage`` (its last day), read once per page (``read_once_memo``)."""
+    memo = read_once_memo()
+    key = ("deadline_extension", cycle.pk, region.pk, str(stage))
+    if memo is not None and key in memo:
+        return memo[key]
+    until = (
+        DeadlineExtension.objects.filter(cycle=cycle, region=region, stage=stage)
+        .values_list("until", flat=True)
+        .first()
+    )
+    if memo is not None:
+        memo[key] = until
+    return until
 
 
 def is_before_deadline(

@@ -301,3 +301,31 @@ def test_the_users_own_settings(region_a_drc, region_b_drc):
     assert err.value.message_dict == {"phone": ["接收短信（政务IM）提醒需填写11位手机号码。"]}
     with pytest.raises(PermissionDenied):
         user_update_settings(user=region_a_drc, phone="13800138000", notify_sms=False, by=region_b_drc)
+
+
+def test_a_page_reads_a_regions_extension_once(cycle2027, django_assert_num_queries):
+    """Inside a page read (``read_once``) the region's extension of a stage is read once however many rules ask
+    (the 建议书 page asked four times, issue 19); each region and stage is its own read; outside a page every call
+    reads the database, so a grant is seen at once."""
+    from reform_portal.permissions import read_once
+
+    zj, js = f.region("330000"), f.region("320000")
+    reviewer = f.national_user()
+    with read_once():
+        with django_assert_num_queries(1):
+            for _ in range(4):
+                assert deadline_for(cycle2027, zj, Stage.PROPOSAL) == at(2027, 5, 1, 0, 0, 0)
+        with django_assert_num_queries(2):
+            deadline_for(cycle2027, js, Stage.PROPOSAL)
+            deadline_for(cycle2027, zj, Stage.BIDDING)
+    extension_grant(
+        cycle=cycle2027,
+        region=zj,
+        stage=Stage.PROPOSAL,
+        until=datetime.date(2027, 5, 10),
+        reason="汛情",
+        by=reviewer,
+    )
+    with django_assert_num_queries(2):
+        assert deadline_for(cycle2027, zj, Stage.PROPOSAL) == at(2027, 5, 11)
+        assert deadline_for(cycle2027, zj, Stage.PROPOSAL) == at(2027, 5, 11)
