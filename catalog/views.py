@@ -1035,7 +1035,10 @@ def consultations(request, fmt=None):
         {
             "cycle": cycle,
             "consultations": items,
-            "n_open": mine.filter(selectors.WAITING).count(),
+            # the year's 待反馈: counted from the rows shown when no state narrows them (they are the whole year)
+            "n_open": sum(1 for c in items if c.waiting)
+            if not request.GET.get("state")
+            else mine.filter(selectors.WAITING).count(),
             "filters": filters,
             "sorting": sorting,
             "export_query": listing.page_query(request),

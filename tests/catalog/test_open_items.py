@@ -99,6 +99,11 @@ def test_liaison_count_equals_the_consultations_page_in_each_year(client, review
     [row] = page.context["consultations"]
     assert (row.waiting, row.n_given, row.n_measures) == (True, 1, 3)
     assert page.context["cycle"] == n
+    # the year's 待反馈 count does not depend on the state filter: counted from the rows, or by a query when a
+    # filter narrows them
+    answered = client.get(reverse("catalog:consultations"), {"year": n.year, "state": "answered"})
+    assert answered.context["consultations"] == [] and answered.context["n_open"] == 1
+    assert "待反馈 1 份" in answered.content.decode()
     # once every measure has its opinion, nothing waits in that year
     for measure in consultation.measure_list.cycle.measures.order_by("position")[1:]:
         cs.opinion_give(consultation=consultation, measure=measure, stance="agree", text="", by=liaison)

@@ -286,3 +286,25 @@ def test_reviewer_panel_figures_equal_the_direct_counts(client, reviewer, evalua
         f"待评估 {expected['pending']} · 评估中 {expected['evaluating']} · 已评估 {expected['evaluated']} · "
         "更正申请 1 · 待整理成果 1 · 已发布成果 1" in html
     )
+
+
+@pytest.mark.parametrize("page_size", [50, 2])
+def test_assignments_page_counts_the_years_open_tasks_on_one_page_or_many(
+    client, reviewer, evaluator, monkeypatch, page_size
+):
+    """待提交 on the 受托评估任务 page is the year's count whether it fits one page (counted from the rows shown) or
+    not (counted by a query)."""
+    from reform_portal import pagination
+
+    monkeypatch.setattr(pagination, "PAGE_SIZE", page_size)
+    n, _n1 = two_years()
+    tasks = [fe.make_task(n, reviewer, position=i) for i in (1, 2, 3, 4, 5)]
+    commission = fe.commission(n, reviewer, evaluator.organization, tasks)
+    fe.submitted_assessment(commission, tasks[0], evaluator)
+    es.assessment_save(
+        commission=commission, task=tasks[1], values={"conclusion": "初稿"}, upload=None, by=evaluator
+    )
+    client.force_login(evaluator)
+    page = client.get(reverse("evaluation:assignments"), {"year": n.year})
+    assert page.context["page"].paginator.num_pages == (1 if page_size == 50 else 3)
+    assert page.context["n_open"] == 4  # four without a submitted report: none yet ×3, 填写中 ×1
