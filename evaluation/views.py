@@ -380,13 +380,6 @@ def assignments(request, fmt=None):
     if fmt:
         return _assignment_export(request, fmt, cycle, links)
     page, query = paginate(request, _assignment_row_fields(links))
-    rows = _assignment_rows(selectors.assignment_rows(page.object_list))
-    if page.paginator.num_pages == 1:  # every row of the year is shown: count its 待提交 from them
-        n_open = sum(
-            1 for r in rows if r["assessment"] is None or r["assessment"].state == AssessmentState.DRAFT
-        )
-    else:
-        n_open = selectors.open_links(links).count()
     return render(
         request,
         "evaluation/assignments.html",
@@ -394,8 +387,8 @@ def assignments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "rows": rows,
-            "n_open": n_open,
+            "rows": _assignment_rows(selectors.assignment_rows(page.object_list)),
+            "n_open": selectors.open_links(links).count(),
             "sorting": sorting,
             "export_query": page_query(request),
         },

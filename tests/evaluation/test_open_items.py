@@ -292,8 +292,7 @@ def test_reviewer_panel_figures_equal_the_direct_counts(client, reviewer, evalua
 def test_assignments_page_counts_the_years_open_tasks_on_one_page_or_many(
     client, reviewer, evaluator, monkeypatch, page_size
 ):
-    """待提交 on the 受托评估任务 page is the year's count whether it fits one page (counted from the rows shown) or
-    not (counted by a query)."""
+    """待提交 on the 受托评估任务 page is the year's count whether the year's tasks fit one page or not."""
     from reform_portal import pagination
 
     monkeypatch.setattr(pagination, "PAGE_SIZE", page_size)
