@@ -28,8 +28,6 @@ TASK_REPORT = "task_report"
 AWARD = "award"
 NOTICE = "notice"
 COORDINATION = "coordination"
-REGION_KINDS = (BID_SET, TASK_PLAN, TASK_REPORT)
-REVIEWER_KINDS = (AWARD, NOTICE, COORDINATION)
 
 
 def _tasks_url(year: int, state: str) -> str:

@@ -24,7 +24,6 @@ MERGE = "merge"
 OPINION_RESPONSE = "opinion_response"
 EXPERT_REVIEW = "expert_review"
 CONSULTATION = "consultation"
-REVIEWER_KINDS = (MERGE, OPINION_RESPONSE)
 
 
 def merge_items(user: User) -> list[OpenItem]:

@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
 
 from bidding.enums import TaskState
 from bidding.models import Milestone, ProgressReport, ReportAttachment, Target, Task
@@ -57,11 +56,6 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
     return qs
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a correlated subquery."""
-    return row_count(queryset)
-
-
 def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
     """The cycle's commissions with ``n_tasks`` and ``n_done`` (submitted assessments), oldest first.
 
@@ -77,8 +71,8 @@ def commission_list(user: User, cycle: ReformCycle) -> QuerySet[Commission]:
         .select_related("agency", "created_by")
         .prefetch_related(Prefetch("tasks", queryset=tasks))
         .annotate(
-            n_tasks=_count(Commission.tasks.through.objects.filter(commission_id=OuterRef("pk"))),
-            n_done=_count(Assessment.objects.filter(commission_id=OuterRef("pk"), state__in=SUBMITTED)),
+            n_tasks=row_count(Commission.tasks.through.objects.filter(commission_id=OuterRef("pk"))),
+            n_done=row_count(Assessment.objects.filter(commission_id=OuterRef("pk"), state__in=SUBMITTED)),
         )
         .order_by("pk")
     )
@@ -315,14 +309,14 @@ def reviewer_figures(cycle: ReformCycle) -> dict[str, int]:
     return (
         ReformCycle.objects.filter(pk=cycle.pk)
         .annotate(
-            pending=_count(tasks.filter(state=TaskState.PENDING_EVALUATION)),
-            evaluating=_count(tasks.filter(state=TaskState.EVALUATING)),
-            evaluated=_count(tasks.filter(state=TaskState.EVALUATED)),
-            reopen=_count(
+            pending=row_count(tasks.filter(state=TaskState.PENDING_EVALUATION)),
+            evaluating=row_count(tasks.filter(state=TaskState.EVALUATING)),
+            evaluated=row_count(tasks.filter(state=TaskState.EVALUATED)),
+            reopen=row_count(
                 Assessment.objects.filter(task__cycle=OuterRef("pk"), state=AssessmentState.REOPEN_REQUESTED)
             ),
-            candidates=_count(outcome_candidates(None).filter(cycle=OuterRef("pk"))),
-            published=_count(Outcome.objects.filter(cycle=OuterRef("pk"), state=OutcomeState.PUBLISHED)),
+            candidates=row_count(outcome_candidates(None).filter(cycle=OuterRef("pk"))),
+            published=row_count(Outcome.objects.filter(cycle=OuterRef("pk"), state=OutcomeState.PUBLISHED)),
         )
         .values("pending", "evaluating", "evaluated", "reopen", "candidates", "published")
         .get()
