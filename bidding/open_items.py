@@ -15,6 +15,7 @@ from catalog.enums import ListState
 from catalog.models import MeasureList
 from reform_portal.enums import Role, Stage
 from reform_portal.models import DeadlineExtension, ReformCycle, User
+from reform_portal.selectors import built_once
 from reform_portal.services import local_today
 from reform_portal.years import OpenItem, live_cycles, with_year
 
@@ -112,9 +113,21 @@ def implementer_items(user: User) -> list[OpenItem]:
     return _task_items(user, (TaskState.IN_PROGRESS,))
 
 
-def award_items(user: User) -> list[OpenItem]:
-    """Per year whose window has closed: the regions whose reported bids wait for 确认揭榜."""
-    today = local_today()
+@built_once
+def _bids_waiting_award():
+    """Per live year: the active regions whose reported bid set has no task yet, counted (cycle pk, n)."""
+    awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
+    return (
+        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True, cycle__in=live_cycles())
+        .exclude(Exists(awarded))
+        .values_list("cycle")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+@built_once
+def _cycles_with_latest_extension():
     latest_extension = (
         DeadlineExtension.objects.filter(cycle=OuterRef("pk"), stage=Stage.BIDDING)
         .order_by()
@@ -122,17 +135,16 @@ def award_items(user: User) -> list[OpenItem]:
         .annotate(until=Max("until"))
         .values("until")
     )
-    awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
-    waiting = dict(
-        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True, cycle__in=live_cycles())
-        .exclude(Exists(awarded))
-        .values_list("cycle")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    return ReformCycle.objects.annotate(until=Subquery(latest_extension))
+
+
+def award_items(user: User) -> list[OpenItem]:
+    """Per year whose window has closed: the regions whose reported bids wait for 确认揭榜."""
+    today = local_today()
+    waiting = dict(_bids_waiting_award())
     items = []
     if waiting:
-        for cycle in ReformCycle.objects.filter(pk__in=waiting).annotate(until=Subquery(latest_extension)):
+        for cycle in _cycles_with_latest_extension().filter(pk__in=waiting):
             closed = max(cycle.bidding_deadline, cycle.until or cycle.bidding_deadline) < today
             if closed:
                 items.append(
@@ -147,17 +159,23 @@ def award_items(user: User) -> list[OpenItem]:
     return items
 
 
-def notice_items(user: User) -> list[OpenItem]:
-    """Per year: the regions with confirmed tasks whose 通知书 is not issued yet."""
-    items = []
+@built_once
+def _regions_without_notice():
+    """Per live year: the regions with tasks whose 通知书 is not stored yet, counted."""
     stored = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(pdf="")
-    for row in (
+    return (
         Task.objects.filter(cycle__in=live_cycles())
         .exclude(Exists(stored))
         .values("cycle__year")
         .annotate(n=Count("region", distinct=True))
         .order_by()
-    ):
+    )
+
+
+def notice_items(user: User) -> list[OpenItem]:
+    """Per year: the regions with confirmed tasks whose 通知书 is not issued yet."""
+    items = []
+    for row in _regions_without_notice():
         items.append(
             OpenItem(
                 year=row["cycle__year"],
@@ -170,6 +188,17 @@ def notice_items(user: User) -> list[OpenItem]:
     return items
 
 
+@built_once
+def _unanswered_requests():
+    """Per live year: the coordination requests not answered yet, counted."""
+    return (
+        CoordinationRequest.objects.filter(answered_at__isnull=True, task__cycle__in=live_cycles())
+        .values("task__cycle__year")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
 def coordination_items(user: User) -> list[OpenItem]:
     """Per year: the coordination requests not answered yet."""
     return [
@@ -180,10 +209,7 @@ def coordination_items(user: User) -> list[OpenItem]:
             url=with_year(reverse("bidding:progress"), row["task__cycle__year"]),
             count=row["n"],
         )
-        for row in CoordinationRequest.objects.filter(answered_at__isnull=True, task__cycle__in=live_cycles())
-        .values("task__cycle__year")
-        .annotate(n=Count("pk"))
-        .order_by()
+        for row in _unanswered_requests()
     ]
 
 

@@ -19,10 +19,11 @@ def bidding_panel(*, user, cycle, stage):
         if bid_cycle is not None:
             bid_set = (
                 BidSet.objects.filter(cycle=bid_cycle, region_id=user.region_id)
-                .select_related("cycle", "drc_signed_by", "scitech_signed_by")
                 .annotate(n=Count("bids"))
                 .first()
-            )
+            )  # its state and count only: no join of the cycle (known) or the signers (issue 19)
+            if bid_set is not None:
+                bid_set.cycle = bid_cycle
         counts = dict(
             selectors.tasks_visible_to(user).filter(cycle=cycle).values_list("state").annotate(n=Count("pk"))
         )

@@ -29,6 +29,7 @@ from reform_portal.markup import html_join
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
+from reform_portal.selectors import attach_users
 from reform_portal.services import (
     check_revision,
     days_left,
@@ -83,6 +84,8 @@ def _region_bid_set(request, *, create=False, queryset=None):
         bid_set = services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
         if queryset is not None:
             bid_set = queryset.get(pk=bid_set.pk)
+    if bid_set is not None:
+        bid_set.cycle, bid_set.region = cycle, region  # the ones just read: not joined again
     return cycle, bid_set
 
 
@@ -173,10 +176,10 @@ def bids(request, fmt=None):
     cycle, bid_set = _region_bid_set(
         request,
         create=not fmt,
-        queryset=selectors.bid_sets_visible_to(user)
-        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
-        .prefetch_related("bids"),
+        queryset=selectors.bid_sets_visible_to(user).prefetch_related("bids"),
     )
+    if bid_set is not None:
+        attach_users([bid_set], "drc_signed_by", "scitech_signed_by", "submitted_by")
     if cycle is None:
         if fmt:
             raise Http404

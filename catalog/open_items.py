@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from proposals.models import MeasureProposal
 from reform_portal.models import User
 from reform_portal.navigation import ArchiveLink
+from reform_portal.selectors import built_once
 from reform_portal.years import OpenItem, live_cycles, with_year
 
 from .enums import ListState
@@ -26,10 +27,11 @@ EXPERT_REVIEW = "expert_review"
 CONSULTATION = "consultation"
 
 
-def merge_items(user: User) -> list[OpenItem]:
-    """Per year without a published list: its open proposals."""
+@built_once
+def _open_proposals():
+    """Per live year without a published list: its open proposals, counted."""
     published = MeasureList.objects.filter(cycle=OuterRef("book__cycle"), state=ListState.PUBLISHED)
-    open_proposals = (
+    return (
         MeasureProposal.objects.filter(
             book__state__in=OPEN_BOOK_STATES,
             measure_source__isnull=True,
@@ -41,6 +43,10 @@ def merge_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+
+
+def merge_items(user: User) -> list[OpenItem]:
+    """Per year without a published list: its open proposals."""
     items = [
         OpenItem(
             year=row["book__cycle__year"],
@@ -50,14 +56,15 @@ def merge_items(user: User) -> list[OpenItem]:
             due=row["book__cycle__review_deadline"],
             count=row["n"],
         )
-        for row in open_proposals
+        for row in _open_proposals()
     ]
     return items
 
 
-def opinion_items(user: User) -> list[OpenItem]:
-    """Per list version not published: its ministries' opinions not yet answered."""
-    opinions = (
+@built_once
+def _unanswered_opinions():
+    """Per list version not published (of a live year): its ministries' opinions not yet answered, counted."""
+    return (
         DepartmentOpinion.objects.filter(
             responded_at__isnull=True, consultation__measure_list__cycle__in=live_cycles()
         )
@@ -72,6 +79,10 @@ def opinion_items(user: User) -> list[OpenItem]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+
+
+def opinion_items(user: User) -> list[OpenItem]:
+    """Per list version not published: its ministries' opinions not yet answered."""
     return [
         OpenItem(
             year=row["consultation__measure_list__cycle__year"],
@@ -81,7 +92,7 @@ def opinion_items(user: User) -> list[OpenItem]:
             due=row["consultation__measure_list__cycle__review_deadline"],
             count=row["n"],
         )
-        for row in opinions
+        for row in _unanswered_opinions()
     ]
 
 

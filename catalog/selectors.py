@@ -277,8 +277,8 @@ def measure_detail(pk: int) -> Measure | None:
     measure = (
         Measure.objects.select_related("cycle", "created_by", "inclusion")
         .prefetch_related(
-            "sources__region",
-            "sources__proposal__book",
+            # one query for the sources with their region, proposal and book (not one per relation)
+            Prefetch("sources", queryset=MeasureSource.objects.select_related("region", "proposal__book")),
             Prefetch("reviews", queryset=ExpertReview.objects.select_related("expert__organization__region")),
             Prefetch(
                 "opinions",
@@ -320,7 +320,9 @@ def reviews_for_expert(user: User) -> QuerySet[ExpertReview]:
         objects_for(user, rules.CHANGE_REVIEW, ExpertReview)
         .filter(expert=user)
         .select_related("measure__cycle")
-        .prefetch_related("measure__sources__region", "measure__sources__proposal")
+        .prefetch_related(
+            Prefetch("measure__sources", queryset=MeasureSource.objects.select_related("region", "proposal"))
+        )
         .order_by(F("submitted_at").asc(nulls_first=True), "-assigned_at", "pk")
     )
 

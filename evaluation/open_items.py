@@ -14,6 +14,7 @@ from bidding.enums import TaskState
 from bidding.models import Task
 from reform_portal.models import User
 from reform_portal.navigation import ArchiveLink
+from reform_portal.selectors import built_once
 from reform_portal.years import OpenItem, live_cycles, with_year
 
 from . import selectors
@@ -51,6 +52,37 @@ def evaluator_items(user: User) -> list[OpenItem]:
     ]
 
 
+@built_once
+def _tasks_to_commission():
+    return (
+        Task.objects.filter(state=TaskState.PENDING_EVALUATION, cycle__in=live_cycles())
+        .values("cycle__year", "cycle__evaluation_due")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+@built_once
+def _reopen_requests():
+    return (
+        Assessment.objects.filter(state=AssessmentState.REOPEN_REQUESTED, task__cycle__in=live_cycles())
+        .values("task__cycle__year")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+@built_once
+def _outcomes_to_write():
+    return (
+        selectors.outcome_candidates(None)
+        .filter(cycle__in=live_cycles())
+        .values("cycle__year")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
 def commission_items(user: User) -> list[OpenItem]:
     """Per year: tasks 待评估, to commission."""
     return [
@@ -62,10 +94,7 @@ def commission_items(user: User) -> list[OpenItem]:
             due=row["cycle__evaluation_due"],
             count=row["n"],
         )
-        for row in Task.objects.filter(state=TaskState.PENDING_EVALUATION, cycle__in=live_cycles())
-        .values("cycle__year", "cycle__evaluation_due")
-        .annotate(n=Count("pk"))
-        .order_by()
+        for row in _tasks_to_commission()
     ]
 
 
@@ -80,12 +109,7 @@ def reopen_items(user: User) -> list[OpenItem]:
             + f"&state={AssessmentState.REOPEN_REQUESTED}",
             count=row["n"],
         )
-        for row in Assessment.objects.filter(
-            state=AssessmentState.REOPEN_REQUESTED, task__cycle__in=live_cycles()
-        )
-        .values("task__cycle__year")
-        .annotate(n=Count("pk"))
-        .order_by()
+        for row in _reopen_requests()
     ]
 
 
@@ -99,11 +123,7 @@ def outcome_items(user: User) -> list[OpenItem]:
             url=with_year(reverse("evaluation:outcomes"), row["cycle__year"]),
             count=row["n"],
         )
-        for row in selectors.outcome_candidates(None)
-        .filter(cycle__in=live_cycles())
-        .values("cycle__year")
-        .annotate(n=Count("pk"))
-        .order_by()
+        for row in _outcomes_to_write()
     ]
 
 

@@ -12,10 +12,11 @@ def book_panel(*, user, cycle, stage):
     if user.has_role(Role.REGIONAL_STAFF) and user.region_id:
         book = (
             ProposalBook.objects.filter(cycle=cycle, region_id=user.region_id)
-            .select_related("drc_signed_by", "scitech_signed_by", "cycle")
             .annotate(n=Count("proposals"))
             .first()
-        )
+        )  # the panel says whether each department confirmed, not who: no join of the signers (issue 19)
+        if book is not None:
+            book.cycle = cycle
         return {"template": "proposals/panel_region.html", "book": book, "cycle": cycle}
     if user.has_role(Role.NATIONAL_REVIEWER):
         counts = dict(ProposalBook.objects.filter(cycle=cycle).values_list("state").annotate(n=Count("pk")))

@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from reform_portal.enums import Role, Stage
 from reform_portal.models import DeadlineExtension, ReformCycle, Region, User
 from reform_portal.permissions import objects_for
+from reform_portal.selectors import attach_users
 
 from . import rules
 from .enums import BookState
@@ -26,13 +27,16 @@ def book_detail(user: User, pk: int) -> ProposalBook | None:
     proposals = MeasureProposal.objects.prefetch_related("entities", "results", "attachments").order_by(
         "position", "pk"
     )
-    return (
+    book = (
         books_visible_to(user)
-        .select_related("cycle", "region", "drc_signed_by", "scitech_signed_by", "submitted_by")
+        .select_related("cycle", "region")
         .prefetch_related(Prefetch("proposals", queryset=proposals))
         .filter(pk=pk)
         .first()
     )
+    if book is not None:
+        attach_users([book], "drc_signed_by", "scitech_signed_by", "submitted_by")
+    return book
 
 
 def proposal_for(user: User, pk: int) -> MeasureProposal | None:

@@ -1,5 +1,5 @@
 """Object permissions read once per page (issue 19): guardian's backend made a new checker, two queries, for every
-``has_perm``; inside a GET request each user's permissions of an object are read once."""
+``has_perm``; inside a GET request each user's permissions of an object are read once, in one query."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -30,13 +30,32 @@ def granted():
 def test_inside_read_once_a_users_permissions_of_an_object_are_read_once(granted, django_assert_num_queries):
     user, org = granted
     with permissions.read_once():
-        with django_assert_num_queries(2):  # the user's own and the groups' permissions of the object
+        with django_assert_num_queries(1):  # the user's own UNION the groups' permissions of the object
             assert user.has_perm(CHANGE, org)
         with django_assert_num_queries(0):
             assert user.has_perm(VIEW, org) and user.has_perm(CHANGE, org)
             assert not user.has_perm("reform_portal.delete_organization", org)
     with django_assert_num_queries(2):  # outside, guardian's backend as it is: asked again
         assert user.has_perm(VIEW, org)
+
+
+def test_the_one_query_sees_own_and_group_permissions_alike(granted):
+    """The union keeps both halves: a permission held only by the user, one held only through a group, one held
+    both ways (listed once), and none on another object."""
+    user, org = granted
+    assign_perm(VIEW, user, org)  # now also the user's own
+    other = f.regional_user("320000").organization
+    with permissions.read_once():
+        checker = permissions._checkers.get()
+        assert user.has_perm(CHANGE, org) and user.has_perm(VIEW, org)
+        assert sorted(checker[user.pk].get_perms(org)) == ["change_organization", "view_organization"]
+        assert not user.has_perm(CHANGE, other) and not user.has_perm(VIEW, other)
+    remove_perm(CHANGE, user, org)
+    with permissions.read_once():
+        assert not user.has_perm(CHANGE, org) and user.has_perm(VIEW, org)
+    remove_perm(VIEW, user, org)
+    with permissions.read_once():
+        assert user.has_perm(VIEW, org)  # still through the group
 
 
 def test_outside_read_once_a_revoked_permission_is_gone_at_once(granted):
