@@ -97,6 +97,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Tests and CI point at one running server; each test run gets its own database.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default=None)
+    # QuerySet.iterator() (Django's choice fields iterate their options with it) on a client-side cursor: a
+    # server-side one costs three round trips (DECLARE … WITH HOLD, FETCH, CLOSE) and a materialised result for a
+    # list of 31 regions or one year's tasks (issue 19: four on 激励登记); it also works behind a transaction-pooling
+    # PgBouncer.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reform_portal.User"

@@ -140,3 +140,20 @@ def test_templates_contain_no_inline_script(settings):
         if "<script>" in p.read_text(encoding="utf-8") or " onclick=" in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_iterating_a_queryset_uses_no_server_side_cursor_on_postgresql():
+    """Django's choice fields list their options with ``QuerySet.iterator()``; on PostgreSQL that was a server-side
+    cursor (DECLARE … WITH HOLD, FETCH, CLOSE: three round trips) for every drop-down (issue 19)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reform_portal.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side cursors are PostgreSQL's")
+    f.region("110000")
+    with CaptureQueriesContext(connection) as ctx:
+        assert [r.code for r in Region.objects.filter(code="110000").iterator()] == ["110000"]
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT"]
