@@ -131,8 +131,11 @@ class _PageChecker(ObjectPermissionChecker):
         key = self.get_local_cache_key(obj)
         if key not in self._obj_perms_cache:
             own, groups = self.get_user_perms(obj), self.get_group_perms(obj)
-            # UNION (no duplicates); django-stubs type union() for model querysets only
-            self._obj_perms_cache[key] = list(own.union(groups))  # type: ignore[arg-type]
+            # UNION (no duplicates). guardian orders its querysets, and SQLite refuses ORDER BY inside a compound
+            # statement (the demo and ``make run`` use SQLite), so the parts are unordered. django-stubs type
+            # union() for model querysets only.
+            both = own.order_by().union(groups.order_by())  # type: ignore[arg-type]
+            self._obj_perms_cache[key] = list(both)
         return self._obj_perms_cache[key]
 
 
