@@ -12,9 +12,10 @@ class BiddingConfig(AppConfig):
             search,  # noqa: F401  (registers the kinds of the one search box)
             transitions,  # noqa: F401  (registers the state tables)
         )
-        from .panels import bidding_panel
+        from .panels import bidding_panel, watch_reviewer_figures
 
         register_panel(bidding_panel)
+        watch_reviewer_figures()  # the reviewers' stored figures follow every change of what they count
 
         from catalog.services import register_entry_keeper
 

@@ -16,6 +16,10 @@ class EvaluationConfig(AppConfig):
 
         register_panel(evaluation_panel)
 
+        from .selectors import watch_reviewer_figures
+
+        watch_reviewer_figures()  # the reviewers' stored figures follow every change of what they count
+
         from reform_portal.cycles import register_outstanding
 
         from .cycle_hooks import close_year_outstanding

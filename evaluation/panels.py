@@ -1,5 +1,7 @@
 """Dashboard panels: the evaluator's commissioned tasks; the reviewer's evaluation pipeline."""
 
+from reform_portal import tallies
+
 from . import rules, selectors
 
 
@@ -13,6 +15,6 @@ def evaluation_panel(*, user, cycle, stage):
         return {
             "template": "evaluation/panel_reviewer.html",
             "cycle": cycle,
-            **selectors.reviewer_figures(cycle),
+            **tallies.read(cycle, selectors.REVIEWER_FIGURES, selectors.reviewer_figures),
         }
     return None

@@ -7,10 +7,10 @@ class ReformPortalConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
         from django.utils.translation import gettext_lazy as _
 
-        from . import outbox, signals, text  # noqa: F401 - outbox: the Celery signals that finish outbox rows
+        from . import outbox, signals, tallies, text  # noqa: F401 - outbox: the Celery signals that finish outbox rows
         from .enums import Role
         from .navigation import register_nav
 
@@ -18,6 +18,8 @@ class ReformPortalConfig(AppConfig):
         region = self.get_model("Region")
         post_save.connect(text.region_names_changed, sender=region, dispatch_uid="text-region-saved")
         post_delete.connect(text.region_names_changed, sender=region, dispatch_uid="text-region-deleted")
+        # Stored per-cycle aggregates are computed again after a migration (a data migration saves without signals).
+        post_migrate.connect(tallies.invalidate_everything, sender=self, dispatch_uid="tallies-after-migrate")
         # The accounts a reviewer or a region keeps (invitations, states): the kernel's own page.
         register_nav(
             Role.NATIONAL_REVIEWER, _("用户与邀请"), "account_users", order=90, testid="nav-accounts"

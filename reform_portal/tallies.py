@@ -15,7 +15,8 @@ to anyone, so the data it will invalidate is right until then."""
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, models
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .models import CycleTally, ReformCycle
@@ -64,3 +65,34 @@ def invalidate(cycle: ReformCycle | int, *keys: str) -> None:
                 f"DO UPDATE SET generation = {table}.generation + 1",
                 [cycle_id, key],
             )
+
+
+def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable[[Any], int | None]) -> None:
+    """Invalidate ``key`` of the cycle ``cycle_of(instance)`` whenever a ``model`` row is saved or deleted, in the
+    transaction that saves it: for an aggregate summed from several tables, every service (and the admin) that
+    changes one of them invalidates it without one call per service to forget. The portal changes these models
+    through ``save()`` and ``delete()`` only (no ``QuerySet.update`` on them; a queryset's or a cascade's delete
+    sends ``post_delete`` per row once a receiver is connected); ``invalidate_everything`` after ``migrate``
+    covers data migrations. ``cycle_of`` returns None when the row belongs to no cycle any more: then ``key`` of
+    every cycle is invalidated."""
+
+    def changed(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+        if kwargs.get("raw"):
+            return  # loaddata: the fixture's rows, no service
+        cycle_id = cycle_of(instance)
+        if cycle_id is not None:
+            invalidate(cycle_id, key)
+            return
+        for every in ReformCycle.objects.values_list("pk", flat=True):
+            invalidate(every, key)
+
+    uid = f"tally-{key}-{model._meta.label_lower}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-saved")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-deleted")
+
+
+def invalidate_everything(using: str = "default", **kwargs: Any) -> None:
+    """``post_migrate``: a data migration may have changed rows without ``save()``; every stored aggregate is
+    computed again on its next read."""
+    if CycleTally._meta.db_table in connections[using].introspection.table_names():
+        CycleTally.objects.using(using).update(generation=models.F("generation") + 1)

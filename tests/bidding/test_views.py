@@ -277,6 +277,54 @@ def test_reviewer_panel_counts_each_late_task_once(client, bcycle, entries, revi
     assert "有滞后里程碑的任务 2 项 · 待评估 1 项" in html
 
 
+def test_reviewer_figures_are_stored_and_follow_every_change(
+    client, bcycle, entries, reviewer, django_assert_num_queries
+):
+    """The reviewers' bidding figures are stored per year (DECISIONS §19) and read in one query; submitting a bid
+    set, awarding tasks, a milestone turning late and a 通知书 each invalidate them in the service's own
+    transaction, so the next visit shows the change."""
+    from bidding.enums import MilestoneStatus
+    from bidding.models import Milestone, TaskNotice
+    from bidding.panels import REVIEWER_FIGURES, reviewer_figures
+    from reform_portal import tallies
+    from reform_portal.models import CycleTally
+
+    client.force_login(reviewer)
+
+    def panel():
+        return client.get(reverse("dashboard"), {"year": bcycle.year}).content.decode()
+
+    def stored():
+        row = CycleTally.objects.get(cycle=bcycle, key=REVIEWER_FIGURES)
+        return row.data if row.generation == row.data_generation else None
+
+    assert "已报送揭榜申报 0 个地区 · 确认任务 0 项 · 已下达通知书 0 份" in panel()
+    assert stored() == reviewer_figures(bcycle)
+    with django_assert_num_queries(1):  # stored: one read, no count
+        assert tallies.read(bcycle, REVIEWER_FIGURES, reviewer_figures)["n_tasks"] == 0
+
+    drc, scitech = fb.region_pair("330000")
+    bid_set = fb.submitted_bid_set(bcycle, drc, scitech, entries[:3])
+    assert stored() is None  # the submission invalidated it
+    assert "已报送揭榜申报 1 个地区 · 确认任务 0 项" in panel()
+    tasks = services.tasks_award(cycle=bcycle, bids=list(bid_set.bids.all()), by=reviewer)
+    assert "已报送揭榜申报 1 个地区 · 确认任务 3 项" in panel()
+    services.notice_allocate(cycle=bcycle, region=drc.region, by=reviewer)  # numbered, not rendered yet
+    assert "已下达通知书 0 份" in panel()
+    services.milestone_add(task=tasks[0], by=drc, fields=fb.milestone_fields(days=10))
+    assert "有滞后里程碑的任务 0 项" in panel()
+    milestone = Milestone.objects.get(task=tasks[0])
+    milestone.status = MilestoneStatus.LATE
+    milestone.save()  # any save of a counted row invalidates, whoever makes it (a service, the admin)
+    assert "有滞后里程碑的任务 1 项" in panel()
+    milestone.delete()
+    assert "有滞后里程碑的任务 0 项" in panel()
+    rendered = services.notice_render(notice=TaskNotice.objects.get(cycle=bcycle), by=reviewer)
+    assert rendered.pdf
+    assert "已下达通知书 1 份" in panel()
+    assert stored() == reviewer_figures(bcycle)
+
+
 # ---- query counts with 1 and 3 items ----------------------------------------------------------------
 
 

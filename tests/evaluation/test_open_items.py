@@ -288,6 +288,39 @@ def test_reviewer_panel_figures_equal_the_direct_counts(client, reviewer, evalua
     )
 
 
+def test_reviewer_figures_are_stored_and_follow_the_services(client, reviewer, evaluator):
+    """Stored per year (DECISIONS §19): an assessment submitted, a correction requested and an outcome created —
+    each through its service — invalidate the year's stored figures; another year's stay stored."""
+    from evaluation import selectors
+    from reform_portal.models import CycleTally
+
+    n, n1 = two_years()
+    tasks = [fe.make_task(n, reviewer, position=i) for i in (1, 2, 3)]
+    fe.make_task(n1, reviewer, position=1)
+    commission = fe.commission(n, reviewer, evaluator.organization, tasks)
+    client.force_login(reviewer)
+
+    def panel(year):
+        return client.get(reverse("dashboard"), {"year": year}).content.decode()
+
+    def fresh(cycle):
+        row = CycleTally.objects.get(cycle=cycle, key=selectors.REVIEWER_FIGURES)
+        return row.generation == row.data_generation and row.data == selectors.reviewer_figures(cycle)
+
+    assert "更正申请 0 · 待整理成果 0 · 已发布成果 0" in panel(n.year)
+    panel(n1.year)
+    assert fresh(n) and fresh(n1)
+    fe.submitted_assessment(commission, tasks[0], evaluator)  # 建议推广: a candidate
+    assert not fresh(n) and fresh(n1)
+    assert "待整理成果 1" in panel(n.year)
+    a2 = fe.submitted_assessment(commission, tasks[1], evaluator, recommend=False)
+    es.assessment_request_reopen(assessment=a2, reason="评分录入有误。", by=evaluator)
+    assert "更正申请 1 · 待整理成果 1" in panel(n.year)
+    es.outcome_create(task=tasks[0], values=fe.OUTCOME_VALUES, by=reviewer)
+    assert "更正申请 1 · 待整理成果 0" in panel(n.year)
+    assert fresh(n) and fresh(n1)
+
+
 @pytest.mark.parametrize("page_size", [50, 2])
 def test_assignments_page_counts_the_years_open_tasks_on_one_page_or_many(
     client, reviewer, evaluator, monkeypatch, page_size

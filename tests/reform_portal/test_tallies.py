@@ -58,3 +58,58 @@ def test_a_change_landing_while_a_reader_computes_is_not_hidden(stored_before):
     fresh = Counting(2)
     assert tallies.read(cycle, "k", fresh)["n"] == 2 and fresh.calls == 1
     assert tallies.read(cycle, "k", fresh)["n"] == 2 and fresh.calls == 1
+
+
+def _fresh(cycle, key):
+    row = CycleTally.objects.get(cycle=cycle, key=key)
+    return row.generation == row.data_generation
+
+
+def test_a_watched_models_save_and_delete_invalidate_its_cycle_or_every_cycle():
+    """``invalidate_on_change``: a save or delete of a watched row invalidates the key of the row's cycle, in the
+    saving transaction; a row of no cycle invalidates the key of every cycle; loaddata's raw saves do not."""
+    from django.db.models.signals import post_delete, post_save
+
+    from reform_portal.models import Organization
+
+    first = f.CycleFactory()
+    second = f.CycleFactory(year=first.year + 1)
+    belongs = {}
+    tallies.invalidate_on_change("watched", Organization, lambda row: belongs.get(row.pk))
+    try:
+        for cycle in (first, second):
+            tallies.read(cycle, "watched", Counting(1))
+        unit = f.OrganizationFactory()  # created: a row of no cycle yet
+        assert not _fresh(first, "watched") and not _fresh(second, "watched")
+        for cycle in (first, second):
+            tallies.read(cycle, "watched", Counting(1))
+        belongs[unit.pk] = first.pk
+        unit.name = "改名后的单位"
+        unit.save()
+        assert not _fresh(first, "watched") and _fresh(second, "watched")
+        tallies.read(first, "watched", Counting(1))
+        post_save.send(Organization, instance=unit, created=False, raw=True, using="default")
+        assert _fresh(first, "watched")
+        unit.delete()
+        assert not _fresh(first, "watched") and _fresh(second, "watched")
+    finally:
+        post_save.disconnect(
+            sender=Organization, dispatch_uid="tally-watched-reform_portal.organization-saved"
+        )
+        post_delete.disconnect(
+            sender=Organization, dispatch_uid="tally-watched-reform_portal.organization-deleted"
+        )
+
+
+def test_every_tally_is_computed_again_after_migrate():
+    """A data migration changes rows without signals: ``post_migrate`` invalidates every stored aggregate."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    cycle = f.CycleFactory()
+    compute = Counting(1)
+    tallies.read(cycle, "k", compute)
+    assert _fresh(cycle, "k")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert not _fresh(cycle, "k")
+    tallies.read(cycle, "k", compute)
+    assert compute.calls == 2
