@@ -7,21 +7,23 @@
 - reviewers: regions whose reported bids wait for 确认揭榜 after the window closed, regions whose 通知书 is not
   issued (汇总揭榜结果), coordination requests not answered (任务进展)."""
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from catalog.enums import ListState
 from catalog.models import MeasureList
+from reform_portal import tallies
 from reform_portal.enums import Role, Stage
-from reform_portal.models import DeadlineExtension, ReformCycle, User
-from reform_portal.selectors import built_once
+from reform_portal.models import DeadlineExtension, User
 from reform_portal.services import local_today
 from reform_portal.years import OpenItem, live_cycles, with_year
 
-from . import selectors
+from . import panels, selectors
 from .enums import BidSetState, TaskState
-from .models import BidSet, CoordinationRequest, Task, TaskNotice
+from .models import BidSet
 
 BID_SET = "bid_set"
 TASK_PLAN = "task_plan"
@@ -113,104 +115,44 @@ def implementer_items(user: User) -> list[OpenItem]:
     return _task_items(user, (TaskState.IN_PROGRESS,))
 
 
-@built_once
-def _bids_waiting_award():
-    """Per live year: the active regions whose reported bid set has no task yet, counted (cycle pk, n)."""
-    awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
-    return (
-        BidSet.objects.filter(state=BidSetState.SUBMITTED, region__active=True, cycle__in=live_cycles())
-        .exclude(Exists(awarded))
-        .values_list("cycle")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-@built_once
-def _cycles_with_latest_extension():
-    latest_extension = (
-        DeadlineExtension.objects.filter(cycle=OuterRef("pk"), stage=Stage.BIDDING)
-        .order_by()
-        .values("cycle")
-        .annotate(until=Max("until"))
-        .values("until")
-    )
-    return ReformCycle.objects.annotate(until=Subquery(latest_extension))
-
-
-def award_items(user: User) -> list[OpenItem]:
-    """Per year whose window has closed: the regions whose reported bids wait for 确认揭榜."""
+def reviewer_items(user: User) -> list[OpenItem]:
+    """Per live year: the regions whose reported bids wait for 确认揭榜 once the window (with its latest extension)
+    has closed, the regions with confirmed tasks whose 通知书 is not issued (汇总揭榜结果), and the coordination
+    requests not answered (任务进展). Counted from the reviewers' stored figures of each year
+    (``panels.REVIEWER_FIGURES``: ``waiting_award``, ``without_notice``, ``unanswered``, ``bidding_until``), read for
+    every live year in one query (issue 19: three queries on every visit); only the window's closing is worked
+    out here, as it depends on today."""
     today = local_today()
-    waiting = dict(_bids_waiting_award())
     items = []
-    if waiting:
-        for cycle in _cycles_with_latest_extension().filter(pk__in=waiting):
-            closed = max(cycle.bidding_deadline, cycle.until or cycle.bidding_deadline) < today
-            if closed:
-                items.append(
-                    OpenItem(
-                        year=cycle.year,
-                        kind=AWARD,
-                        title=_("确认揭榜结果：已报送揭榜申报、尚未确认揭榜的地区"),
-                        url=with_year(reverse("bidding:matrix"), cycle.year),
-                        count=waiting[cycle.pk],
-                    )
+    for cycle, figures in tallies.read_for(live_cycles(), panels.REVIEWER_FIGURES, panels.reviewer_figures):
+        until = datetime.date.fromisoformat(figures["bidding_until"]) if figures["bidding_until"] else None
+        if max(cycle.bidding_deadline, until or cycle.bidding_deadline) < today:
+            items.append(
+                OpenItem(
+                    year=cycle.year,
+                    kind=AWARD,
+                    title=_("确认揭榜结果：已报送揭榜申报、尚未确认揭榜的地区"),
+                    url=with_year(reverse("bidding:matrix"), cycle.year),
+                    count=figures["waiting_award"],
                 )
-    return items
-
-
-@built_once
-def _regions_without_notice():
-    """Per live year: the regions with tasks whose 通知书 is not stored yet, counted."""
-    stored = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(pdf="")
-    return (
-        Task.objects.filter(cycle__in=live_cycles())
-        .exclude(Exists(stored))
-        .values("cycle__year")
-        .annotate(n=Count("region", distinct=True))
-        .order_by()
-    )
-
-
-def notice_items(user: User) -> list[OpenItem]:
-    """Per year: the regions with confirmed tasks whose 通知书 is not issued yet."""
-    items = []
-    for row in _regions_without_notice():
-        items.append(
+            )
+        items += [
             OpenItem(
-                year=row["cycle__year"],
+                year=cycle.year,
                 kind=NOTICE,
                 title=_("下达揭榜任务通知书：已确认揭榜、尚未下达通知书的地区"),
-                url=with_year(reverse("bidding:matrix"), row["cycle__year"]),
-                count=row["n"],
-            )
-        )
+                url=with_year(reverse("bidding:matrix"), cycle.year),
+                count=figures["without_notice"],
+            ),
+            OpenItem(
+                year=cycle.year,
+                kind=COORDINATION,
+                title=_("答复各地提出的协调解决事项"),
+                url=with_year(reverse("bidding:progress"), cycle.year),
+                count=figures["unanswered"],
+            ),
+        ]
     return items
-
-
-@built_once
-def _unanswered_requests():
-    """Per live year: the coordination requests not answered yet, counted."""
-    return (
-        CoordinationRequest.objects.filter(answered_at__isnull=True, task__cycle__in=live_cycles())
-        .values("task__cycle__year")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-
-
-def coordination_items(user: User) -> list[OpenItem]:
-    """Per year: the coordination requests not answered yet."""
-    return [
-        OpenItem(
-            year=row["task__cycle__year"],
-            kind=COORDINATION,
-            title=_("答复各地提出的协调解决事项"),
-            url=with_year(reverse("bidding:progress"), row["task__cycle__year"]),
-            count=row["n"],
-        )
-        for row in _unanswered_requests()
-    ]
 
 
 # One provider per kind (or per kinds one query counts together): a page that asks for its own kinds runs only
@@ -219,7 +161,5 @@ PROVIDERS = [
     (Role.REGIONAL_STAFF, bid_set_items, (BID_SET,)),
     (Role.REGIONAL_STAFF, region_task_items, (TASK_PLAN, TASK_REPORT)),
     (Role.IMPLEMENTER, implementer_items, (TASK_REPORT,)),
-    (Role.NATIONAL_REVIEWER, award_items, (AWARD,)),
-    (Role.NATIONAL_REVIEWER, notice_items, (NOTICE,)),
-    (Role.NATIONAL_REVIEWER, coordination_items, (COORDINATION,)),
+    (Role.NATIONAL_REVIEWER, reviewer_items, (AWARD, NOTICE, COORDINATION)),
 ]

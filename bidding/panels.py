@@ -1,15 +1,18 @@
 """Dashboard panels: the region's bid set and tasks; for reviewers, bidding and implementation at a glance."""
 
-from django.db.models import Count, Exists, OuterRef
+from typing import Any
+
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from reform_portal import tallies
-from reform_portal.enums import Role
-from reform_portal.models import ReformCycle
+from reform_portal.enums import Role, Stage
+from reform_portal.models import DeadlineExtension, ReformCycle, Region
 from reform_portal.selectors import row_count
 
 from . import selectors, services
 from .enums import BidSetState, MilestoneStatus, TaskState
-from .models import BidSet, Milestone, Task, TaskNotice
+from .models import BidSet, CoordinationRequest, Milestone, Task, TaskNotice
 
 
 def bidding_panel(*, user, cycle, stage):
@@ -49,17 +52,24 @@ def bidding_panel(*, user, cycle, stage):
     return None
 
 
-REVIEWER_FIGURES = "bidding.reviewer_figures"
+REVIEWER_FIGURES = "bidding.reviewer_figures.2"  # a new name when the stored shape changes
 
 
-def reviewer_figures(cycle: ReformCycle) -> dict[str, int]:
-    """The reviewers' 工作台 figures of ``cycle``: bid sets submitted, tasks, tasks 待评估, tasks with a late
-    milestone, 通知书 issued. Stored per cycle (``REVIEWER_FIGURES``; issue 19, DECISIONS §19): the query of five
-    counting subqueries cost ≈2.5 ms on every visit of the 工作台; a change of a bid set, task, milestone or
-    通知书 invalidates it (``watch_reviewer_figures``)."""
+def reviewer_figures(cycle: ReformCycle) -> dict[str, Any]:
+    """The reviewers' figures of ``cycle``: for the 工作台 panel, bid sets submitted, tasks, tasks 待评估, tasks
+    with a late milestone, 通知书 issued; for their open items (``open_items.reviewer_items``), the active regions
+    whose reported bid set has no task yet (``waiting_award``), the regions with tasks whose 通知书 is not stored
+    (``without_notice``), coordination requests not answered (``unanswered``) and the latest 揭榜 extension
+    (``bidding_until``, ISO date or None). Stored per cycle (``REVIEWER_FIGURES``; issue 19, DECISIONS §19):
+    counted on every visit these subqueries cost ≈2.5 ms on the 工作台 and one query per open-item kind; a change of
+    what they count invalidates them (``watch_reviewer_figures``)."""
     # a task is late when one of its milestones is (EXISTS, not a DISTINCT over the join of every milestone)
     tasks = Task.objects.filter(cycle=OuterRef("pk"))
-    figures: dict[str, int] = (
+    awarded = Task.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region"))
+    stored_notice = TaskNotice.objects.filter(cycle=OuterRef("cycle"), region=OuterRef("region")).exclude(
+        pdf=""
+    )
+    figures: dict[str, Any] = (
         ReformCycle.objects.filter(pk=cycle.pk)
         .annotate(
             submitted=row_count(BidSet.objects.filter(cycle=OuterRef("pk"), state=BidSetState.SUBMITTED)),
@@ -71,10 +81,48 @@ def reviewer_figures(cycle: ReformCycle) -> dict[str, int]:
                 )
             ),
             n_notices=row_count(TaskNotice.objects.filter(cycle=OuterRef("pk")).exclude(pdf="")),
+            waiting_award=row_count(
+                BidSet.objects.filter(
+                    cycle=OuterRef("pk"), state=BidSetState.SUBMITTED, region__active=True
+                ).exclude(Exists(awarded))
+            ),
+            without_notice=Coalesce(
+                Subquery(
+                    Task.objects.filter(cycle=OuterRef("pk"))
+                    .exclude(Exists(stored_notice))
+                    .order_by()
+                    .annotate(
+                        n=Func(F("region"), function="COUNT", template="COUNT(DISTINCT %(expressions)s)")
+                    )
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            unanswered=row_count(
+                CoordinationRequest.objects.filter(task__cycle=OuterRef("pk"), answered_at__isnull=True)
+            ),
+            bidding_until=Subquery(
+                DeadlineExtension.objects.filter(cycle=OuterRef("pk"), stage=Stage.BIDDING)
+                .order_by("-until")
+                .values("until")[:1]
+            ),
         )
-        .values("submitted", "n_tasks", "pending", "late", "n_notices")
+        .values(
+            "submitted",
+            "n_tasks",
+            "pending",
+            "late",
+            "n_notices",
+            "waiting_award",
+            "without_notice",
+            "unanswered",
+            "bidding_until",
+        )
         .get()
     )
+    until = figures["bidding_until"]
+    figures["bidding_until"] = until.isoformat() if until is not None else None
     return figures
 
 
@@ -85,6 +133,10 @@ def task_cycle(task_id: int | None) -> int | None:
 
 def watch_reviewer_figures() -> None:
     """Invalidate ``REVIEWER_FIGURES`` of a cycle when what it counts changes (called from ``ready``)."""
-    for model in (BidSet, Task, TaskNotice):
+    for model in (BidSet, Task, TaskNotice, DeadlineExtension):
         tallies.invalidate_on_change(REVIEWER_FIGURES, model, lambda row: row.cycle_id)
-    tallies.invalidate_on_change(REVIEWER_FIGURES, Milestone, lambda row: task_cycle(row.task_id))
+    for model in (Milestone, CoordinationRequest):
+        tallies.invalidate_on_change(REVIEWER_FIGURES, model, lambda row: task_cycle(row.task_id))
+    tallies.invalidate_on_change(
+        REVIEWER_FIGURES, Region, lambda row: None
+    )  # 参与本轮改革 (active): every year

@@ -41,8 +41,9 @@ class EvaluationConfig(AppConfig):
         register_open_items(
             open_items.evaluator_items, roles=[_Role.EVALUATOR], kinds=[open_items.ASSESSMENT]
         )
-        for provider, kind in open_items.REVIEWER_PROVIDERS:
-            register_open_items(provider, roles=[_Role.NATIONAL_REVIEWER], kinds=[kind])
+        register_open_items(
+            open_items.reviewer_items, roles=[_Role.NATIONAL_REVIEWER], kinds=open_items.REVIEWER_KINDS
+        )
         register_archive(open_items.archive_links)
 
         from bidding.sections import register_task_section

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections, models
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -29,9 +30,37 @@ def read(cycle: ReformCycle, key: str, compute: Callable[[ReformCycle], Any]) ->
     found = row.first()
     if found is not None and found[0] == found[1]:
         return found[2]
-    generation = found[0] if found is not None else 0
+    return _compute_and_store(cycle, key, compute, None if found is None else found[0])
+
+
+def read_for(
+    cycles: QuerySet[ReformCycle], key: str, compute: Callable[[ReformCycle], Any]
+) -> list[tuple[ReformCycle, Any]]:
+    """``(cycle, stored aggregate key)`` for each of ``cycles`` (e.g. the live ones), in one query when all are
+    stored; the missing or invalidated ones are computed and stored one by one."""
+    stored = CycleTally.objects.filter(cycle=OuterRef("pk"), key=key)
+    rows = cycles.annotate(
+        _tally_generation=Subquery(stored.values("generation")[:1]),
+        _tally_data_generation=Subquery(stored.values("data_generation")[:1]),
+        _tally_data=Subquery(stored.values("data")[:1], output_field=CycleTally._meta.get_field("data")),
+    )
+    out = []
+    for cycle in rows:
+        generation = cycle._tally_generation  # type: ignore[attr-defined]
+        if generation is not None and generation == cycle._tally_data_generation:  # type: ignore[attr-defined]
+            out.append((cycle, cycle._tally_data))  # type: ignore[attr-defined]
+        else:
+            out.append((cycle, _compute_and_store(cycle, key, compute, generation)))
+    return out
+
+
+def _compute_and_store(
+    cycle: ReformCycle, key: str, compute: Callable[[ReformCycle], Any], generation: int | None
+) -> Any:
+    """Compute ``key`` of ``cycle`` and store it as of ``generation`` (the row's generation read before computing;
+    None: there was no row). The write is skipped when an invalidation bumped the generation meanwhile."""
     data = compute(cycle)
-    if found is None:
+    if generation is None:
         CycleTally.objects.bulk_create(
             [
                 CycleTally(

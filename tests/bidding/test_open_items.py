@@ -241,3 +241,38 @@ def test_reviewer_pages_show_the_year_asked_for(client, reviewer):
     assert (
         f"bidding-matrix-{n.year}.xlsx" in sheet["Content-Disposition"]
     )  # the export follows the page's year
+
+
+def test_reviewer_items_follow_an_extension_and_a_region_leaving(client, reviewer):
+    """The reviewers' 揭榜 items are counted from their stored figures (issue 19): an extension granted after the
+    window closed (a DeadlineExtension saved by its service) and a region leaving the round (a Region saved) each
+    invalidate them; whether the window has closed is worked out on each visit, from today."""
+    from reform_portal.models import Region
+
+    now = local_today().year
+    n = fb.bidding_cycle(year=now)
+    entries = fb.publish_list(n, n=3)
+    for code in ("330000", "320000"):
+        fb.submitted_bid_set(n, *fb.region_pair(code), entries)
+    set_stage(n, Stage.IMPLEMENTATION)  # the window has closed: both wait for 确认揭榜
+    assert items(client, reviewer, "award") == [(n.year, 2)]
+    assert items(client, reviewer, "award") == [(n.year, 2)]  # now read from the stored figures
+
+    def extend(days):
+        extension_grant(
+            cycle=n,
+            region=Region.objects.get(code="330000"),
+            stage=Stage.BIDDING,
+            until=local_today() + datetime.timedelta(days=days),
+            reason="补充材料",
+            by=reviewer,
+        )
+
+    extend(3)  # the window is open again until the extension ends: nothing to confirm yet
+    assert items(client, reviewer, "award") == []
+    extend(-1)  # the extension replaced by one that ended yesterday
+    assert items(client, reviewer, "award") == [(n.year, 2)]
+    jiangsu = Region.objects.get(code="320000")
+    jiangsu.active = False
+    jiangsu.save()
+    assert items(client, reviewer, "award") == [(n.year, 1)]

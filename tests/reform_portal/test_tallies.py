@@ -113,3 +113,22 @@ def test_every_tally_is_computed_again_after_migrate():
     assert not _fresh(cycle, "k")
     tallies.read(cycle, "k", compute)
     assert compute.calls == 2
+
+
+def test_read_for_several_cycles_in_one_query(django_assert_num_queries):
+    """``read_for``: every cycle's stored aggregate in one query; a missing or invalidated one is computed."""
+    from reform_portal.models import ReformCycle
+
+    cycles = [f.CycleFactory(year=2030 + i) for i in range(3)]
+    compute = Counting(7)
+    tallies.read(cycles[0], "k", compute)
+    found = tallies.read_for(ReformCycle.objects.order_by("year"), "k", compute)
+    assert [(c.year, d) for c, d in found] == [(c.year, {"n": 7, "cycle": c.year}) for c in cycles]
+    assert compute.calls == 3
+    with django_assert_num_queries(1):
+        again = tallies.read_for(ReformCycle.objects.order_by("year"), "k", compute)
+    assert [d for _c, d in again] == [d for _c, d in found]
+    tallies.invalidate(cycles[1], "k")
+    tallies.read_for(ReformCycle.objects.order_by("year"), "k", compute)
+    assert compute.calls == 4
+    assert all(_fresh(c, "k") for c in cycles)
