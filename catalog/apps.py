@@ -46,10 +46,12 @@ class CatalogConfig(AppConfig):
 
         from . import open_items
 
-        register_open_items(open_items.merge_items, roles=[_Role.NATIONAL_REVIEWER], kinds=[open_items.MERGE])
         register_open_items(
-            open_items.opinion_items, roles=[_Role.NATIONAL_REVIEWER], kinds=[open_items.OPINION_RESPONSE]
+            open_items.reviewer_items,
+            roles=[_Role.NATIONAL_REVIEWER],
+            kinds=[open_items.MERGE, open_items.OPINION_RESPONSE],
         )
+        open_items.watch_reviewer_open()  # the stored counts follow every change of what they count
         register_open_items(open_items.expert_items, roles=[_Role.EXPERT], kinds=[open_items.EXPERT_REVIEW])
         register_archive(open_items.archive_links)
         register_open_items(

@@ -4,6 +4,7 @@ answered (reviewers, the list version's page), expert reviews not yet submitted 
 consultations a ministry has not answered on every measure (liaisons, 征求意见)."""
 
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Count, Exists, Min, OuterRef
 from django.urls import reverse
@@ -11,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proposals.models import MeasureProposal
-from reform_portal.models import User
+from reform_portal import tallies
+from reform_portal.models import ReformCycle, User
 from reform_portal.navigation import ArchiveLink
-from reform_portal.selectors import built_once
+from reform_portal.selectors import row_count
 from reform_portal.years import OpenItem, live_cycles, with_year
 
 from .enums import ListState
@@ -27,73 +29,109 @@ EXPERT_REVIEW = "expert_review"
 CONSULTATION = "consultation"
 
 
-@built_once
-def _open_proposals():
-    """Per live year without a published list: its open proposals, counted."""
-    published = MeasureList.objects.filter(cycle=OuterRef("book__cycle"), state=ListState.PUBLISHED)
-    return (
-        MeasureProposal.objects.filter(
-            book__state__in=OPEN_BOOK_STATES,
-            measure_source__isnull=True,
-            rejection__isnull=True,
-            book__cycle__in=live_cycles(),
+REVIEWER_OPEN = "catalog.reviewer_open.1"  # a new name when the stored shape changes
+
+
+def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
+    """What waits for the reviewers in stage 2 of ``cycle``, stored per cycle (``REVIEWER_OPEN``; issue 19,
+    DECISIONS §19): its reported proposals neither merged nor set aside (``open``) and whether a list version is
+    published (``published``: then nothing is merged any more), and per list version not published its
+    ministries' opinions not yet answered (``opinions``: [list pk, version, count]). A change of a proposal, a 建议书,
+    a merge or a setting aside, a list version, a consultation, an opinion or an inclusion invalidates it
+    (``watch_reviewer_open``)."""
+    figures = (
+        ReformCycle.objects.filter(pk=cycle.pk)
+        .annotate(
+            open=row_count(
+                MeasureProposal.objects.filter(
+                    book__cycle=OuterRef("pk"),
+                    book__state__in=OPEN_BOOK_STATES,
+                    measure_source__isnull=True,
+                    rejection__isnull=True,
+                )
+            ),
+            published=Exists(MeasureList.objects.filter(cycle=OuterRef("pk"), state=ListState.PUBLISHED)),
         )
-        .exclude(Exists(published))
-        .values("book__cycle__year", "book__cycle__review_deadline")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .values("open", "published")
+        .get()
     )
+    opinions = (
+        DepartmentOpinion.objects.filter(responded_at__isnull=True, consultation__measure_list__cycle=cycle)
+        .exclude(consultation__measure_list__state=ListState.PUBLISHED)
+        .exclude(measure__inclusion__included=False)
+        .values_list("consultation__measure_list", "consultation__measure_list__version")
+        .annotate(n=Count("pk"))
+        .order_by("consultation__measure_list__version")
+    )
+    return {**figures, "opinions": [list(row) for row in opinions]}
 
 
-def merge_items(user: User) -> list[OpenItem]:
-    """Per year without a published list: its open proposals."""
-    items = [
-        OpenItem(
-            year=row["book__cycle__year"],
-            kind=MERGE,
-            title=_("汇总合并各地建议：待处理的建议"),
-            url=with_year(reverse("catalog:merge"), row["book__cycle__year"]) + "&status=open",
-            due=row["book__cycle__review_deadline"],
-            count=row["n"],
-        )
-        for row in _open_proposals()
-    ]
+def reviewer_items(user: User) -> list[OpenItem]:
+    """Per live year: its proposals waiting to be merged or set aside (while no list version is published), and
+    per list version not published its ministries' opinions not yet answered — from the stored ``reviewer_open``
+    of every live year, read in one query."""
+    items = []
+    for cycle, data in tallies.read_for(live_cycles(), REVIEWER_OPEN, reviewer_open):
+        if not data["published"]:
+            items.append(
+                OpenItem(
+                    year=cycle.year,
+                    kind=MERGE,
+                    title=_("汇总合并各地建议：待处理的建议"),
+                    url=with_year(reverse("catalog:merge"), cycle.year) + "&status=open",
+                    due=cycle.review_deadline,
+                    count=data["open"],
+                )
+            )
+        items += [
+            OpenItem(
+                year=cycle.year,
+                kind=OPINION_RESPONSE,
+                title=_("答复有关部门意见（清单第%(v)s版）") % {"v": version},
+                url=reverse("catalog:list_manage", args=[list_pk]),
+                due=cycle.review_deadline,
+                count=n,
+            )
+            for list_pk, version, n in data["opinions"]
+        ]
     return items
 
 
-@built_once
-def _unanswered_opinions():
-    """Per list version not published (of a live year): its ministries' opinions not yet answered, counted."""
-    return (
-        DepartmentOpinion.objects.filter(
-            responded_at__isnull=True, consultation__measure_list__cycle__in=live_cycles()
-        )
-        .exclude(consultation__measure_list__state=ListState.PUBLISHED)
-        .exclude(measure__inclusion__included=False)
-        .values(
-            "consultation__measure_list",
-            "consultation__measure_list__version",
-            "consultation__measure_list__cycle__year",
-            "consultation__measure_list__cycle__review_deadline",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
+def _cycle_of(model, path: str):
+    """``cycle_of`` for ``tallies.invalidate_on_change``: the cycle of the row's parent ``model`` row (by the
+    row's ``<path>_id``), None when the parent is gone."""
+
+    def cycle_of(row):
+        parent = getattr(row, f"{path}_id")
+        if parent is None:
+            return None
+        return model.objects.filter(pk=parent).values_list("cycle_id", flat=True).first()
+
+    return cycle_of
+
+
+def watch_reviewer_open() -> None:
+    """Invalidate ``REVIEWER_OPEN`` of a cycle when what it counts changes (called from ``ready``)."""
+    from proposals.models import ProposalBook
+
+    from .models import Consultation, Measure, MeasureInclusion, MeasureSource, ProposalRejection
+
+    for model in (ProposalBook, MeasureList):
+        tallies.invalidate_on_change(REVIEWER_OPEN, model, lambda row: row.cycle_id)
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureProposal, _cycle_of(ProposalBook, "book"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureSource, _cycle_of(Measure, "measure"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureInclusion, _cycle_of(Measure, "measure"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, Consultation, _cycle_of(MeasureList, "measure_list"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, DepartmentOpinion, _cycle_of(Measure, "measure"))
+    tallies.invalidate_on_change(
+        REVIEWER_OPEN,
+        ProposalRejection,
+        lambda row: (
+            MeasureProposal.objects.filter(pk=row.proposal_id)
+            .values_list("book__cycle_id", flat=True)
+            .first()
+        ),
     )
-
-
-def opinion_items(user: User) -> list[OpenItem]:
-    """Per list version not published: its ministries' opinions not yet answered."""
-    return [
-        OpenItem(
-            year=row["consultation__measure_list__cycle__year"],
-            kind=OPINION_RESPONSE,
-            title=_("答复有关部门意见（清单第%(v)s版）") % {"v": row["consultation__measure_list__version"]},
-            url=reverse("catalog:list_manage", args=[row["consultation__measure_list"]]),
-            due=row["consultation__measure_list__cycle__review_deadline"],
-            count=row["n"],
-        )
-        for row in _unanswered_opinions()
-    ]
 
 
 def expert_items(user: User) -> list[OpenItem]:

@@ -183,3 +183,29 @@ def test_stage_pages_show_the_year_asked_for(client, reviewer):
     assert [
         m.cycle for m in client.get(reverse("catalog:measures"), {"year": n.year}).context["measures"]
     ] == [n] * 3
+
+
+def test_reviewer_counts_are_stored_and_follow_each_service(client, reviewer):
+    """The reviewers' stage-2 counts are stored per year (issue 19, DECISIONS §19): setting a proposal aside,
+    taking that back and merging each invalidate them through the service's own save."""
+    from catalog.open_items import REVIEWER_OPEN, reviewer_open
+    from reform_portal.models import CycleTally
+
+    n, _n1 = two_years()
+    zj, _d, _s = fc.submitted_region_book(n, "330000", fc.ZJ_ITEMS)
+    proposals = list(zj.proposals.order_by("position"))
+
+    def fresh():
+        row = CycleTally.objects.get(cycle=n, key=REVIEWER_OPEN)
+        return row.generation == row.data_generation and row.data == reviewer_open(n)
+
+    assert items(client, reviewer, "merge") == [(n.year, len(proposals))]
+    assert fresh()
+    cs.proposal_reject(proposal=proposals[0], reason="与国家已出台政策重复。", by=reviewer)
+    assert not fresh()
+    assert items(client, reviewer, "merge") == [(n.year, len(proposals) - 1)]
+    cs.proposal_unreject(proposal=proposals[0], by=reviewer)
+    assert items(client, reviewer, "merge") == [(n.year, len(proposals))]
+    fc.measure_from(n, reviewer, proposals[:2])
+    assert items(client, reviewer, "merge") == [(n.year, len(proposals) - 2)]
+    assert fresh()
