@@ -14,7 +14,7 @@ from bidding.models import Milestone, ProgressReport, ReportAttachment, Target, 
 from reform_portal import tallies
 from reform_portal.enums import OrgKind
 from reform_portal.models import Organization, ReformCycle, Region, User
-from reform_portal.permissions import objects_for
+from reform_portal.permissions import objects_for, read_once_memo
 from reform_portal.selectors import row_count
 
 from . import rules
@@ -52,6 +52,15 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
             .filter(agency_id=user.organization_id)
             .exclude(state=CommissionState.WITHDRAWN)
         )
+        memo = read_once_memo()
+        if memo is not None:
+            # A page read (GET): the agency's commissions are read once (a handful per year) and the page's
+            # queries filter by their keys, instead of each carrying guardian's permission subqueries — three
+            # queries on the 受托评估任务 page, each planned with them (issue 19).
+            key = ("evaluation.visible_commissions", user.pk)
+            if key not in memo:
+                memo[key] = list(qs.values_list("pk", flat=True))
+            qs = Commission.objects.filter(pk__in=memo[key])
     else:
         return Commission.objects.none()
     return qs

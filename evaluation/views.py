@@ -28,6 +28,7 @@ from reform_portal.markup import esc
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
+from reform_portal.planning import joins_as_written
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import cycle_or_404, parse_year, selected_cycle, show_switch, with_year
 
@@ -371,6 +372,7 @@ def _assignment_rows(rows):
 
 @role_required(Role.EVALUATOR)
 @require_GET
+@joins_as_written()  # its six-table joins planned as written (reform_portal.planning)
 def assignments(request, fmt=None):
     """The evaluator's tasks of a year (``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.ASSESSMENT,))
@@ -684,6 +686,7 @@ def _assessment_rows(assessments):
 
 @role_required(Role.NATIONAL_REVIEWER)
 @require_GET
+@joins_as_written()  # its six-table joins planned as written (reform_portal.planning)
 def assessments(request, fmt=None):
     """The year's assessments (grade, 建议推广, state; ``?sort=``); ``fmt`` exports them."""
     cycle = _cycle_or_404(request, (oi.REOPEN, oi.OUTCOME))

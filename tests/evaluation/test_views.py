@@ -389,3 +389,33 @@ def test_two_reviewers_setting_the_scheme(client, cycle, reviewer, existing):
     page = other.post(url, {**values, "cut_pass": "55.5", "revision": rev_b})
     _assert_refused(page, reviewer, "55.5", "评估权重和等次分数线")
     assert EvaluationScheme.objects.get(cycle=cycle).cut_pass == Decimal("65")
+
+
+def test_list_queries_run_with_the_joins_as_written_and_guardian_read_once(
+    client, cycle, reviewer, evaluator
+):
+    """The 评估报告 and 受托评估任务 lists plan their joins in the order written (``reform_portal.planning``), and
+    the evaluator's page reads the agency's commissions through guardian once: its list, count and open items
+    then filter by their keys (issue 19)."""
+    tasks = [fe.make_task(cycle, reviewer, position=i) for i in (1, 2, 3)]
+    commission = fe.commission(cycle, reviewer, evaluator.organization, tasks)
+    fe.submitted_assessment(commission, tasks[0], evaluator)
+
+    def sql(user, name):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse(name), {"year": cycle.year})
+        assert page.status_code == 200
+        return page, [q["sql"] for q in ctx.captured_queries]
+
+    page, queries = sql(reviewer, "evaluation:assessments")
+    assert len(page.context["page"].object_list) == 1
+    if connection.vendor == "postgresql":
+        planned = next(i for i, q in enumerate(queries) if "set_config('join_collapse_limit', '1'" in q)
+        listed = next(i for i, q in enumerate(queries) if 'FROM "evaluation_assessment"' in q)
+        assert planned < listed
+    page, queries = sql(evaluator, "evaluation:assignments")
+    assert len(page.context["rows"]) == 3 and page.context["n_open"] == 2
+    assert sum("guardian_" in q for q in queries) == 1
+    commissions = [q for q in queries if "evaluation_commission_tasks" in q]
+    assert len(commissions) >= 2 and not any("guardian_" in q for q in commissions)
