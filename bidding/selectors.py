@@ -117,15 +117,27 @@ def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
     awarded = {(region_id, entry_id) for region_id, entry_id in stored["awarded"]}
     per_entry = Counter(entry_id for _region_id, entry_id in by_cell)
     submitted = {bs.region_id: bs for bs in BidSet.objects.filter(cycle=cycle)}
-    notices = {n.region_id: n for n in TaskNotice.objects.filter(cycle=cycle)}
-    keyed = [(e, e.pk) for e in entries]
-    rows = []
+    letters = list(TaskNotice.objects.filter(cycle=cycle))
+    notices = {n.region_id: n for n in letters}
+    # A region claims a few of the entries: its row starts as the shared empty cells (one dict per entry, read
+    # only) and only its claimed cells are made — building every cell (31 × 62 dicts) was the part of the page
+    # that grew with the regions (issue 19).
+    column = {e.pk: i for i, e in enumerate(entries)}
+    empty: list[dict[str, Any]] = [{"entry": e, "bid": None, "awarded": False} for e in entries]
+    claimed: dict[int, list[tuple[int, BidRef | None, bool]]] = {}
+    for region_id, entry_id in by_cell.keys() | awarded:
+        if entry_id in column:
+            claimed.setdefault(region_id, []).append(
+                (column[entry_id], by_cell.get((region_id, entry_id)), (region_id, entry_id) in awarded)
+            )
+    rows: list[dict[str, Any]] = []
     for region in Region.objects.filter(active=True).order_by("code"):
         rid = region.pk
-        cells = [
-            {"entry": e, "bid": by_cell.get((rid, epk)), "awarded": (rid, epk) in awarded} for e, epk in keyed
-        ]
-        n = sum(1 for c in cells if c["bid"])
+        cells = list(empty)
+        mine = claimed.get(rid, ())
+        for i, ref, is_awarded in mine:
+            cells[i] = {"entry": entries[i], "bid": ref, "awarded": is_awarded}
+        n = sum(1 for _i, ref, _awarded in mine if ref is not None)
         bid_set = submitted.get(rid)
         rows.append(
             {
@@ -135,11 +147,20 @@ def matrix(cycle: ReformCycle, entries: Sequence[ListEntry]) -> dict[str, Any]:
                 "bid_set": bid_set,
                 "under_minimum": n < cycle.min_bids,
                 "notice": notices.get(rid),
-                "n_awarded": sum(1 for c in cells if c["awarded"]),
+                "n_awarded": sum(1 for _i, _ref, is_awarded in mine if is_awarded),
             }
         )
     columns = [{"entry": e, "count": per_entry.get(e.pk, 0)} for e in entries]
-    return {"rows": rows, "columns": columns, "unclaimed": [c["entry"] for c in columns if not c["count"]]}
+    # 下达: the regions with tasks whose letter is not stored (``services.regions_to_notify``), from what is read
+    # above; None when one of them is not shown (a region that left the round): the caller asks the database.
+    waiting = {region_id for region_id, _entry_id in awarded} - {n.region_id for n in letters if n.pdf}
+    shown = [row["region"] for row in rows if row["region"].pk in waiting]
+    return {
+        "rows": rows,
+        "columns": columns,
+        "unclaimed": [c["entry"] for c in columns if not c["count"]],
+        "to_notify": shown if len(shown) == len(waiting) else None,
+    }
 
 
 def _per_task_count(queryset: QuerySet) -> Coalesce:

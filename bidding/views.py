@@ -379,7 +379,9 @@ def matrix(request):
             "progress": services.batch_progress(batch) if batch else None,
             "extension_form": ExtensionForm(),
             "closed": rules.bidding_closed_for_all(cycle),
-            "to_notify": services.regions_to_notify(cycle),
+            "to_notify": data["to_notify"]
+            if data["to_notify"] is not None
+            else services.regions_to_notify(cycle),
             "to_award": [r for r in data["rows"] if selectors.awaits_award(r)],
         },
     )

@@ -140,3 +140,31 @@ def test_an_implementer_of_another_organization_sees_nothing(
     )
     assert list(selectors.tasks_visible_to(stranger)) == []
     assert list(selectors.notices_visible_to(stranger)) == []
+
+
+def test_matrix_cells_and_regions_to_notify(bcycle, entries, reviewer):
+    """The matrix's rows hold a cell per entry (the claimed ones with their bid and award) and its regions to
+    notify equal ``services.regions_to_notify``; a region with tasks that left the round makes the caller ask the
+    database (None)."""
+    from reform_portal.models import Region
+
+    zj = fb.region_pair("330000")
+    js = fb.region_pair("320000")
+    zj_tasks = fb.awarded_tasks(bcycle, reviewer, *zj, entries[:3])
+    fb.submitted_bid_set(bcycle, *js, entries[1:4])
+    data = selectors.matrix(bcycle, entries)
+    rows = {row["region"].code: row for row in data["rows"]}
+    zhejiang, jiangsu = rows["330000"], rows["320000"]
+    assert [bool(c["bid"]) for c in zhejiang["cells"]] == [i < 3 for i in range(len(entries))]
+    assert [c["awarded"] for c in zhejiang["cells"]] == [i < 3 for i in range(len(entries))]
+    assert [bool(c["bid"]) for c in jiangsu["cells"]] == [1 <= i < 4 for i in range(len(entries))]
+    assert not any(c["awarded"] for c in jiangsu["cells"])
+    assert [c["entry"] for c in jiangsu["cells"]] == list(entries)
+    assert (zhejiang["n"], zhejiang["n_awarded"], jiangsu["n"], jiangsu["n_awarded"]) == (3, 3, 3, 0)
+    assert all(row["n"] == 0 for code, row in rows.items() if code not in ("330000", "320000"))
+    assert data["to_notify"] == services.regions_to_notify(bcycle) == [zj_tasks[0].region]
+    gone = Region.objects.get(code="330000")
+    gone.active = False
+    gone.save()
+    assert selectors.matrix(bcycle, entries)["to_notify"] is None
+    assert services.regions_to_notify(bcycle) == [gone]
