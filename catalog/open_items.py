@@ -110,15 +110,48 @@ def _cycle_of(model, path: str):
     return cycle_of
 
 
+def _reported_book_cycle(proposal):
+    """The cycle of ``proposal``'s 建议书 once reported (``OPEN_BOOK_STATES``); ``UNCOUNTED`` while it is the region's
+    draft or returned to it — the regions' many saves while they write do not touch the reviewers' counts (the
+    book's own save when it is reported or returned does); None when the book is gone."""
+    from proposals.models import ProposalBook
+
+    found = ProposalBook.objects.filter(pk=proposal.book_id).values_list("cycle_id", "state").first()
+    if found is None:
+        return None
+    return found[0] if found[1] in OPEN_BOOK_STATES else tallies.UNCOUNTED
+
+
+def _book_was_counted(sender, instance, raw=False, **kwargs):
+    """``pre_save`` of a 建议书: whether its proposals were counted before this save (reported), for
+    ``_counted_book_cycle``."""
+    if raw:
+        return
+    before = type(instance).objects.filter(pk=instance.pk).values_list("state", flat=True).first()
+    instance._counted_before = before in OPEN_BOOK_STATES
+
+
+def _counted_book_cycle(book):
+    """A 建议书 saved: its cycle when its proposals are counted before or after the save (reported, returned,
+    withdrawn, closed), ``UNCOUNTED`` while it stays the region's draft (cover, signatures)."""
+    if book.state in OPEN_BOOK_STATES or getattr(book, "_counted_before", True):
+        return book.cycle_id
+    return tallies.UNCOUNTED
+
+
 def watch_reviewer_open() -> None:
     """Invalidate ``REVIEWER_OPEN`` of a cycle when what it counts changes (called from ``ready``)."""
+    from django.db.models.signals import pre_save
+
     from proposals.models import ProposalBook
+
+    pre_save.connect(_book_was_counted, sender=ProposalBook, dispatch_uid="tally-reviewer-open-book-before")
 
     from .models import Consultation, Measure, MeasureInclusion, MeasureSource, ProposalRejection
 
-    for model in (ProposalBook, MeasureList):
-        tallies.invalidate_on_change(REVIEWER_OPEN, model, lambda row: row.cycle_id)
-    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureProposal, _cycle_of(ProposalBook, "book"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, ProposalBook, _counted_book_cycle)
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureList, lambda row: row.cycle_id)
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureProposal, _reported_book_cycle)
     tallies.invalidate_on_change(REVIEWER_OPEN, MeasureSource, _cycle_of(Measure, "measure"))
     tallies.invalidate_on_change(REVIEWER_OPEN, MeasureInclusion, _cycle_of(Measure, "measure"))
     tallies.invalidate_on_change(REVIEWER_OPEN, Consultation, _cycle_of(MeasureList, "measure_list"))

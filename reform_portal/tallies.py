@@ -81,13 +81,23 @@ def _compute_and_store(
     return data
 
 
+# The cycle's own row (no aggregate): every invalidation bumps it first, in the same transaction.
+CYCLE_LOCK = ""
+
+
 def invalidate(cycle: ReformCycle | int, *keys: str) -> None:
-    """Mark ``keys`` of ``cycle`` stale, in the caller's transaction: the next reader computes them again."""
+    """Mark ``keys`` of ``cycle`` stale, in the caller's transaction: the next reader computes them again.
+
+    Each bump locks its row until the transaction ends, and one transaction may invalidate several keys (a task
+    saved: the bidding and the evaluation figures; an assessment: the evaluation figures only) in whatever order
+    its service saves rows — two transactions taking two keys in opposite orders would deadlock. So every
+    invalidation first bumps the cycle's own row (``CYCLE_LOCK``): transactions changing what a cycle's tallies
+    count take that one lock first, then their keys, and never wait for each other in a cycle."""
     cycle_id = cycle if isinstance(cycle, int) else cycle.pk
     table = connection.ops.quote_name(CycleTally._meta.db_table)
     key_column = connection.ops.quote_name("key")
     with connection.cursor() as cursor:
-        for key in keys:
+        for key in (CYCLE_LOCK, *keys):
             cursor.execute(
                 f"INSERT INTO {table} (cycle_id, {key_column}, generation, data_generation) "  # noqa: S608 # nosec B608 - the model's own names
                 f"VALUES (%s, %s, 1, -1) ON CONFLICT (cycle_id, {key_column}) "
@@ -96,23 +106,30 @@ def invalidate(cycle: ReformCycle | int, *keys: str) -> None:
             )
 
 
-def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable[[Any], int | None]) -> None:
+# ``cycle_of``'s answer for a row the aggregate does not count (e.g. a proposal of a 建议书 not reported yet): nothing
+# is invalidated, and the saving transaction takes no lock for it.
+UNCOUNTED: Any = object()
+
+
+def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable[[Any], Any]) -> None:
     """Invalidate ``key`` of the cycle ``cycle_of(instance)`` whenever a ``model`` row is saved or deleted, in the
     transaction that saves it: for an aggregate summed from several tables, every service (and the admin) that
     changes one of them invalidates it without one call per service to forget. The portal changes these models
     through ``save()`` and ``delete()`` only (no ``QuerySet.update`` on them; a queryset's or a cascade's delete
     sends ``post_delete`` per row once a receiver is connected); ``invalidate_everything`` after ``migrate``
     covers data migrations. ``cycle_of`` returns None when the row belongs to no cycle any more: then ``key`` of
-    every cycle is invalidated."""
+    every cycle is invalidated; ``UNCOUNTED`` when the aggregate does not count the row."""
 
     def changed(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
         if kwargs.get("raw"):
             return  # loaddata: the fixture's rows, no service
         cycle_id = cycle_of(instance)
+        if cycle_id is UNCOUNTED:
+            return
         if cycle_id is not None:
             invalidate(cycle_id, key)
             return
-        for every in ReformCycle.objects.values_list("pk", flat=True):
+        for every in ReformCycle.objects.order_by("pk").values_list("pk", flat=True):  # one order for all
             invalidate(every, key)
 
     uid = f"tally-{key}-{model._meta.label_lower}"

@@ -209,3 +209,34 @@ def test_reviewer_counts_are_stored_and_follow_each_service(client, reviewer):
     fc.measure_from(n, reviewer, proposals[:2])
     assert items(client, reviewer, "merge") == [(n.year, len(proposals) - 2)]
     assert fresh()
+
+
+def test_a_regions_draft_does_not_touch_the_reviewers_counts(client, reviewer):
+    """Proposals saved while their 建议书 is the region's draft are not counted: those saves take no lock on the
+    year's tallies (regions write at the same time); reporting the book invalidates the counts."""
+    from catalog.open_items import REVIEWER_OPEN
+    from proposals import services as ps
+    from reform_portal import tallies
+    from reform_portal.enums import OrgKind
+    from reform_portal.models import CycleTally
+
+    n, _n1 = two_years()
+    assert items(client, reviewer, "merge") == []
+    generations = dict(CycleTally.objects.filter(cycle=n).values_list("key", "generation"))
+    drc = f.regional_user("330000", OrgKind.REGIONAL_DRC)
+    scitech = f.regional_user("330000", OrgKind.REGIONAL_SCITECH)
+    book = ps.book_get_or_create(cycle=n, region=drc.region, by=drc)
+    book = ps.book_update_cover(
+        book=book, contact_name="联系人", contact_phone="010-68501985", summary="改革举措建议。", by=drc
+    )
+    for title, pain, content in fc.ZJ_ITEMS:
+        ps.proposal_create(book=book, fields=fc.fields(title, pain, content), results=fc.fp.RESULTS, by=drc)
+    ps.book_sign(book=book, by=drc)
+    after = dict(CycleTally.objects.filter(cycle=n).values_list("key", "generation"))
+    assert after[REVIEWER_OPEN] == generations[REVIEWER_OPEN]
+    assert after.get(tallies.CYCLE_LOCK) == generations.get(tallies.CYCLE_LOCK)  # no lock taken for the year
+    fc.submitted_region_book(n, "320000", fc.JS_ITEMS)  # another region reports: counted at once
+    assert items(client, reviewer, "merge") == [(n.year, len(fc.JS_ITEMS))]
+    ps.book_sign(book=book, by=scitech)
+    ps.book_submit(book=book, by=drc)  # reported: its proposals are counted
+    assert items(client, reviewer, "merge") == [(n.year, len(fc.JS_ITEMS) + len(fc.ZJ_ITEMS))]

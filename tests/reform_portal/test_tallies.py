@@ -132,3 +132,42 @@ def test_read_for_several_cycles_in_one_query(django_assert_num_queries):
     tallies.read_for(ReformCycle.objects.order_by("year"), "k", compute)
     assert compute.calls == 4
     assert all(_fresh(c, "k") for c in cycles)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_invalidating_two_keys_in_opposite_orders_do_not_deadlock():
+    """One transaction invalidates k1 then k2 of a year while another invalidates k2 then k1 (a task saved, then
+    an assessment; an assessment, then a task): both take the year's own row first (``CYCLE_LOCK``), so the second
+    waits for the first to commit instead of PostgreSQL aborting one of them as a deadlock."""
+    import threading
+
+    from django.db import connection, transaction
+
+    cycle = f.CycleFactory()
+    for key in ("k1", "k2"):
+        tallies.read(cycle, key, Counting(1))
+    barrier = threading.Barrier(2, timeout=1.5)
+    errors = []
+
+    def run(first, second):
+        try:
+            with transaction.atomic():
+                tallies.invalidate(cycle.pk, first)
+                try:
+                    barrier.wait()  # both hold their first key here, unless one waits for the other's year
+                except threading.BrokenBarrierError:
+                    pass
+                tallies.invalidate(cycle.pk, second)
+        except Exception as exc:  # noqa: BLE001 - a deadlock error is what this test looks for
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=keys) for keys in (("k1", "k2"), ("k2", "k1"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    rows = dict(CycleTally.objects.filter(cycle=cycle).values_list("key", "generation"))
+    assert rows["k1"] == rows["k2"] == 2  # each invalidated by both transactions
