@@ -26,6 +26,7 @@ retries the row with exponential back-off until ``PORTAL_OUTBOX_MAX_ATTEMPTS`` h
 import datetime
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from celery import current_app
@@ -91,13 +92,21 @@ def run_inline(pk: int) -> bool:
     return True
 
 
+_DISCOVERY = threading.Lock()
+
+
 def _hand_over(message: OutboxMessage) -> None:
     """Give the (claimed) row to Celery: eagerly in embedded mode, else to the broker, failing fast."""
     app = current_app
     if _eager():
         if message.task_name not in app.tasks:
             # Outside a worker nothing imported the apps' tasks modules yet (Celery discovers them on start).
-            app.autodiscover_tasks(force=True)
+            # One thread discovers; the others of a gthread worker wait for it and look again (two threads
+            # discovering at once: the second found the name missing — NotRegistered, a 500 after the commit,
+            # seen by bench/load.py on the first mails of a fresh gunicorn worker).
+            with _DISCOVERY:
+                if message.task_name not in app.tasks:
+                    app.autodiscover_tasks(force=True)
         app.tasks[message.task_name].apply(kwargs=message.kwargs, task_id=message.celery_task_id, throw=False)
         return
     app.send_task(

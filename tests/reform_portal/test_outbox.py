@@ -267,3 +267,42 @@ def test_two_relays_never_claim_the_same_row():
         thread.join(10)
     assert [m.pk for m in claimed] == [free.pk]
     assert _row(pk=held.pk, state=1, attempts=1) == {"state": OutboxState.PENDING, "attempts": 0}
+
+
+def test_threads_of_one_worker_discover_the_tasks_once(monkeypatch):
+    """Embedded mode in a gthread worker: the first messages of a fresh process arrive in several threads at once
+    and none of them finds its task registered. One thread discovers the tasks modules; the others wait for it
+    and look again (two discovering at once left one with NotRegistered: a 500 after the commit in
+    bench/load.py)."""
+    import threading
+    import types
+
+    from celery import current_app
+
+    name = "tests.outbox.discovered_late"
+    ran, discoveries = [], []
+
+    def discover(force=False, **kwargs):
+        discoveries.append(threading.get_ident())
+        time.sleep(0.2)  # importing the tasks modules takes a while
+        if name not in current_app.tasks:
+
+            def discovered_late(**kw):
+                ran.append(kw)
+
+            current_app.task(name=name)(discovered_late)
+
+    monkeypatch.setattr(current_app, "autodiscover_tasks", discover)
+    try:
+        messages = [
+            types.SimpleNamespace(task_name=name, kwargs={"n": i}, celery_task_id=f"t-{i}") for i in range(3)
+        ]
+        threads = [threading.Thread(target=outbox._hand_over, args=(m,)) for m in messages]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=10)
+        assert len(discoveries) == 1
+        assert sorted(r["n"] for r in ran) == [0, 1, 2]
+    finally:
+        current_app.tasks.pop(name, None)
