@@ -355,9 +355,9 @@ def consultations_for(user: User | AnonymousUser) -> QuerySet[Consultation]:
     )
 
 
-def _with_waiting(consultations: QuerySet[Consultation]) -> QuerySet[Consultation]:
-    """``waiting``: the list is not published yet and the ministry has not given an opinion on every measure
-    included in it (``n_given`` of ``n_measures``)."""
+def _opinion_counts() -> dict[str, Coalesce]:
+    """``n_measures`` (the measures of the consultation's year included in its list) and ``n_given`` (the
+    ministry's opinions on them) of the outer consultation, as correlated subqueries."""
     included = (
         Measure.objects.filter(cycle=OuterRef("measure_list__cycle"))
         .exclude(inclusion__included=False)
@@ -374,9 +374,13 @@ def _with_waiting(consultations: QuerySet[Consultation]) -> QuerySet[Consultatio
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return consultations.annotate(
-        n_measures=Coalesce(Subquery(included), 0), n_given=Coalesce(Subquery(given), 0)
-    ).annotate(
+    return {"n_measures": Coalesce(Subquery(included), 0), "n_given": Coalesce(Subquery(given), 0)}
+
+
+def _with_waiting(consultations: QuerySet[Consultation]) -> QuerySet[Consultation]:
+    """``waiting``: the list is not published yet and the ministry has not given an opinion on every measure
+    included in it (``n_given`` of ``n_measures``)."""
+    return consultations.annotate(**_opinion_counts()).annotate(
         waiting=Case(When(WAITING, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
 
@@ -390,8 +394,18 @@ def consultation_list(user: User, cycle: ReformCycle) -> QuerySet[Consultation]:
 
 
 def consultations_waiting(user: User) -> QuerySet[Consultation]:
-    """The liaison's consultations, of every year, that wait for an opinion (the 工作台): one query."""
-    return _with_waiting(consultations_for(user)).filter(WAITING)
+    """The liaison's consultations, of every year, that wait for an opinion (the 工作台 and the 征求意见 page's default
+    year): one query, with each list's cycle. The two counts are aliases compared in WHERE only — annotated and
+    filtered, as the list page's ``waiting`` is, Django writes each counting subquery two or three times (SELECT,
+    the CASE, WHERE): the page's most expensive query to build and to plan (issue 19)."""
+    return (
+        consultations_for(user)
+        .select_related(None)
+        .select_related("measure_list__cycle")
+        .exclude(measure_list__state=ListState.PUBLISHED)
+        .alias(**_opinion_counts())
+        .filter(n_given__lt=F("n_measures"))  # type: ignore[misc]  # an alias django-stubs cannot see
+    )
 
 
 def lists_for(cycle: ReformCycle) -> QuerySet[MeasureList]:

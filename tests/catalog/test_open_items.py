@@ -240,3 +240,14 @@ def test_a_regions_draft_does_not_touch_the_reviewers_counts(client, reviewer):
     ps.book_sign(book=book, by=scitech)
     ps.book_submit(book=book, by=drc)  # reported: its proposals are counted
     assert items(client, reviewer, "merge") == [(n.year, len(fc.JS_ITEMS) + len(fc.ZJ_ITEMS))]
+
+
+def test_the_liaisons_waiting_query_counts_each_thing_once(reviewer, liaison):
+    """The liaison's waiting consultations (工作台, the 征求意见 page's default year) compare the two counts in WHERE
+    only: each counting subquery is written once in the SQL, not in SELECT, a CASE and WHERE (issue 19)."""
+    from catalog.selectors import consultations_waiting
+
+    sql = str(consultations_waiting(liaison).query)
+    assert sql.count('FROM "catalog_departmentopinion"') == 1
+    assert sql.count('FROM "catalog_measure"') == 1
+    assert "CASE" not in sql
