@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -14,9 +13,6 @@ from .models import Organization, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.db.models import Model
-
-M = TypeVar("M", bound="Model")
 
 
 def row_count(queryset: QuerySet) -> Coalesce:
@@ -31,22 +27,6 @@ def row_count(queryset: QuerySet) -> Coalesce:
         ),
         0,
     )
-
-
-def built_once(build: Callable[[], QuerySet[M]]) -> Callable[[], QuerySet[M]]:
-    """``build()`` run once per process; every call returns a fresh copy of its queryset (``.all()``), which reads
-    the database anew when it runs. For the queries a page runs on every request whose shape depends on nothing
-    of the request (no user, no date, no primary key): the national reviewers' open items. Building such a
-    queryset — filters through relations, ``Exists``, ``values`` and ``annotate`` — cost as much Python as
-    running it (≈0.6 ms each, eight on the reviewers' 工作台; issue 19). Django reuses class-level querysets the
-    same way; ``reform_portal.permissions.objects_for`` does it for guardian's."""
-    once = cache(build)
-
-    def fresh() -> QuerySet[M]:
-        return once().all()
-
-    fresh.__doc__ = build.__doc__
-    return fresh
 
 
 def attach_users(objects: Iterable[Any], *fields: str) -> None:

@@ -1,37 +1,16 @@
-"""The kernel's read helpers of issue 19: querysets built once per process (each use reads the database anew) and
-the signers' names read in one query instead of three joins."""
+"""The kernel's read helpers of issue 19: the signers' names read in one query instead of three joins."""
 
 from types import SimpleNamespace
 
 import pytest
 
 from reform_portal.enums import OrgKind
-from reform_portal.models import Organization, User
-from reform_portal.selectors import attach_users, built_once
+from reform_portal.models import User
+from reform_portal.selectors import attach_users
 
 from .. import factories as f
 
 pytestmark = pytest.mark.django_db
-
-
-def test_built_once_builds_once_and_every_copy_reads_the_database_anew(django_assert_num_queries):
-    calls = []
-
-    @built_once
-    def ministries():
-        """the docstring is kept"""
-        calls.append(1)
-        return Organization.objects.filter(kind=OrgKind.MINISTRY).order_by("name")
-
-    first = ministries()
-    assert list(first) == [] and ministries.__doc__ == "the docstring is kept"
-    Organization.objects.create(name="工业和信息化部", kind=OrgKind.MINISTRY)
-    second = ministries()
-    assert second is not first  # a fresh copy: the first one's rows are not handed out again
-    with django_assert_num_queries(1):
-        assert [o.name for o in second] == ["工业和信息化部"]
-    assert [o.name for o in ministries().filter(name__startswith="工业")] == ["工业和信息化部"]
-    assert len(calls) == 1
 
 
 def test_attach_users_reads_the_three_signers_in_one_query(django_assert_num_queries):
