@@ -122,7 +122,7 @@ def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable
 
     def changed(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
         if kwargs.get("raw"):
-            return  # loaddata: the fixture's rows, no service
+            return  # loaddata: the fixture's rows, no service (run ``migrate`` after loading data: it invalidates all)
         cycle_id = cycle_of(instance)
         if cycle_id is UNCOUNTED:
             return
