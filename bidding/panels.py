@@ -126,17 +126,12 @@ def reviewer_figures(cycle: ReformCycle) -> dict[str, Any]:
     return figures
 
 
-def task_cycle(task_id: int | None) -> int | None:
-    """The cycle of task ``task_id`` (None when it is gone)."""
-    return Task.objects.filter(pk=task_id).values_list("cycle_id", flat=True).first() if task_id else None
-
-
 def watch_reviewer_figures() -> None:
     """Invalidate ``REVIEWER_FIGURES`` of a cycle when what it counts changes (called from ``ready``)."""
     for model in (BidSet, Task, TaskNotice, DeadlineExtension):
         tallies.invalidate_on_change(REVIEWER_FIGURES, model, lambda row: row.cycle_id)
     for model in (Milestone, CoordinationRequest):
-        tallies.invalidate_on_change(REVIEWER_FIGURES, model, lambda row: task_cycle(row.task_id))
+        tallies.invalidate_on_change(REVIEWER_FIGURES, model, tallies.parent_cycle(Task, "task"))
     tallies.invalidate_on_change(
         REVIEWER_FIGURES, Region, lambda row: None
     )  # 参与本轮改革 (active): every year

@@ -97,19 +97,6 @@ def reviewer_items(user: User) -> list[OpenItem]:
     return items
 
 
-def _cycle_of(model, path: str):
-    """``cycle_of`` for ``tallies.invalidate_on_change``: the cycle of the row's parent ``model`` row (by the
-    row's ``<path>_id``), None when the parent is gone."""
-
-    def cycle_of(row):
-        parent = getattr(row, f"{path}_id")
-        if parent is None:
-            return None
-        return model.objects.filter(pk=parent).values_list("cycle_id", flat=True).first()
-
-    return cycle_of
-
-
 def _reported_book_cycle(proposal):
     """The cycle of ``proposal``'s 建议书 once reported (``OPEN_BOOK_STATES``); ``UNCOUNTED`` while it is the region's
     draft or returned to it — the regions' many saves while they write do not touch the reviewers' counts (the
@@ -152,10 +139,12 @@ def watch_reviewer_open() -> None:
     tallies.invalidate_on_change(REVIEWER_OPEN, ProposalBook, _counted_book_cycle)
     tallies.invalidate_on_change(REVIEWER_OPEN, MeasureList, lambda row: row.cycle_id)
     tallies.invalidate_on_change(REVIEWER_OPEN, MeasureProposal, _reported_book_cycle)
-    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureSource, _cycle_of(Measure, "measure"))
-    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureInclusion, _cycle_of(Measure, "measure"))
-    tallies.invalidate_on_change(REVIEWER_OPEN, Consultation, _cycle_of(MeasureList, "measure_list"))
-    tallies.invalidate_on_change(REVIEWER_OPEN, DepartmentOpinion, _cycle_of(Measure, "measure"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureSource, tallies.parent_cycle(Measure, "measure"))
+    tallies.invalidate_on_change(REVIEWER_OPEN, MeasureInclusion, tallies.parent_cycle(Measure, "measure"))
+    tallies.invalidate_on_change(
+        REVIEWER_OPEN, Consultation, tallies.parent_cycle(MeasureList, "measure_list")
+    )
+    tallies.invalidate_on_change(REVIEWER_OPEN, DepartmentOpinion, tallies.parent_cycle(Measure, "measure"))
     tallies.invalidate_on_change(
         REVIEWER_OPEN,
         ProposalRejection,

@@ -473,5 +473,5 @@ def watch_reviewer_figures() -> None:
     tallies.invalidate_on_change(
         REVIEWER_FIGURES,
         Assessment,
-        lambda row: Task.objects.filter(pk=row.task_id).values_list("cycle_id", flat=True).first(),
+        tallies.parent_cycle(Task, "task"),
     )

@@ -21,16 +21,25 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .models import CycleTally, ReformCycle
+from .permissions import read_once_memo
 
 
 def read(cycle: ReformCycle, key: str, compute: Callable[[ReformCycle], Any]) -> Any:
     """The stored aggregate ``key`` of ``cycle``, computed (and stored) when missing or invalidated: one query
-    when it is stored, the computation plus one write when not."""
+    when it is stored, the computation plus one write when not; none when this page read (``read_once``) has
+    read it already."""
+    memo = read_once_memo()
+    if memo is not None and (key, cycle.pk) in memo:
+        return memo[(key, cycle.pk)]  # read already on this page (``read_for``: the 工作台's open items)
     row = CycleTally.objects.filter(cycle=cycle, key=key).values_list("generation", "data_generation", "data")
     found = row.first()
     if found is not None and found[0] == found[1]:
-        return found[2]
-    return _compute_and_store(cycle, key, compute, None if found is None else found[0])
+        data = found[2]
+    else:
+        data = _compute_and_store(cycle, key, compute, None if found is None else found[0])
+    if memo is not None:
+        memo[(key, cycle.pk)] = data
+    return data
 
 
 def read_for(
@@ -51,6 +60,9 @@ def read_for(
             out.append((cycle, cycle._tally_data))  # type: ignore[attr-defined]
         else:
             out.append((cycle, _compute_and_store(cycle, key, compute, generation)))
+    memo = read_once_memo()
+    if memo is not None:  # a page read: a panel asking one of these cycles' data reads no row again
+        memo.update(((key, cycle.pk), data) for cycle, data in out)
     return out
 
 
@@ -104,6 +116,22 @@ def invalidate(cycle: ReformCycle | int, *keys: str) -> None:
                 f"DO UPDATE SET generation = {table}.generation + 1",
                 [cycle_id, key],
             )
+
+
+def parent_cycle(model: type[models.Model], field: str) -> Callable[[Any], int | None]:
+    """A ``cycle_of`` for ``invalidate_on_change``: the cycle of the row's parent ``model`` row (by the row's
+    ``<field>_id``, e.g. a milestone's task), None when the parent is gone (a cascade deleting it)."""
+
+    def cycle_of(row: Any) -> int | None:
+        parent = getattr(row, f"{field}_id")
+        if parent is None:
+            return None
+        cycle_id: int | None = (
+            model._default_manager.filter(pk=parent).values_list("cycle_id", flat=True).first()
+        )
+        return cycle_id
+
+    return cycle_of
 
 
 # ``cycle_of``'s answer for a row the aggregate does not count (e.g. a proposal of a 建议书 not reported yet): nothing

@@ -171,3 +171,21 @@ def test_two_transactions_invalidating_two_keys_in_opposite_orders_do_not_deadlo
     assert errors == []
     rows = dict(CycleTally.objects.filter(cycle=cycle).values_list("key", "generation"))
     assert rows["k1"] == rows["k2"] == 2  # each invalidated by both transactions
+
+
+def test_a_page_read_reads_each_cycles_tally_once(django_assert_num_queries):
+    """Inside a page read (``read_once``: GET requests) a tally ``read_for`` has read is not read again by
+    ``read`` (the 工作台's open items, then its panels); outside one, every read asks the database."""
+    from reform_portal.models import ReformCycle
+    from reform_portal.permissions import read_once
+
+    cycle = f.CycleFactory()
+    compute = Counting(2)
+    tallies.read(cycle, "k", compute)
+    with read_once():
+        tallies.read_for(ReformCycle.objects.all(), "k", compute)
+        with django_assert_num_queries(0):
+            assert tallies.read(cycle, "k", compute)["n"] == 2
+    with django_assert_num_queries(1):
+        tallies.read(cycle, "k", compute)
+    assert compute.calls == 1
