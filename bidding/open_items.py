@@ -9,7 +9,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -38,36 +38,30 @@ def _tasks_url(year: int, state: str) -> str:
 
 
 def _task_items(user: User, states: tuple[str, ...]) -> list[OpenItem]:
-    """The user's tasks in ``states``, per (year, state): one query."""
-    rows = (
-        selectors.tasks_visible_to(user)
-        .filter(state__in=states, cycle__in=live_cycles())
-        .values("cycle__year", "cycle__implementation_end", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """The user's tasks in ``states``, per (year, state), from ``selectors.live_task_counts`` (one query a page)."""
     items = []
-    for row in rows:
-        year = row["cycle__year"]
-        if row["state"] == TaskState.PLANNING:
+    for row in selectors.live_task_counts(user):
+        if row.state not in states:
+            continue
+        if row.state == TaskState.PLANNING:
             items.append(
                 OpenItem(
-                    year=year,
+                    year=row.year,
                     kind=TASK_PLAN,
                     title=_("细化揭榜任务的实施方案（时间表、路线图、责任人）并确认"),
-                    url=_tasks_url(year, TaskState.PLANNING),
-                    count=row["n"],
+                    url=_tasks_url(row.year, TaskState.PLANNING),
+                    count=row.n,
                 )
             )
         else:
             items.append(
                 OpenItem(
-                    year=year,
+                    year=row.year,
                     kind=TASK_REPORT,
                     title=_("推进揭榜任务实施，按期报送进展；里程碑全部完成后报送完成总结"),
-                    url=_tasks_url(year, TaskState.IN_PROGRESS),
-                    due=row["cycle__implementation_end"],
-                    count=row["n"],
+                    url=_tasks_url(row.year, TaskState.IN_PROGRESS),
+                    due=row.implementation_end,
+                    count=row.n,
                 )
             )
     return items

@@ -28,9 +28,7 @@ def bidding_panel(*, user, cycle, stage):
             )  # its state and count only: no join of the cycle (known) or the signers (issue 19)
             if bid_set is not None:
                 bid_set.cycle = bid_cycle
-        counts = dict(
-            selectors.tasks_visible_to(user).filter(cycle=cycle).values_list("state").annotate(n=Count("pk"))
-        )
+        counts = selectors.task_counts(user, cycle)  # the open items' query when the year is live
         if bid_cycle is None and not counts:
             return None
         return {
@@ -47,7 +45,7 @@ def bidding_panel(*, user, cycle, stage):
         figures = tallies.read(bid_cycle, REVIEWER_FIGURES, reviewer_figures)
         return {"template": "bidding/panel_reviewer.html", "cycle": bid_cycle, **figures}
     if user.has_role(Role.IMPLEMENTER):
-        n = selectors.tasks_visible_to(user).filter(cycle=cycle).count()
+        n = sum(selectors.task_counts(user, cycle).values())
         return {"template": "bidding/panel_implementer.html", "n_tasks": n, "year": cycle.year} if n else None
     return None
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from catalog.models import ListEntry
 from reform_portal import tallies
-from reform_portal.enums import Role
+from reform_portal.enums import CycleState, Role
 from reform_portal.models import ReformCycle, Region, User
-from reform_portal.permissions import objects_for
+from reform_portal.permissions import objects_for, read_once_memo
+from reform_portal.years import live_cycles
 
 from . import rules
 from .enums import BidSetState, MilestoneStatus
@@ -46,6 +47,44 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     if user.has_role(Role.NATIONAL_REVIEWER):
         return Task.objects.all()
     return objects_for(user, rules.VIEW_TASK, Task)
+
+
+@dataclass(frozen=True)
+class LiveTaskCount:
+    cycle_id: int
+    year: int
+    implementation_end: datetime.date
+    state: str
+    n: int
+
+
+def live_task_counts(user: User) -> list[LiveTaskCount]:
+    """How many of the tasks ``user`` may see each live year (``years.live_cycles``) holds in each state: one query,
+    read once per page (``read_once_memo``) — the 工作台 asks it for the open items (细化方案中 / 实施中 by year) and
+    again for the selected year's panel, each a count over guardian's grants (issue 19)."""
+    memo = read_once_memo()
+    key = ("bidding.live_task_counts", user.pk)
+    if memo is not None and key in memo:
+        found: list[LiveTaskCount] = memo[key]
+        return found
+    rows = [
+        LiveTaskCount(*row)
+        for row in tasks_visible_to(user)
+        .filter(cycle__in=live_cycles())
+        .values_list("cycle_id", "cycle__year", "cycle__implementation_end", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    if memo is not None:
+        memo[key] = rows
+    return rows
+
+
+def task_counts(user: User, cycle: ReformCycle) -> dict[str, int]:
+    """State → how many of ``cycle``'s tasks ``user`` may see; a live year's from ``live_task_counts``."""
+    if cycle.state != CycleState.CLOSED:
+        return {c.state: c.n for c in live_task_counts(user) if c.cycle_id == cycle.pk}
+    return dict(tasks_visible_to(user).filter(cycle=cycle).values_list("state").annotate(n=Count("pk")))
 
 
 def notices_visible_to(user: User) -> QuerySet[TaskNotice]:

@@ -65,8 +65,9 @@ def next_deadline(user, cycle, stage):
     watched = WATCHED_STAGE.get(role) or stage
     if watched in (Stage.CLOSED, "planning"):
         return None
-    region = user.region if role in (Role.REGIONAL_STAFF, Role.IMPLEMENTER) else None
-    at = deadline_for(cycle, region, watched)
+    # the region's id (the header has read the organisation): its extension needs no Region row
+    region_id = user.region_id if role in (Role.REGIONAL_STAFF, Role.IMPLEMENTER) else None
+    at = deadline_for(cycle, region_id, watched)
     return Deadline(
         stage=Stage(watched),
         at=at,

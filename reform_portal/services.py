@@ -45,12 +45,12 @@ def local_today(now: datetime.datetime | None = None) -> datetime.date:
     return timezone.localtime(now or timezone.now()).date()
 
 
-def deadline_for(cycle: ReformCycle, region: Region | None, stage: str) -> datetime.datetime:
-    """The instant a stage closes for a region: the end (Asia/Shanghai) of the cycle's date or of
-    the region's extension, whichever is later. Work is on time while ``now < deadline_for(...)``."""
+def deadline_for(cycle: ReformCycle, region: Region | int | None, stage: str) -> datetime.datetime:
+    """The instant a stage closes for a region (a Region or its id): the end (Asia/Shanghai) of the cycle's date or
+    of the region's extension, whichever is later. Work is on time while ``now < deadline_for(...)``."""
     closes = cycle.closes_at(stage)
     if region is not None:
-        ext = _extension_until(cycle, region, stage)
+        ext = _extension_until(cycle, region if isinstance(region, int) else region.pk, stage)
         if ext is not None:
             from .models import _shanghai_end_of
 
@@ -58,14 +58,14 @@ def deadline_for(cycle: ReformCycle, region: Region | None, stage: str) -> datet
     return closes
 
 
-def _extension_until(cycle: ReformCycle, region: Region, stage: str) -> datetime.date | None:
+def _extension_until(cycle: ReformCycle, region_id: int, stage: str) -> datetime.date | None:
     """The region's extension of ``stage`` (its last day), read once per page (``read_once_memo``)."""
     memo = read_once_memo()
-    key = ("deadline_extension", cycle.pk, region.pk, str(stage))
+    key = ("deadline_extension", cycle.pk, region_id, str(stage))
     if memo is not None and key in memo:
         return memo[key]
     until = (
-        DeadlineExtension.objects.filter(cycle=cycle, region=region, stage=stage)
+        DeadlineExtension.objects.filter(cycle=cycle, region_id=region_id, stage=stage)
         .values_list("until", flat=True)
         .first()
     )

@@ -144,6 +144,45 @@ def test_region_task_counts_equal_the_task_list(client, reviewer, region_a_drc, 
     assert dashboard_queries(client, region_a_drc) == one
 
 
+def test_the_dashboard_counts_the_users_tasks_once(client, reviewer, region_a_drc, implementer):
+    """The open items (by live year) and the selected year's panel share one count of the tasks the user may see
+    (``selectors.live_task_counts``, read once per page); a closed year's panel counts its own."""
+    now = local_today().year
+    n = f.CycleFactory(year=now, stage=Stage.IMPLEMENTATION)
+    old = f.CycleFactory(year=now - 1, stage=Stage.IMPLEMENTATION)
+    planning = task(n, reviewer, "330000", 1, TaskState.PLANNING)
+    task(n, reviewer, "330000", 2, TaskState.PLANNING)
+    task(n, reviewer, "330000", 3, TaskState.PENDING_EVALUATION)
+    task(n, reviewer, "320000", 1, TaskState.PLANNING)  # another region's
+    task(old, reviewer, "330000", 1, TaskState.EVALUATED)
+    bs.plan_set_entities(task=planning, organizations=[implementer.organization], by=region_a_drc)
+
+    def counted(user, year):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("dashboard"), {"year": year})
+        panel = next(p for p in page.context["panels"] if p["template"].startswith("bidding/panel_"))
+        counts = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if 'FROM "bidding_task"' in q["sql"] and "COUNT(" in q["sql"]
+        ]
+        return panel, len(counts)
+
+    panel, queries = counted(region_a_drc, n.year)
+    assert queries == 1
+    assert panel["n_tasks"] == 3
+    assert dict(panel["task_counts"]) == {TaskState.PLANNING.label: 2, TaskState.PENDING_EVALUATION.label: 1}
+    panel, queries = counted(implementer, n.year)
+    assert (panel["n_tasks"], queries) == (1, 1)
+    old.state = CycleState.CLOSED
+    old.save()
+    panel, queries = counted(region_a_drc, old.year)  # not live: its panel asks its own count
+    assert panel["n_tasks"] == 1
+    assert dict(panel["task_counts"]) == {TaskState.EVALUATED.label: 1}
+    assert queries == 2
+
+
 def test_implementer_counts_equal_the_task_list(client, reviewer, region_a_drc, implementer):
     now = local_today().year
     n = f.CycleFactory(year=now, stage=Stage.IMPLEMENTATION)

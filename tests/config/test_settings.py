@@ -157,3 +157,55 @@ def test_iterating_a_queryset_uses_no_server_side_cursor_on_postgresql():
     with CaptureQueriesContext(connection) as ctx:
         assert [r.code for r in Region.objects.filter(code="110000").iterator()] == ["110000"]
     assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT"]
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_is_prepared_on_postgresql():
+    """PostgreSQL plans every statement it is sent; a connection kept between requests prepares a query it has run
+    ``prepare_threshold`` times (server-side binding) and PostgreSQL reuses the plan (issue 19: planning the
+    pages' joins cost a third of their database time). Django leaves this off by default."""
+    from django.db import connection
+
+    from reform_portal.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite caches its own)")
+    f.region("110000")
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    for _ in range(6):
+        assert list(Region.objects.filter(code="110000").values_list("code", flat=True)) == ["110000"]
+    new = [s for s in prepared() if s not in before]
+    assert any('FROM "reform_portal_region"' in s and "$1" in s for s in new), new
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    """Behind PgBouncer in transaction mode (before 1.21) a prepared statement may be on another server connection:
+    DB_PREPARED_STATEMENTS=false leaves Django's default (client-side binding, nothing prepared)."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    base = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    on = subprocess.run(
+        [sys.executable, "-c", code], env=base, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DB_PREPARED_STATEMENTS": "false"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"server_side_binding": true' in on.stdout and '"prepare_threshold": 5' in on.stdout
+    assert "server_side_binding" not in off.stdout and "prepare_threshold" not in off.stdout

@@ -56,6 +56,9 @@ def test_an_extension_moves_the_deadline_for_that_region_only(cycle2027):
     assert not is_before_deadline(cycle2027, js, Stage.PROPOSAL, now=at(2027, 5, 10, 12))
     # The extension is for the proposal stage only.
     assert deadline_for(cycle2027, zj, Stage.BIDDING) == at(2027, 8, 1)
+    # a region's id answers as the region (the 工作台 has the id, not the Region row)
+    assert deadline_for(cycle2027, zj.pk, Stage.PROPOSAL) == at(2027, 5, 11)
+    assert deadline_for(cycle2027, js.pk, Stage.PROPOSAL) == at(2027, 5, 1)
 
 
 def test_extension_is_granted_by_national_reviewers_only(cycle2027):
