@@ -385,8 +385,3 @@ def awaits_award(row: dict[str, Any]) -> bool:
     """A row of ``matrix``: the region reported its bids and none is confirmed yet (确认揭榜 waits)."""
     bid_set = row["bid_set"]
     return bid_set is not None and bid_set.state == BidSetState.SUBMITTED and row["n_awarded"] == 0
-
-
-def open_requests(cycle: ReformCycle) -> QuerySet[CoordinationRequest]:
-    """The year's coordination requests not answered yet."""
-    return CoordinationRequest.objects.filter(task__cycle=cycle, answered_at__isnull=True)

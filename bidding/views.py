@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.enums import ListState
 from catalog.models import ListEntry
 from proposals.enums import ReformArea
-from reform_portal import charts
+from reform_portal import charts, tallies
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import OrgLevel, Role, Stage
 from reform_portal.exports import xlsx_response
@@ -40,7 +40,7 @@ from reform_portal.services import (
 from reform_portal.uploads import clean_display_name
 from reform_portal.years import selected_cycle, show_switch, with_year
 
-from . import exports, imports, markup, rules, selectors, services, tasks
+from . import exports, imports, markup, panels, rules, selectors, services, tasks
 from . import open_items as oi
 from .enums import TaskState
 from .filters import DocNumberFilter, TaskFilter
@@ -1107,7 +1107,10 @@ def progress(request, fmt=None):
             "levels": OrgLevel.choices,
             "states": TaskState.choices,
             "all_regions": Region.objects.filter(active=True).order_by("code"),
-            "open_requests": selectors.open_requests(cycle).count(),
+            # the reviewers' stored figures of the year (read already on this page when the year was the default)
+            "open_requests": tallies.read(cycle, panels.REVIEWER_FIGURES, panels.reviewer_figures)[
+                "unanswered"
+            ],
             "sorting": sorting,
             "export_query": page_query(request),
         },

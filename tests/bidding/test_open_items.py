@@ -246,6 +246,16 @@ def test_reviewer_counts_equal_the_matrix_and_progress_pages(client, reviewer):
     page = client.get(item_urls(client, reviewer, "coordination")[n.year])
     assert page.context["open_requests"] == 2 and "待答复的协调事项 2 项" in page.content.decode()
     assert sum(t.n_open_requests for t in page.context["rows"]) == 2
+    # the page's default year is the one whose requests wait: its figure is the stored one the year was chosen by,
+    # not counted again
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("bidding:progress"))
+    assert page.context["cycle"] == n and page.context["open_requests"] == 2
+    assert not [
+        q
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "bidding_coord')
+    ]
 
     one = dashboard_queries(client, reviewer)
     bs.tasks_award(
