@@ -126,6 +126,7 @@ def _measure(url, name, args, repeat, pdf_repeat, explain=0, render_notice=False
     argv += ["--pdf-repeat", str(pdf_repeat), "--explain", str(explain)]
     argv += ["--render-notice"] if render_notice else []
     argv += ["--only", args.only] if args.only else []
+    argv += ["--warmup", str(args.warmup)] if args.warmup is not None else []
     out = subprocess.run(argv, cwd=ROOT, env=env, check=False, capture_output=True, text=True)  # noqa: S603
     sys.stderr.write(out.stderr)
     if out.returncode != 0:  # the child's traceback is in the stderr written above
@@ -153,7 +154,11 @@ def pool(rounds):
     """One size's child results of every round → {"floor", "layout", "pages": [...]} with pooled times."""
     first = rounds[0]
     rendered = [r["notice_render_ms"] for r in rounds if r.get("notice_render_ms") is not None]
-    merged = {"dataset": first["dataset"], "notice_render_ms": rendered[0] if rendered else None}
+    merged = {
+        "dataset": first["dataset"],
+        "notice_render_ms": rendered[0] if rendered else None,
+        "warmup": first.get("warmup", 1),
+    }
     generated = [r["generation_ms"] for r in rounds if r.get("generation_ms")]
     merged["generation_ms"] = generated[0] if generated else {}
     for key in ("floor", "layout"):
@@ -237,6 +242,13 @@ def main():
     )
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page in all (default 30)")
     parser.add_argument("--pdf-repeat", type=int, default=6, help="timed requests per PDF in all (default 6)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="untimed requests per page and round before the timed ones (default: 1, or with prepared statements "
+        "the steady state of a kept connection: prepare_threshold + 6)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the sizes (default 3)")
     parser.add_argument("--regions", type=int, default=31)
     parser.add_argument("--cycles", type=int, default=10)
@@ -287,7 +299,7 @@ def main():
         print(f"{label}: {results[label]['dataset']}")
     print(
         f"{rounds} alternating rounds; {repeat * rounds} timed requests per page ({pdf_repeat * rounds} per PDF) "
-        f"per size; medians in ms; × layout = full-size median / layout floor median "
+        f"per size after {results['full'].get('warmup', 1)} untimed ones per round; medians in ms; × layout = full-size median / layout floor median "
         f"({results['full']['layout']['median']:.1f} ms); F/S = full / small median"
         + ("; X/F = x10 / full median" if "x10" in results else "")
     )
@@ -334,12 +346,27 @@ def _floor_urlconf():
     return "bench_floor_urls"
 
 
-def _timed(client, url, repeat):
+def warmups(requested):
+    """Untimed requests per page: ``requested`` when given; else one (template loading, caches) — or, with prepared
+    statements (``DB_PREPARED_STATEMENTS``), the steady state of a kept connection: psycopg prepares a query on its
+    (threshold + 1)th run and PostgreSQL plans the first five runs of a prepared statement itself (custom plans)
+    before it may keep the generic plan, so a page's queries are planned no more from its (threshold + 7)th request
+    on. A connection's first requests of a page pay planning as without them."""
+    from django.db import connection
+
+    if requested is not None:
+        return max(1, requested)
+    threshold = connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold")
+    return 1 if threshold is None else threshold + 6
+
+
+def _timed(client, url, repeat, warmup=1):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url)  # warm-up (template loading, caches)
-    _drain(response)
+    for _ in range(warmup):  # warm-up (template loading, caches, prepared statements)
+        response = client.get(url)
+        _drain(response)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -520,12 +547,13 @@ def child(args):
     if args.only:
         wanted = [text for text in args.only.split(",") if text]
         pages = [page for page in pages if any(text in page[0] for text in wanted)]
-    floor = _timed(clients["reviewer"], "/__bench_floor__/", args.repeat)
-    layout = _timed(clients["reviewer"], "/__bench_layout__/", args.repeat)
+    warmup = warmups(args.warmup)
+    floor = _timed(clients["reviewer"], "/__bench_floor__/", args.repeat, warmup)
+    layout = _timed(clients["reviewer"], "/__bench_layout__/", args.repeat, warmup)
     results = []
     plans = []
     for name, who, url, is_pdf in pages:
-        row = _timed(clients[who], url, args.pdf_repeat if is_pdf else args.repeat)
+        row = _timed(clients[who], url, args.pdf_repeat if is_pdf else args.repeat, warmup)
         results.append({"page": name, "url": url, "user": who, **row})
         if args.explain and not is_pdf:
             plans += _plans(clients[who], url, name, args.explain)
@@ -547,6 +575,7 @@ def child(args):
             "generation_ms": generation_ms,
             "dataset": dataset,
             "plans": plans,
+            "warmup": warmup,
         },
         sys.stdout,
     )

@@ -30,8 +30,10 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_REFERRER_POLICY = "same-origin"
-CONN_MAX_AGE = 60
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+# Kept connections, 10 minutes each: a connection keeps the statements it has prepared (config/settings.py,
+# DB_PREPARED_STATEMENTS) only while it lives, and a page's queries are planned until it has run them about ten times.
+CONN_MAX_AGE = 600
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)  # noqa: F405
 # A kept connection is checked at the start of each request before reuse: after PostgreSQL restarts, the first
 # request reconnects instead of failing (tests/config/test_db_restart.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)  # noqa: F405

@@ -134,3 +134,16 @@ def test_a_generated_database_is_analysed_before_it_is_measured():
     finally:
         with run._admin_connection(url) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_pages_are_warmed_up_to_a_kept_connections_steady_state(monkeypatch):
+    """With prepared statements a page's queries are planned until psycopg has prepared them (the threshold + 1st
+    run) and PostgreSQL has made its five custom plans: the timed requests start after that (or after --warmup)."""
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {"prepare_threshold": 5})
+    assert run.warmups(None) == 11
+    assert run.warmups(3) == 3 and run.warmups(0) == 1
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
+    assert run.warmups(None) == 1
+    assert run.pool([{**_child([10.0]), "warmup": 11}])["warmup"] == 11

@@ -91,7 +91,7 @@ def test_production_settings_check_kept_connections():
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
     )
-    assert run.stdout.split() == ["60", "True"], run.stderr
+    assert run.stdout.split() == ["600", "True"], run.stderr
 
 
 @pytest.mark.parametrize("health_checks", [True, False])
@@ -160,7 +160,7 @@ def web_on_cluster(cluster, tmp_path_factory):
         "LOG_LEVEL": "ERROR",
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("CONN_MAX_AGE", None)  # the production default: kept connections (60 s) with health checks
+    env.pop("CONN_MAX_AGE", None)  # the production default: kept connections (600 s) with health checks
     env.pop("CONN_HEALTH_CHECKS", None)
     for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run(
