@@ -164,7 +164,9 @@ class SummaryForm(CleanTextMixin, forms.Form):
 
 class ExtensionForm(CleanTextMixin, forms.Form):
     region = forms.ModelChoiceField(
-        label=_("地区"), queryset=Region.objects.filter(active=True).order_by("code")
+        label=_("地区"),
+        queryset=Region.objects.filter(active=True).order_by("code"),
+        widget=widgets.Select,  # the 31 regions: options written in Python (issue 19: ≈1.7 ms on 揭榜矩阵)
     )
     until = forms.DateField(
         label=_("延长至"),
@@ -177,7 +179,7 @@ class ExtensionForm(CleanTextMixin, forms.Form):
 class NoticeIssueForm(forms.Form):
     """下达 one region's letter, with the 发文字号 the office's registry assigned (or the register's next number)."""
 
-    region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.none())
+    region = forms.ModelChoiceField(label=_("地区"), queryset=Region.objects.none(), widget=widgets.Select)
     number = forms.IntegerField(
         label=_("发文字号序号"),
         required=False,

@@ -579,3 +579,23 @@ def test_two_reviewers_setting_the_next_document_number(client, reviewer):
     assert _stale(refused.context["form"].non_field_errors(), reviewer, "发文字号登记簿")
     assert refused.context["form"]["next_number"].value() == "37"
     assert DocNumberRegister.objects.get().next_number == 20
+
+
+def test_the_region_drop_downs_write_their_options_in_python(client, reviewer):
+    """揭榜矩阵's 延期 form and the 下达 form list the regions with the portal's Python-written <select> (issue 19: a
+    Django Select renders a template per option, ≈1.7 ms for 31 regions), with Django's markup."""
+    from django import forms as django_forms
+
+    from bidding.forms import ExtensionForm, NoticeIssueForm
+    from reform_portal import widgets
+    from reform_portal.models import Region
+
+    f.region("330000")
+    notice = NoticeIssueForm(regions=list(Region.objects.all()), year=2027, doc_prefix="发改高技")
+    for form in (ExtensionForm(), notice):
+        field = form.fields["region"]
+        assert isinstance(field.widget, widgets.Select)
+        ours = str(form["region"])
+        field.widget = django_forms.Select(choices=field.choices)
+        assert ours == str(form["region"])  # byte for byte
+        assert ours.count("<option") == Region.objects.count() + 1 and "浙江省" in ours
