@@ -29,30 +29,28 @@ EXPERT_REVIEW = "expert_review"
 CONSULTATION = "consultation"
 
 
-REVIEWER_OPEN = "catalog.reviewer_open.1"  # a new name when the stored shape changes
+REVIEWER_OPEN = "catalog.reviewer_open.2"  # a new name when the stored shape changes
 
 
 def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
     """What waits for the reviewers in stage 2 of ``cycle``, stored per cycle (``REVIEWER_OPEN``; issue 19,
-    DECISIONS §19): its reported proposals neither merged nor set aside (``open``) and whether a list version is
+    DECISIONS §19): its reported proposals (``total``), merged (``merged``), set aside (``rejected``) and neither
+    (``open``: the 汇总与合并 page's figures, ``merge_figures``) and whether a list version is
     published (``published``: then nothing is merged any more), and per list version not published its
     ministries' opinions not yet answered (``opinions``: [list pk, version, count]). A change of a proposal, a 建议书,
     a merge or a setting aside, a list version, a consultation, an opinion or an inclusion invalidates it
     (``watch_reviewer_open``)."""
+    reported = MeasureProposal.objects.filter(book__cycle=OuterRef("pk"), book__state__in=OPEN_BOOK_STATES)
     figures = (
         ReformCycle.objects.filter(pk=cycle.pk)
         .annotate(
-            open=row_count(
-                MeasureProposal.objects.filter(
-                    book__cycle=OuterRef("pk"),
-                    book__state__in=OPEN_BOOK_STATES,
-                    measure_source__isnull=True,
-                    rejection__isnull=True,
-                )
-            ),
+            open=row_count(reported.filter(measure_source__isnull=True, rejection__isnull=True)),
+            total=row_count(reported),
+            merged=row_count(reported.filter(measure_source__isnull=False)),
+            rejected=row_count(reported.filter(measure_source__isnull=True, rejection__isnull=False)),
             published=Exists(MeasureList.objects.filter(cycle=OuterRef("pk"), state=ListState.PUBLISHED)),
         )
-        .values("open", "published")
+        .values("open", "total", "merged", "rejected", "published")
         .get()
     )
     opinions = (
@@ -64,6 +62,14 @@ def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
         .order_by("consultation__measure_list__version")
     )
     return {**figures, "opinions": [list(row) for row in opinions]}
+
+
+def merge_figures(cycle: ReformCycle) -> dict[str, int]:
+    """The 汇总与合并 page's figures of ``cycle``: its reported proposals (``total``), ``merged``, set aside
+    (``rejected``) and ``open`` — the stored ones (``REVIEWER_OPEN``; read already on this page when the year was the
+    default, else one query), not an aggregate over the year's proposals on every visit (issue 19)."""
+    data = tallies.read(cycle, REVIEWER_OPEN, reviewer_open)
+    return {key: data[key] for key in ("total", "merged", "rejected", "open")}
 
 
 def reviewer_items(user: User) -> list[OpenItem]:

@@ -92,21 +92,6 @@ def merge_proposals(
     return qs
 
 
-def merge_counts(cycle: ReformCycle) -> dict[str, int]:
-    """How many of the cycle's proposals are open, merged and rejected: one aggregate query."""
-    counts = (
-        cycle_proposals(cycle)
-        .order_by()
-        .aggregate(
-            total=Count("pk"),
-            merged=Count("pk", filter=Q(measure_source__isnull=False)),
-            rejected=Count("pk", filter=Q(measure_source__isnull=True, rejection__isnull=False)),
-        )
-    )
-    counts["open"] = counts["total"] - counts["merged"] - counts["rejected"]
-    return counts
-
-
 def proposal_stamps(cycle: ReformCycle) -> str:
     """A digest of the cycle's open proposals as they stand (ids and update times): the part of the similarity
     caches' keys that changes when a proposal is edited, added or leaves. "" when there are none."""

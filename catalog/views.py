@@ -194,7 +194,7 @@ def merge(request, fmt=None):
             "statuses": STATUSES,
             "regions": Region.objects.filter(active=True).order_by("code"),
             "areas": ReformArea.choices,
-            "counts": selectors.merge_counts(cycle),
+            "counts": oi.merge_figures(cycle),
             "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk").only("pk", "title"),
             "reject_form": RejectForm(),
             "sorting": sorting,

@@ -211,6 +211,48 @@ def test_reviewer_counts_are_stored_and_follow_each_service(client, reviewer):
     assert fresh()
 
 
+def test_the_merge_pages_figures_are_the_stored_ones_and_follow_each_service(client, reviewer):
+    """汇总与合并's figures (共 / 待处理 / 已合并 / 未采纳) are the year's stored figures, equal to counting the
+    proposals, after setting aside, taking back, merging and unmerging; the page counts no proposals for them."""
+    from catalog.models import Measure
+    from catalog.services import OPEN_BOOK_STATES
+    from proposals.models import MeasureProposal
+
+    n, _n1 = two_years()
+    zj, _d, _s = fc.submitted_region_book(n, "330000", fc.ZJ_ITEMS)
+    fc.submitted_region_book(n, "320000", fc.JS_ITEMS)
+    proposals = list(zj.proposals.order_by("position"))
+    client.force_login(reviewer)
+
+    def figures():
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("catalog:merge"), {"year": n.year})
+        aggregate = [q for q in ctx.captured_queries if 'COUNT("proposals_measureproposal"."id")' in q["sql"]]
+        assert aggregate == []
+        shown = page.context["counts"]
+        reported = MeasureProposal.objects.filter(book__cycle=n, book__state__in=OPEN_BOOK_STATES)
+        merged = reported.filter(measure_source__isnull=False).count()
+        rejected = reported.filter(measure_source__isnull=True, rejection__isnull=False).count()
+        assert shown == {
+            "total": reported.count(),
+            "merged": merged,
+            "rejected": rejected,
+            "open": reported.count() - merged - rejected,
+        }
+        return shown["total"], shown["merged"], shown["rejected"], shown["open"]
+
+    total = len(fc.ZJ_ITEMS) + len(fc.JS_ITEMS)
+    assert figures() == (total, 0, 0, total)
+    cs.proposal_reject(proposal=proposals[0], reason="与国家已出台政策重复。", by=reviewer)
+    assert figures() == (total, 0, 1, total - 1)
+    cs.proposal_unreject(proposal=proposals[0], by=reviewer)
+    assert figures() == (total, 0, 0, total)
+    fc.measure_from(n, reviewer, proposals[:2])
+    assert figures() == (total, 2, 0, total - 2)
+    cs.measure_unmerge(measure=Measure.objects.get(cycle=n), by=reviewer)
+    assert figures() == (total, 0, 0, total)
+
+
 def test_a_regions_draft_does_not_touch_the_reviewers_counts(client, reviewer):
     """Proposals saved while their 建议书 is the region's draft are not counted: those saves take no lock on the
     year's tallies (regions write at the same time); reporting the book invalidates the counts."""
