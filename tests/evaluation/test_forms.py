@@ -465,3 +465,40 @@ def test_incentive_tasks_load_their_labels_and_year_only_and_still_register(
     with django_assert_max_num_queries(60):
         assert client.post(reverse("evaluation:incentives"), data).status_code == 302
     assert set(Incentive.objects.get().tasks.all()) == set(tasks)
+
+
+def test_the_task_checkboxes_are_written_from_three_columns_not_from_tasks(cycle, reviewer):
+    """激励登记's 相关任务 (every task of the year) lists each task's region, number and title as the field's
+    label_from_instance would, without building the tasks as models (issue 19); a chosen task still validates
+    against the field's queryset."""
+    from django.db.models.signals import post_init
+    from django.forms.models import ModelChoiceIterator
+
+    from evaluation.forms import IncentiveForm, TaskChoiceField
+
+    tasks = [fe.make_task(cycle, reviewer, position=n, with_report=False) for n in (1, 2)]
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count, sender=Task)
+    try:
+        ours = IncentiveForm(cycle=cycle).as_p()
+    finally:
+        post_init.disconnect(count, sender=Task)
+    assert built == []
+    form = IncentiveForm(cycle=cycle)
+    form.fields["tasks"].iterator = ModelChoiceIterator  # Django's: one task model per option
+    assert ours == form.as_p()
+    for task in tasks:
+        assert TaskChoiceField.option_label(task.region, task.entry.number, task.entry.title) in ours
+    data = {
+        "kind": "commendation",
+        "region": str(tasks[0].region_id),
+        "reason": "成效显著。",
+        "tasks": [str(tasks[1].pk)],
+    }
+    form = IncentiveForm(data=data, cycle=cycle)
+    assert form.is_valid(), form.errors
+    assert list(form.cleaned_data["tasks"]) == [tasks[1]]
