@@ -541,6 +541,52 @@ def test_merge_rows_are_the_template_markup(client, cycle, reviewer, proposals):
     assert 'name="csrfmiddlewaretoken"' in page.split('data-state="open"')[1]
 
 
+def test_merge_pages_drop_downs_are_the_template_markup(client, cycle, reviewer, proposals):
+    """合并同类项's 地区 filter and 合并到已有举措 options are written in Python (issue 19), exactly as the template loops
+    wrote them: hostile names escaped, the filtered region selected, in the same order."""
+    from django.db.models.signals import post_init
+    from django.template import engines
+
+    from reform_portal.models import Region
+
+    hostile = '<script>alert("x")</script>&\'甲'
+    measures = _merge(cycle, reviewer, proposals, 2)
+    Measure.objects.filter(pk=measures[0].pk).update(title=hostile)
+    Region.objects.filter(code="320000").update(name="<b>\"江&'苏")
+    client.force_login(reviewer)
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count, sender=Measure)
+    post_init.connect(count, sender=Region)
+    try:
+        page = client.get(reverse("catalog:merge"), {"year": cycle.year, "region": "330000"}).content.decode()
+    finally:
+        post_init.disconnect(count, sender=Measure)
+        post_init.disconnect(count, sender=Region)
+    # models for the rows (each row's region, a merged row's measure) only: the options are columns, not models
+    rows = page.count('<tr id="proposal-')
+    assert built.count(Region) == rows and built.count(Measure) <= rows
+    old = engines["django"].from_string(
+        '<select name="region"><option value="">全部</option>{% for r in regions %}<option value="{{ r.code }}"'
+        "{% if r.code == region %} selected{% endif %}>{{ r.name }}</option>{% endfor %}</select>"
+        '<option value="">新建举措</option>{% for m in measures %}<option value="{{ m.pk }}">{{ m.title }}</option>'
+        "{% endfor %}</select>"
+    )
+    regions_html, measures_html = old.render(
+        {
+            "regions": Region.objects.filter(active=True).order_by("code"),
+            "region": "330000",
+            "measures": Measure.objects.filter(cycle=cycle).order_by("position", "pk"),
+        }
+    ).split("</select>")[:2]
+    assert regions_html in page and measures_html in page
+    assert '<option value="330000" selected>' in page and "<script>alert" not in page and "<b>" not in page
+    assert "&lt;b&gt;&quot;江&amp;&#x27;苏" in regions_html and "&lt;script&gt;" in measures_html
+
+
 def test_merge_page_reads_the_stamps_once_and_no_earlier_texts_when_cached(
     client, cycle, reviewer, proposals, django_assert_max_num_queries
 ):
