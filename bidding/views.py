@@ -25,7 +25,7 @@ from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
 from reform_portal.import_views import import_flow
 from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
-from reform_portal.markup import html_join
+from reform_portal.markup import html_join, options
 from reform_portal.models import ReformCycle, Region
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -1106,7 +1106,9 @@ def progress(request, fmt=None):
             "level": level,
             "levels": OrgLevel.choices,
             "states": TaskState.choices,
-            "all_regions": Region.objects.filter(active=True).order_by("code"),
+            "region_options": options(
+                Region.objects.filter(active=True).order_by("code").values_list("code", "name"), region
+            ),  # the regions' columns, not 31 models in a template loop (issue 19)
             # the reviewers' stored figures of the year (read already on this page when the year was the default)
             "open_requests": tallies.read(cycle, panels.REVIEWER_FIGURES, panels.reviewer_figures)[
                 "unanswered"

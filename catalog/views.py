@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -16,11 +15,10 @@ from proposals import exports as proposal_exports
 from proposals import selectors as proposal_selectors
 from proposals.enums import ReformArea
 from proposals.models import MeasureProposal
-from reform_portal import exports, listing
+from reform_portal import exports, listing, markup
 from reform_portal.actions import attempt, errors_onto_form, form_errors_as_messages
 from reform_portal.enums import CycleState, Role
 from reform_portal.forms import add_revision_field, parse_id, parse_region_code
-from reform_portal.markup import html_join
 from reform_portal.models import Region, User
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -50,8 +48,6 @@ STATUSES = [
     ("merged", gettext_lazy("已合并")),
     ("rejected", gettext_lazy("未采纳")),
 ]
-
-SELECTED = mark_safe(" selected")  # an option's attribute in html_join's trusted markup
 
 
 def _cycle(request, kinds):
@@ -196,22 +192,15 @@ def merge(request, fmt=None):
             "area": area,
             "status": status,
             "statuses": STATUSES,
-            # the drop-downs' options written here (issue 19: a template loop over the year's 80 measures and the
-            # 31 regions cost ≈2 ms), values and names escaped by html_join
-            "region_options": html_join(
-                '<option value="{}"{}>{}</option>',
-                (
-                    (code, SELECTED if code == region else "", name)
-                    for code, name in Region.objects.filter(active=True)
-                    .order_by("code")
-                    .values_list("code", "name")
-                ),
+            # the drop-downs' options written from their columns (issue 19: template loops over the year's measures and
+            # the 31 regions, models built for each, cost ≈1.7 ms)
+            "region_options": markup.options(
+                Region.objects.filter(active=True).order_by("code").values_list("code", "name"), region
             ),
             "areas": ReformArea.choices,
             "counts": oi.merge_figures(cycle),
-            "measure_options": html_join(
-                '<option value="{}">{}</option>',
-                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title"),
+            "measure_options": markup.options(
+                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title")
             ),
             "reject_form": RejectForm(),
             "sorting": sorting,
@@ -244,9 +233,8 @@ def merge_groups(request):
         {
             "cycle": cycle,
             "groups": groups,
-            "measure_options": html_join(
-                '<option value="{}">{}</option>',
-                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title"),
+            "measure_options": markup.options(
+                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title")
             ),
         },
     )

@@ -26,3 +26,16 @@ def html_join(fmt: str, rows: Iterable[Sequence[Any]], sep: str = "") -> SafeStr
     placeholders; each row's values are escaped unless already safe."""
     # Each value is escaped above before it is formatted in: the result is markup.
     return mark_safe(sep.join(fmt.format(*[esc(v) for v in row]) for row in rows))  # noqa: S308
+
+
+_SELECTED = mark_safe(" selected")  # noqa: S308 - a constant attribute
+
+
+def options(rows: Iterable[tuple[Any, Any]], selected: Any = None) -> SafeString:
+    """``<option value="…"[ selected]>…</option>`` for each ``(value, label)`` (e.g. a ``values_list``), as a template
+    loop writes them — for a drop-down whose options grow with the data (regions, a year's measures): a template
+    loop over models cost ≈1–2 ms a page (issue 19). ``selected``: the value to mark (compared as given)."""
+    return html_join(
+        '<option value="{}"{}>{}</option>',
+        ((value, _SELECTED if value == selected else "", label) for value, label in rows),
+    )

@@ -241,6 +241,11 @@ def test_progress_dashboard_filters_and_figures(client, bcycle, entries, reviewe
     assert [t.pk for t in page.context["rows"]] == [tasks[0].pk]
     page = client.get(reverse("bidding:progress"), {"region": "320000"})
     assert page.context["rows"] == []
+    from reform_portal.models import Region
+
+    html = page.content.decode()  # the region filter keeps the region chosen, every active region offered
+    assert '<option value="320000" selected>江苏省</option>' in html
+    assert html.count('<option value="3') >= Region.objects.filter(active=True, code__startswith="3").count()
     assert "25%" in client.get(reverse("bidding:progress")).content.decode()
 
 

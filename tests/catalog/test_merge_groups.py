@@ -142,7 +142,7 @@ def test_a_group_merges_into_an_existing_measure_from_the_group_view(client, cyc
     measure = fc.measure_from(cycle, reviewer, [third])
     client.force_login(reviewer)
     page = client.get(_url("catalog:merge_groups", cycle)).content.decode()
-    assert "并入已有举措" in page and measure.title in page
+    assert "并入已有举措" in page and f'<option value="{measure.pk}">{measure.title}</option>' in page
     response = client.post(_url("catalog:merge", cycle), {"measure": measure.pk, "proposals": [zj.pk, js.pk]})
     assert response.status_code == 302
     assert measure.sources.count() == 3
