@@ -199,13 +199,19 @@ def merge(request, fmt=None):
             ),
             "areas": ReformArea.choices,
             "counts": oi.merge_figures(cycle),
-            "measure_options": markup.options(
-                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title")
-            ),
+            "measure_options": _measure_options(cycle),
             "reject_form": RejectForm(),
             "sorting": sorting,
             "export_query": listing.page_query(request),
         },
+    )
+
+
+def _measure_options(cycle):
+    """The year's measures as the options of 合并到已有举措 (汇总与合并 and 分组): their columns, not models in a template
+    loop (issue 19)."""
+    return markup.options(
+        Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title")
     )
 
 
@@ -233,9 +239,7 @@ def merge_groups(request):
         {
             "cycle": cycle,
             "groups": groups,
-            "measure_options": markup.options(
-                Measure.objects.filter(cycle=cycle).order_by("position", "pk").values_list("pk", "title")
-            ),
+            "measure_options": _measure_options(cycle),
         },
     )
 
