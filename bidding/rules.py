@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reform_portal.enums import Role, Stage
-from reform_portal.models import DeadlineExtension
 from reform_portal.permissions import department_of  # noqa: F401 - the views ask rules.department_of
-from reform_portal.services import deadline_for
+from reform_portal.services import deadline_for, last_deadline
 
 from .enums import MilestoneStatus
 from .transitions import BID_SET, TASK
@@ -52,14 +51,7 @@ def bidding_closed_for_all(cycle: ReformCycle, now: datetime.datetime | None = N
     """True once the bidding window has closed for every region (the latest extension included).
     Only then do regions see how many regions claimed each entry (赛马)."""
     now = now or timezone.now()
-    latest = (
-        DeadlineExtension.objects.filter(cycle=cycle, stage=Stage.BIDDING)
-        .select_related("region")
-        .order_by("-until")
-        .first()
-    )
-    closes = deadline_for(cycle, latest.region, Stage.BIDDING) if latest else cycle.closes_at(Stage.BIDDING)
-    return now >= closes
+    return now >= last_deadline(cycle, Stage.BIDDING)
 
 
 def window_open(bid_set: BidSet, now: datetime.datetime | None = None) -> tuple[bool, str]:
@@ -67,7 +59,7 @@ def window_open(bid_set: BidSet, now: datetime.datetime | None = None) -> tuple[
     opens = bidding_opens_at(bid_set.cycle)
     if now < opens:
         return False, _("揭榜尚未开始（%(at)s 开始）。") % {"at": _fmt(opens)}
-    closes = deadline_for(bid_set.cycle, bid_set.region, Stage.BIDDING)
+    closes = deadline_for(bid_set.cycle, bid_set.region_id, Stage.BIDDING)
     if now >= closes:
         return False, _("已过揭榜截止时间（%(at)s），如需修改或报送请联系国家审核人员申请延期。") % {
             "at": _fmt(closes)

@@ -26,6 +26,7 @@ from .models import (
     Milestone,
     MilestoneUpdate,
     ProgressReport,
+    ReportAttachment,
     Target,
     TargetActual,
     Task,
@@ -240,6 +241,72 @@ def task_list(user: User) -> QuerySet[Task]:
     )
 
 
+def task_visible(user: User, pk: int) -> Task | None:
+    """``user``'s task ``pk`` (None when they may not read it) with what its pages print beside it, and no
+    relation loaded: the task's page reads its rows with :func:`task_rows`; its documents and forms read the
+    relations they use."""
+    return (
+        tasks_visible_to(user)
+        .select_related("cycle", "region", "entry", "bid__bid_set")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass
+class TaskRows:
+    """What the task's page lists under the task. Each report carries ``actual_rows`` (its target actuals, their
+    ``target`` one of ``targets``), ``update_rows`` (milestone updates, their ``milestone`` one of ``milestones``)
+    and ``attachment_rows``."""
+
+    entities: list[Any]
+    milestones: list[Milestone]
+    targets: list[Target]
+    reports: list[ProgressReport]
+    requests: list[CoordinationRequest]
+
+
+def task_rows(task: Task) -> TaskRows:
+    """The rows of ``task``'s page, one query per kind by the task's (or its reports') key, in the page's order.
+    ``prefetch_related`` did the same in as many queries but ≈3 ms slower at national size (issue 19): it builds an
+    ``IN`` filter per relation, and the default ordering of milestones, targets and reports (``"task", …``) joined
+    the task, its cycle, region and list entry to sort one task's rows; a report's actuals and updates joined
+    their target and milestone again, which the page has already read."""
+    milestones = list(Milestone.objects.filter(task_id=task.pk).order_by("due_date", "pk"))
+    targets = list(Target.objects.filter(task_id=task.pk).order_by("pk"))
+    reports = list(
+        ProgressReport.objects.filter(task_id=task.pk)
+        .select_related("submitted_by")
+        .order_by("-period_end", "-pk")
+    )
+    by_report: dict[int, dict[str, list[Any]]] = {
+        r.pk: {"actual_rows": [], "update_rows": [], "attachment_rows": []} for r in reports
+    }
+    if reports:
+        target_of = {t.pk: t for t in targets}
+        milestone_of = {m.pk: m for m in milestones}
+        for actual in TargetActual.objects.filter(report_id__in=by_report).order_by("pk"):
+            actual.target = target_of[actual.target_id]
+            by_report[actual.report_id]["actual_rows"].append(actual)
+        for update in MilestoneUpdate.objects.filter(report_id__in=by_report).order_by("pk"):
+            update.milestone = milestone_of[update.milestone_id]
+            by_report[update.report_id]["update_rows"].append(update)
+        for attachment in ReportAttachment.objects.filter(report_id__in=by_report).order_by("pk"):
+            by_report[attachment.report_id]["attachment_rows"].append(attachment)
+    for report in reports:
+        for name, rows in by_report[report.pk].items():
+            setattr(report, name, rows)
+    return TaskRows(
+        entities=list(task.entities.all()),
+        milestones=milestones,
+        targets=targets,
+        reports=reports,
+        requests=list(
+            CoordinationRequest.objects.filter(task_id=task.pk).select_related("raised_by", "answered_by")
+        ),
+    )
+
+
 def task_detail(user: User, pk: int) -> Task | None:
     reports = ProgressReport.objects.select_related("submitted_by").prefetch_related(
         Prefetch("actuals", queryset=TargetActual.objects.select_related("target")),
@@ -360,9 +427,9 @@ def progress_regions(tasks: QuerySet[Task], *, today: datetime.date | None = Non
     ]
 
 
-def overdue_milestones(task: Task, today: datetime.date | None = None) -> list[Milestone]:
+def overdue_of(milestones: Iterable[Milestone], today: datetime.date | None = None) -> list[Milestone]:
     today = today or timezone.localdate()
-    return [m for m in task.milestones.all() if m.due_date < today and m.status != MilestoneStatus.DONE]
+    return [m for m in milestones if m.due_date < today and m.status != MilestoneStatus.DONE]
 
 
 def typed_entity_names(region_id: int) -> list[tuple[str, str]]:

@@ -671,10 +671,16 @@ def plan_import(
 
 
 def plan_problems(task: Task) -> list[str]:
+    return plan_problems_of(task.milestones.exists(), task.targets.exists())
+
+
+def plan_problems_of(milestones: object, targets: object) -> list[str]:
+    """What a plan lacks before it may be confirmed, from whether it has milestones and targets (lists the page
+    has read, or ``exists()``)."""
     problems = []
-    if not task.milestones.exists():
+    if not milestones:
         problems.append(_("请至少填写一个里程碑（时间表·路线图·责任人）。"))
-    if not task.targets.exists():
+    if not targets:
         problems.append(_("请至少填写一个可量化、可考核的目标。"))
     return problems
 

@@ -75,17 +75,17 @@ def _region_bid_set(request, *, create=False, queryset=None):
     bid set of that year: made on the first visit while the region may still bid (``create``), else None. With
     ``queryset`` the bid set is read through it (the page's joins and permission filter) in the same query."""
     cycle = selected_cycle(request, kinds=(oi.BID_SET,), cycles=_bid_cycles())
-    region = request.user.region
-    if cycle is None or region is None:
+    region_id = request.user.region_id
+    if cycle is None or region_id is None:
         return None, None
-    lookup = queryset if queryset is not None else BidSet.objects.all()
-    bid_set = lookup.filter(cycle=cycle, region=region).first()
-    if bid_set is None and create and _may_start(cycle, region):
-        bid_set = services.bid_set_get_or_create(cycle=cycle, region=region, by=request.user)
-        if queryset is not None:
-            bid_set = queryset.get(pk=bid_set.pk)
+    # the region joined to its bid set (not a query of its own, issue 19)
+    lookup = (queryset if queryset is not None else BidSet.objects.all()).select_related("region")
+    bid_set = lookup.filter(cycle=cycle, region_id=region_id).first()
+    if bid_set is None and create and _may_start(cycle, request.user.region):
+        bid_set = services.bid_set_get_or_create(cycle=cycle, region=request.user.region, by=request.user)
+        bid_set = lookup.get(pk=bid_set.pk)
     if bid_set is not None:
-        bid_set.cycle, bid_set.region = cycle, region  # the ones just read: not joined again
+        bid_set.cycle = cycle  # the one just read: not joined again
     return cycle, bid_set
 
 
@@ -201,7 +201,7 @@ def bids(request, fmt=None):
                 **listing_context,
             },
         )
-    deadline = deadline_for(cycle, bid_set.region, Stage.BIDDING)
+    deadline = deadline_for(cycle, bid_set.region_id, Stage.BIDDING)
     editable, edit_reason = rules.can_edit_bids(user, bid_set)
     sign_ok, _reason = rules.can_sign(user, bid_set)
     already = bid_set.signed_by_department(rules.department_of(user, bid_set.region_id))
@@ -688,7 +688,7 @@ def _task_export(request, fmt, cycle, tasks):
 
 
 def _task_or_404(request, pk):
-    task = selectors.task_detail(request.user, pk)
+    task = selectors.task_visible(request.user, pk)
     if task is None:
         raise Http404
     show_switch(request, task.cycle, url=reverse("bidding:tasks"), cycles=_bid_cycles())
@@ -697,25 +697,27 @@ def _task_or_404(request, pk):
 
 def _task_page(request, task, **forms):
     user = request.user
-    milestones = list(task.milestones.all())
+    rows = selectors.task_rows(task)
+    milestones = rows.milestones
     notice = selectors.notices_visible_to(user).filter(cycle=task.cycle, region=task.region).first()
     plan_ok, plan_reason = rules.can_edit_plan(user, task)
     context = {
         "task": task,
+        "entities": rows.entities,
         "milestones": milestones,
-        "targets": list(task.targets.all()),
+        "targets": rows.targets,
         "notice": notice,
-        "reports": list(task.reports.all()),
-        "requests": list(task.coordination_requests.all()),
-        "overdue": {m.pk for m in selectors.overdue_milestones(task)},
+        "reports": rows.reports,
+        "requests": rows.requests,
+        "overdue": {m.pk for m in selectors.overdue_of(milestones)},
         "can_edit_plan": plan_ok,
         "plan_reason": plan_reason,
-        "plan_problems": services.plan_problems(task),
+        "plan_problems": services.plan_problems_of(milestones, rows.targets),
         "can_report": rules.can_report(user, task)[0],
         "can_raise": rules.can_raise_coordination(user, task)[0],
         "can_summarise": rules.can_file_summary(user, task, milestones)[0],
         "is_reviewer": rules.is_reviewer(user),
-        "entities_form": forms.get("entities_form") or _entities_form(task),
+        "entities_form": forms.get("entities_form") or _entities_form(task, rows.entities),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(prefix="m"),
         "target_form": forms.get("target_form") or TargetForm(prefix="t"),
         "coordination_form": forms.get("coordination_form") or CoordinationForm(prefix="c"),
@@ -729,8 +731,8 @@ def _task_page(request, task, **forms):
     return render(request, "bidding/task_detail.html", context)
 
 
-def _entities_form(task):
-    form = EntitiesForm(initial={"entities": list(task.entities.all())}, region=task.region)
+def _entities_form(task, entities):
+    form = EntitiesForm(initial={"entities": entities}, region=task.region)
     add_revision_field(form, task.revision)
     return form
 

@@ -259,17 +259,30 @@ def with_stats(measures: Iterable[Measure]) -> list[Measure]:
 
 
 def measure_detail(pk: int) -> Measure | None:
+    # Each relation in its default order within one measure, written out: their default orderings begin with the
+    # measure, which Django sorts by the measure's own ordering — joining the measure and its cycle to every query
+    # to sort the rows of a single measure (issue 19).
     measure = (
         Measure.objects.select_related("cycle", "created_by", "inclusion")
         .prefetch_related(
             # one query for the sources with their region, proposal and book (not one per relation)
-            Prefetch("sources", queryset=MeasureSource.objects.select_related("region", "proposal__book")),
-            Prefetch("reviews", queryset=ExpertReview.objects.select_related("expert__organization__region")),
+            Prefetch(
+                "sources",
+                queryset=MeasureSource.objects.select_related("region", "proposal__book").order_by(
+                    "region__code", "pk"
+                ),
+            ),
+            Prefetch(
+                "reviews",
+                queryset=ExpertReview.objects.select_related("expert__organization__region").order_by(
+                    "assigned_at", "pk"
+                ),
+            ),
             Prefetch(
                 "opinions",
                 queryset=DepartmentOpinion.objects.select_related(
                     "consultation__ministry", "consultation__measure_list", "given_by", "responded_by"
-                ),
+                ).order_by("-consultation__measure_list__version", "consultation__ministry__name", "pk"),
             ),
         )
         .filter(pk=pk)

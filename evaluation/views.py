@@ -317,24 +317,24 @@ def _assignment_export(request, fmt, cycle, links):
 
 
 def _assignment_row_fields(links):
-    """What a row of the assignments page prints and nothing else (issue 19): the task's region name and entry
-    number and title, the commission's due date, the assessment's state and grade."""
-    return (
-        links.select_related(None)
-        .select_related("commission", "task__region", "task__entry", "task__assessment")
-        .only(
-            "commission__due_date",
-            "task__region__name",
-            "task__entry__number",
-            "task__entry__title",
-            "task__assessment__state",
-            "task__assessment__grade",
-        )
+    """What a row of the assignments page prints and nothing else (issue 19), as values rather than five models
+    per row (the commission link, its commission, task, region, entry and assessment: ≈0.1 ms a row, the page's
+    growth with the evaluator's tasks): the task's key, region name and entry number and title, the commission's
+    due date, the assessment's key, state and grade."""
+    return links.values(
+        "task_id",
+        due_date=F("commission__due_date"),
+        region_name=F("task__region__name"),
+        entry_number=F("task__entry__number"),
+        entry_title=F("task__entry__title"),
+        assessment_id=F("task__assessment__id"),
+        assessment_state=F("task__assessment__state"),
+        assessment_grade=F("task__assessment__grade"),
     )
 
 
 def _assignment_rows(rows):
-    """Each row (``selectors.assignment_rows``) with its table row as one piece of markup (``html``), made here
+    """Each row (``_assignment_row_fields``) with its table row as one piece of markup (``html``), made here
     rather than in a template loop (issue 19). The same markup as the template wrote (tests/evaluation/
     test_lists.py compares them on hostile text); every value but the integers is escaped."""
     task_url = reverse("evaluation:task_detail", args=[987654321])
@@ -345,24 +345,25 @@ def _assignment_rows(rows):
     unwritten = f'<span class="muted">{esc(_("未填写"))}</span>'
     write, view = esc(_("填写评估报告")), esc(_("查看"))
     pad = "\n          "
+    rows = list(rows)
     for row in rows:
-        task, a = row["task"], row["assessment"]
-        pk = str(int(task.pk))
-        if a is None:
+        pk = str(int(row["task_id"]))
+        state, grade = row["assessment_state"], row["assessment_grade"]
+        if row["assessment_id"] is None:
             report = unwritten
         else:
-            report = esc(states.get(a.state, a.state))
-            if a.grade:
-                report += " · " + esc(grades.get(a.grade, a.grade))
-        if a is None or a.state == "draft":
+            report = esc(states.get(state, state))
+            if grade:
+                report += " · " + esc(grades.get(grade, grade))
+        if row["assessment_id"] is None or state == "draft":
             action = f'<a class="button primary" href="{edit_url.replace("987654321", pk)}">{write}</a>'
         else:
-            action = f'<a href="{detail_url.replace("987654321", str(int(a.pk)))}">{view}</a>'
+            action = f'<a href="{detail_url.replace("987654321", str(int(row["assessment_id"])))}">{view}</a>'
         row["html"] = mark_safe(  # noqa: S308 - every text value escaped; the rest are integers
-            f"<tr>{pad}<td>{esc(task.region)}</td>"
+            f"<tr>{pad}<td>{esc(row['region_name'])}</td>"
             f'{pad}<td><a href="{task_url.replace("987654321", pk)}">'
-            f"{esc(task.entry.number)} {esc(task.entry.title)}</a></td>"
-            f"{pad}<td>{esc(date_format(row['commission'].due_date, 'DATE_FORMAT'))}</td>"
+            f"{esc(row['entry_number'])} {esc(row['entry_title'])}</a></td>"
+            f"{pad}<td>{esc(date_format(row['due_date'], 'DATE_FORMAT'))}</td>"
             f"{pad}<td>{report}</td>"
             f"{pad}<td>{action}</td>"
             "\n        </tr>"
@@ -389,7 +390,7 @@ def assignments(request, fmt=None):
             "cycle": cycle,
             "page": page,
             "query": query,
-            "rows": _assignment_rows(selectors.assignment_rows(page.object_list)),
+            "rows": _assignment_rows(page.object_list),
             "n_open": selectors.open_links(links).count(),
             "sorting": sorting,
             "export_query": page_query(request),

@@ -48,13 +48,32 @@ def local_today(now: datetime.datetime | None = None) -> datetime.date:
 def deadline_for(cycle: ReformCycle, region: Region | int | None, stage: str) -> datetime.datetime:
     """The instant a stage closes for a region (a Region or its id): the end (Asia/Shanghai) of the cycle's date or
     of the region's extension, whichever is later. Work is on time while ``now < deadline_for(...)``."""
-    closes = cycle.closes_at(stage)
-    if region is not None:
-        ext = _extension_until(cycle, region if isinstance(region, int) else region.pk, stage)
-        if ext is not None:
-            from .models import _shanghai_end_of
+    ext = (
+        None
+        if region is None
+        else _extension_until(cycle, region if isinstance(region, int) else region.pk, stage)
+    )
+    return _closes_with(cycle, stage, ext)
 
-            closes = cycle.hard_end(stage, max(closes, _shanghai_end_of(ext)))
+
+def last_deadline(cycle: ReformCycle, stage: str) -> datetime.datetime:
+    """The instant a stage closes for every region: ``deadline_for`` the region with the latest extension, in one
+    query."""
+    latest = (
+        DeadlineExtension.objects.filter(cycle=cycle, stage=stage)
+        .order_by("-until")
+        .values_list("until", flat=True)
+        .first()
+    )
+    return _closes_with(cycle, stage, latest)
+
+
+def _closes_with(cycle: ReformCycle, stage: str, extension: datetime.date | None) -> datetime.datetime:
+    closes = cycle.closes_at(stage)
+    if extension is not None:
+        from .models import _shanghai_end_of
+
+        closes = cycle.hard_end(stage, max(closes, _shanghai_end_of(extension)))
     return closes
 
 

@@ -158,6 +158,9 @@ PAGES = [
 def _ids(rows):
     out = []
     for row in rows:
+        if isinstance(row, dict) and "task_id" in row:  # a row of values (the evaluator's assignments)
+            out.append(row["task_id"])
+            continue
         if isinstance(row, dict):
             row = row.get("proposal") or row["task"]
         out.append(row.pk)

@@ -208,3 +208,31 @@ def test_regional_users_of_the_other_department_share_the_regions_view(client, w
     colleague = f.regional_user("330000", OrgKind.REGIONAL_DRC, username="zj_new")  # joins after the grant
     client.force_login(colleague)
     assert client.get(reverse("bidding:task_detail", args=[world["task"].pk])).status_code == 200
+
+
+def test_bidding_closes_for_all_at_the_latest_extension_in_one_query(
+    bcycle, region_a_drc, region_b_drc, reviewer, django_assert_num_queries
+):
+    """赛马 counts show once the window has closed for every region: at the latest extension's end (Asia/Shanghai),
+    read in one query (issue 19: it read the extension with its region, then the region's extension again)."""
+    import datetime
+
+    from bidding import rules
+    from reform_portal.enums import Stage
+    from reform_portal.services import extension_grant
+
+    deadline = bcycle.closes_at(Stage.BIDDING)
+    for region, days in ((region_a_drc.region, 2), (region_b_drc.region, 5)):
+        extension_grant(
+            cycle=bcycle,
+            region=region,
+            stage=Stage.BIDDING,
+            until=bcycle.bidding_deadline + datetime.timedelta(days=days),
+            reason="补报",
+            by=reviewer,
+        )
+    with django_assert_num_queries(1):
+        assert not rules.bidding_closed_for_all(bcycle, now=deadline + datetime.timedelta(days=4))
+    assert not rules.bidding_closed_for_all(bcycle, now=deadline + datetime.timedelta(days=5, seconds=-1))
+    assert rules.bidding_closed_for_all(bcycle, now=deadline + datetime.timedelta(days=5))
+    assert not rules.bidding_closed_for_all(bcycle, now=deadline - datetime.timedelta(seconds=1))

@@ -362,6 +362,20 @@ def test_bids_page_query_count_does_not_grow_with_claims(
     assert _count(client, reverse("bidding:bids"), django_assert_max_num_queries) == one
 
 
+def test_bids_page_reads_the_region_with_its_bid_set(
+    client, bcycle, entries, region_a_drc, django_assert_max_num_queries
+):
+    """Issue 19: the region of the page's bid set is joined to it, not read by a query of its own."""
+    fb.make_bid_set(bcycle, region_a_drc, entries[:2])
+    client.force_login(region_a_drc)
+    url = reverse("bidding:bids")
+    client.get(url)
+    with django_assert_max_num_queries(40) as ctx:
+        html = client.get(url).content.decode()
+    assert region_a_drc.region.name in html
+    assert not [q["sql"] for q in ctx.captured_queries if 'FROM "reform_portal_region"' in q["sql"]]
+
+
 def _tasks(bcycle, entries, reviewer, n):
     drc, scitech = fb.region_pair("330000")
     tasks = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
@@ -413,6 +427,54 @@ def test_task_page_query_count_does_not_grow_with_reports(
     add_report(5)
     add_report(1)
     assert _count(client, url, django_assert_max_num_queries) == one
+
+
+def test_task_page_reads_its_rows_by_key_and_prints_each_report_with_its_own_rows(
+    client, bcycle, entries, reviewer, django_assert_max_num_queries, settings, tmp_path
+):
+    """Issue 19: the page reads milestones, targets and reports by the task's key without joining the task, its
+    cycle, region and list entry to sort one task's rows (their default ordering is by the task), and a report's
+    actuals and updates name the target and milestone read already; each report still prints its own rows."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    drc, tasks = _tasks(bcycle, entries, reviewer, 1)
+    task = tasks[0]
+    ms = list(task.milestones.all())
+    tg = task.targets.get()
+    for days_ago, value, note in ((20, "12", "<b>一期</b>"), (2, "34", "二期")):
+        services.report_file(
+            task=task,
+            by=drc,
+            period_end=timezone.localdate() - datetime.timedelta(days=days_ago),
+            narrative=f"进展{days_ago}",
+            actuals={tg.pk: Decimal(value)},
+            statuses={m.pk: ("at_risk", note) for m in ms},
+            uploads=[
+                SimpleUploadedFile(
+                    f"附件{days_ago}.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+                )
+            ],
+        )
+    client.force_login(drc)
+    url = reverse("bidding:task_detail", args=[task.pk])
+    client.get(url)
+    with django_assert_max_num_queries(40) as ctx:
+        html = client.get(url).content.decode()
+    row_tables = ("bidding_milestone", "bidding_target", "bidding_progressreport")
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        if any(f'FROM "{table}"' in sql for table in row_tables):
+            assert 'JOIN "bidding_task"' not in sql, sql
+        if 'FROM "bidding_targetactual"' in sql or 'FROM "bidding_milestoneupdate"' in sql:
+            assert "JOIN" not in sql, sql
+    reports = html.split('data-testid="report"')[1:]
+    assert len(reports) == 2
+    newest, oldest = reports
+    assert "进展2" in newest and "赋权成果数：34.00项" in newest and "附件2.pdf" in newest
+    assert "进展20" in oldest and "赋权成果数：12.00项" in oldest and "附件20.pdf" in oldest
+    assert "节点1：存在风险（&lt;b&gt;一期&lt;/b&gt;）" in oldest and "<b>一期</b>" not in html
+    assert "节点2：存在风险（二期）" in newest and "一期" not in newest
 
 
 def test_confirm_button_sends_the_version_read_and_a_newer_version_is_not_confirmed(

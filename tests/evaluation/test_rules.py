@@ -205,7 +205,7 @@ def test_evaluators_cannot_read_another_agencys_task_pages_files_or_exports(clie
     ]:
         assert client.get(url).status_code == 404, url
     assignments = client.get(r("evaluation:assignments")).context["rows"]
-    assert [row["task"] for row in assignments] == [world["t1"], world["t_draft"]]
+    assert [row["task_id"] for row in assignments] == [world["t1"].pk, world["t_draft"].pk]
     assert set(selectors.tasks_visible_to(world["evaluator"])) == {world["t1"], world["t_draft"]}
 
 

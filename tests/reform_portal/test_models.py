@@ -29,3 +29,23 @@ def test_joint_sign_off_stamps_one_department_and_an_edit_clears_both(region_a_d
     )
     with pytest.raises(ValueError):
         book.record_sign_off(OrgKind.UNIVERSITY, region_a_drc, now)
+
+
+def test_a_users_region_is_read_with_the_organization_in_one_query(region_a_drc, django_assert_num_queries):
+    """Issue 19: a regional page asks for the user's region id, then its name: the organization and its region are
+    read in one query. An organization already read is used as it is."""
+    from reform_portal.models import User
+
+    org = region_a_drc.organization
+    region = org.region
+    user = User.objects.get(pk=region_a_drc.pk)
+    with django_assert_num_queries(1):
+        assert user.region_id == region.pk
+        assert user.region.name == region.name
+        assert user.organization.name == org.name
+    user = User.objects.get(pk=region_a_drc.pk)
+    with django_assert_num_queries(1):
+        assert user.organization.name == org.name  # read alone, as the layout does
+    with django_assert_num_queries(1):
+        assert user.region.code == region.code
+    assert User(organization=None).region is None and User(organization=None).region_id is None
