@@ -158,6 +158,9 @@ PAGES = [
 def _ids(rows):
     out = []
     for row in rows:
+        if isinstance(row, dict) and "pk" in row:  # a row of columns (the merge page's)
+            out.append(row["pk"])
+            continue
         if isinstance(row, dict):
             row = row.get("proposal") or row["task"]
         out.append(row.pk)
