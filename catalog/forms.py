@@ -16,6 +16,10 @@ class MeasureForm(CleanTextMixin, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "goals": forms.Textarea(attrs={"rows": 3}),
+            # the same markup as Django's Select, written in Python: its templates (one per option) were ≈0.4 ms of
+            # 汇总与合并, which shows this form on every visit (issue 19)
+            "area": widgets.Select,
+            "authority_level": widgets.Select,
         }
 
     def __init__(self, *args, **kwargs):

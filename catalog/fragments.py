@@ -184,8 +184,10 @@ def two_places(score) -> str:
 def merge_rows(rows, *, year, selected, csrf_token):
     """Each merge row's ``<tr>`` as one piece of markup, made here rather than in the template's loop: 50 rows with
     up to five similar proposals each made the loop (lookups, localisation, ``{% url %}``, ``floatformat``) most of
-    the page's time, 14× the layout floor (issue 19). The same markup the template wrote (tests/catalog/test_views.py
-    compares them on hostile text); every value but the integers is escaped."""
+    the page's time, 14× the layout floor (issue 19). ``rows``: ``catalog.selectors.merge_rows`` (columns, not
+    models). The same markup the template wrote (tests/catalog/test_views.py compares them on hostile text); every
+    value but the integers is escaped. The area's label is looked up in the choices once per page, not with
+    ``get_area_display`` per row (which hashes every lazy label of the choices on each call)."""
     urls = {
         name: reverse(f"catalog:{name}", args=[987654321]).replace("987654321", "{}")
         for name in ("measure_detail", "reject", "unreject")
@@ -216,14 +218,16 @@ def merge_rows(rows, *, year, selected, csrf_token):
         + "</button></form>\n            "
     )
     compare_label = esc(_("对照"))
+    near = _("与%(y)s年度清单 %(n)s“%(t)s”相近")
+    areas = _labels(ReformArea.choices)
     pad = "\n            "
     for row in rows:
-        p, state = row["proposal"], row["state"]
-        pk = int(p.pk)
-        title = esc(p.title)
+        state = row["state"]
+        pk = int(row["pk"])
+        title = esc(row["title"])
         check = (
             f'<input type="checkbox" name="proposals" value="{pk}" form="merge-form" aria-label="{choose} {title}"'
-            + (" checked" if p.pk in selected else "")
+            + (" checked" if row["pk"] in selected else "")
             + ">"
             if state == "open"
             else ""
@@ -231,20 +235,18 @@ def merge_rows(rows, *, year, selected, csrf_token):
         earlier = row["earlier"]
         mark = (
             '<div data-testid="earlier-mark" class="muted">'
-            + _("与%(y)s年度清单 %(n)s“%(t)s”相近")
-            % {"y": esc(earlier["year"]), "n": esc(earlier["number"]), "t": esc(earlier["title"])}
+            + near % {"y": esc(earlier["year"]), "n": esc(earlier["number"]), "t": esc(earlier["title"])}
             + "</div>"
             if earlier
             else ""
         )
         if state == "merged":
-            source = row["source"]
             handling = (
-                f'{badges[state]} <a href="{urls["measure_detail"].format(int(source.measure_id))}">'
-                f"{esc(source.measure.title)}</a>{pad}"
+                f'{badges[state]} <a href="{urls["measure_detail"].format(int(row["measure_id"]))}">'
+                f"{esc(row['measure_title'])}</a>{pad}"
             )
         elif state == "rejected":
-            handling = f'{badges[state]} <span class="muted">{esc(row["rejection"].reason)}</span>{pad}'
+            handling = f'{badges[state]} <span class="muted">{esc(row["reason"])}</span>{pad}'
         else:
             handling = badges["open"]
         similar = (
@@ -266,10 +268,10 @@ def merge_rows(rows, *, year, selected, csrf_token):
         row["html"] = mark_safe(  # noqa: S308 - every text value escaped above; the rest are integers
             f'\n          <tr id="proposal-{pk}" data-proposal="{pk}" data-state="{esc(state)}">'
             f"{pad}<td>{check}</td>"
-            f"{pad}<td>{esc(p.book.region.name)}</td>"
-            f"{pad}<td>{esc(p.get_area_display() or '—')}</td>"
+            f"{pad}<td>{esc(row['region_name'])}</td>"
+            f"{pad}<td>{esc(areas.get(row['area'], row['area']) or '—')}</td>"
             f'{pad}<td><strong data-testid="proposal-title">{title}</strong>'
-            f'<div class="muted">{esc(Truncator(p.content).chars(80))}</div>{mark}</td>'
+            f'<div class="muted">{esc(Truncator(row["content"]).chars(80))}</div>{mark}</td>'
             f"{pad}<td>{handling}</td>"
             f'{pad}<td><ol class="similar" data-testid="similar">{similar}</ol></td>'
             f"{pad}<td>{actions}</td>"

@@ -20,7 +20,7 @@ from reform_portal.years import OpenItem, live_cycles, with_year
 
 from .enums import ListState
 from .models import DepartmentOpinion, ExpertReview, MeasureList
-from .selectors import consultations_waiting
+from .selectors import consultations_waiting, proposal_stamps
 from .services import OPEN_BOOK_STATES
 
 MERGE = "merge"
@@ -29,7 +29,7 @@ EXPERT_REVIEW = "expert_review"
 CONSULTATION = "consultation"
 
 
-REVIEWER_OPEN = "catalog.reviewer_open.2"  # a new name when the stored shape changes
+REVIEWER_OPEN = "catalog.reviewer_open.3"  # a new name when the stored shape changes (3: ``stamps``)
 
 
 def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
@@ -37,9 +37,11 @@ def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
     DECISIONS §19): its reported proposals (``total``), merged (``merged``), set aside (``rejected``) and neither
     (``open``: the 汇总与合并 page's figures, ``merge_figures``) and whether a list version is
     published (``published``: then nothing is merged any more), and per list version not published its
-    ministries' opinions not yet answered (``opinions``: [list pk, version, count]). A change of a proposal, a 建议书,
-    a merge or a setting aside, a list version, a consultation, an opinion or an inclusion invalidates it
-    (``watch_reviewer_open``)."""
+    ministries' opinions not yet answered (``opinions``: [list pk, version, count]), and the digest of its reported
+    proposals as they stand (``stamps``: ``selectors.proposal_stamps``, the key of 汇总与合并's similarity caches; a
+    proposal's edit while reported, a 建议书 reported, returned or withdrawn invalidate it as they do the counts). A
+    change of a proposal, a 建议书, a merge or a setting aside, a list version, a consultation, an opinion or an
+    inclusion invalidates it (``watch_reviewer_open``)."""
     reported = MeasureProposal.objects.filter(book__cycle=OuterRef("pk"), book__state__in=OPEN_BOOK_STATES)
     figures = (
         ReformCycle.objects.filter(pk=cycle.pk)
@@ -61,7 +63,7 @@ def reviewer_open(cycle: ReformCycle) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .order_by("consultation__measure_list__version")
     )
-    return {**figures, "opinions": [list(row) for row in opinions]}
+    return {**figures, "opinions": [list(row) for row in opinions], "stamps": proposal_stamps(cycle)}
 
 
 def merge_figures(cycle: ReformCycle) -> dict[str, int]:
@@ -70,6 +72,13 @@ def merge_figures(cycle: ReformCycle) -> dict[str, int]:
     default, else one query), not an aggregate over the year's proposals on every visit (issue 19)."""
     data = tallies.read(cycle, REVIEWER_OPEN, reviewer_open)
     return {key: data[key] for key in ("total", "merged", "rejected", "open")}
+
+
+def merge_stamps(cycle: ReformCycle) -> str:
+    """The digest of ``cycle``'s reported proposals (ids and update times) the similarity caches of 汇总与合并 are
+    keyed by, as stored with its figures (``REVIEWER_OPEN``): no read of the year's proposals on every visit, whose
+    Python side grew with them (issue 19). Within a page read the figures' row is read once for both."""
+    return tallies.read(cycle, REVIEWER_OPEN, reviewer_open)["stamps"]
 
 
 def reviewer_items(user: User) -> list[OpenItem]:

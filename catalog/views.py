@@ -123,22 +123,6 @@ def merge_export(request, fmt):
     return merge(request, fmt=fmt)
 
 
-# What the merge page's rows print (the export loads whole rows): 50 proposals with their books, units, measures and
-# rejections loaded whole were most of its query time.
-MERGE_PAGE_FIELDS = (
-    "pk",
-    "title",
-    "content",
-    "area",
-    "book__region__name",
-    "book__region__code",
-    "measure_source__proposal_id",
-    "measure_source__measure__title",
-    "rejection__proposal_id",
-    "rejection__reason",
-)
-
-
 @role_required(REVIEWER)
 def merge(request, fmt=None):
     cycle = _cycle(request, (oi.MERGE,))
@@ -172,7 +156,7 @@ def merge(request, fmt=None):
     proposals = sorting.apply(selectors.merge_proposals(cycle, region=region, area=area, status=status))
     if fmt:
         return _merge_export(request, fmt, cycle, proposals)
-    page, query = paginate(request, proposals.only(*MERGE_PAGE_FIELDS))
+    page, query = paginate(request, selectors.merge_row_values(proposals))
     return render(
         request,
         "catalog/merge.html",
@@ -181,7 +165,7 @@ def merge(request, fmt=None):
             "page": page,
             "query": query,
             "rows": fragments.merge_rows(
-                selectors.merge_rows(cycle, page.object_list),
+                selectors.merge_rows(cycle, page.object_list, oi.merge_stamps(cycle)),
                 year=cycle.year,
                 selected=selected,
                 csrf_token=get_token(request),

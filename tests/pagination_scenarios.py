@@ -161,6 +161,9 @@ def _ids(rows):
         if isinstance(row, dict) and "task_id" in row:  # a row of values (the evaluator's assignments)
             out.append(row["task_id"])
             continue
+        if isinstance(row, dict) and "pk" in row:  # a row of columns (the merge page's)
+            out.append(row["pk"])
+            continue
         if isinstance(row, dict):
             row = row.get("proposal") or row["task"]
         out.append(row.pk)

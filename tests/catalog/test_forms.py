@@ -517,3 +517,44 @@ def test_two_reviewers_editing_the_draft_title(client, reviewer, draft_list):
     page = other.post(url, {"title": "第二位的清单标题", "revision": rev_b})
     _assert_refused(page, reviewer, "第二位的清单标题", "清单标题")
     assert MeasureList.objects.get(pk=draft_list.pk).title == "第一位的清单标题"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"area": "tech_market", "authority_level": "national"},
+        {"area": "<b>\"x&'", "authority_level": ""},
+    ],
+    ids=["unbound", "chosen", "forged"],
+)
+def test_the_measure_forms_drop_downs_are_djangos_markup_written_in_python(data):
+    """MeasureForm's 改革任务领域 and 事权层级 (on 汇总与合并 at every visit) are written by reform_portal.widgets.Select,
+    byte for byte what Django's Select wrote: unbound, with a choice, with a forged value; with their errors."""
+    from django import forms as django_forms
+
+    from catalog.forms import MeasureForm, RevisionForm
+    from reform_portal import widgets
+
+    for form_class in (MeasureForm, RevisionForm):
+        ours = form_class(data)
+        django_s = form_class(data)
+        for name in ("area", "authority_level"):
+            assert isinstance(ours.fields[name].widget, widgets.Select)
+            old = django_forms.Select(choices=ours.fields[name].choices)
+            old.is_required = ours.fields[name].widget.is_required
+            django_s.fields[name].widget = old
+            assert str(ours[name]) == str(django_s[name])
+            assert ours[name].errors == django_s[name].errors
+
+
+def test_the_merge_page_renders_no_select_templates(client, reviewer, world):
+    """汇总与合并 draws its form's two drop-downs without Django's per-option templates (issue 19)."""
+    client.force_login(reviewer)
+    page = client.get(reverse("catalog:merge"))
+    rendered = {t.name for t in page.templates}
+    assert "catalog/merge.html" in rendered
+    assert not rendered & {"django/forms/widgets/select.html", "django/forms/widgets/select_option.html"}
+    html = page.content.decode()
+    assert '<select name="area" required id="id_area">' in html
+    assert '<option value="" selected>---------</option>' in html

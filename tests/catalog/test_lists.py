@@ -48,7 +48,7 @@ def test_the_merge_list_sorts_filters_and_exports_its_rows(client, cycle, review
     client.force_login(reviewer)
     params = {"year": cycle.year, "sort": "-title", "region": "330000"}
     page = client.get(reverse("catalog:merge"), params)
-    titles = [row["proposal"].title for row in page.context["rows"]]
+    titles = [row["title"] for row in page.context["rows"]]
     assert titles == sorted(titles, reverse=True) and len(titles) > 1
     assert 'aria-sort="descending"' in page.content.decode()
     rows = list(

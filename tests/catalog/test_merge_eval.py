@@ -78,9 +78,12 @@ def suggestions_through_the_merge_page(cycle) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     number = 1
     while True:
-        page, _query = paginate(rf.get("/catalog/merge/", {"page": number}), selectors.merge_proposals(cycle))
+        page, _query = paginate(
+            rf.get("/catalog/merge/", {"page": number}),
+            selectors.merge_row_values(selectors.merge_proposals(cycle)),
+        )
         for row in selectors.merge_rows(cycle, page.object_list):
-            out[row["proposal"].pk] = [s["pk"] for s in row["similar"]]
+            out[row["pk"]] = [s["pk"] for s in row["similar"]]
         if not page.has_next():
             return out
         number += 1

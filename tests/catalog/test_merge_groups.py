@@ -211,3 +211,45 @@ def test_a_later_years_list_is_no_earlier_mark(cycle, reviewer, pair):
     MeasureList.objects.filter(pk=entry.measure_list_id).update(cycle=later)
     Measure.objects.filter(pk=entry.measure_id).update(cycle=later)
     assert selectors.earlier_marks(cycle) == {}
+
+
+def test_only_an_earlier_years_latest_published_version_marks_and_is_read_in_one_query(
+    cycle, reviewer, pair, django_assert_num_queries
+):
+    """The earlier years' latest published versions (a later draft does not count) are read in one query once the
+    marks are cached, a row per version, not the ids of all their entries (issue 19: the versions, then a few
+    hundred entry ids, were two queries a merge page); an entry added to or removed from a version is still seen."""
+    zj, _js = pair
+    superseded = _earlier_entry(cycle, reviewer, title=zj.title, description=zj.content, number="1")
+    earlier = superseded.measure_list.cycle
+    latest = MeasureList.objects.create(cycle=earlier, title="第二版", state=ListState.PUBLISHED, version=2)
+
+    def entry(measure_list, number, title, description):
+        measure = Measure.objects.create(
+            cycle=earlier, title=title, area="tech_market", description=description, created_by=reviewer
+        )
+        return ListEntry.objects.create(
+            measure_list=measure_list,
+            measure=measure,
+            number=number,
+            position=int(number),
+            title=title,
+            area="tech_market",
+            description=description,
+            authority_level="provincial",
+        )
+
+    entry(latest, "1", "建设国际科技创新中心", "建设区域科技创新中心，集聚国际高端创新资源。")
+    draft = MeasureList.objects.create(cycle=earlier, title="第三版", state=ListState.DRAFT, version=3)
+    entry(draft, "1", zj.title, zj.content)
+    stamps = selectors.proposal_stamps(cycle)
+    assert zj.pk not in selectors.earlier_marks(cycle, stamps)  # version 1 is superseded, version 3 a draft
+    with django_assert_num_queries(1):  # cached: the versions only
+        assert zj.pk not in selectors.earlier_marks(cycle, stamps)
+    added = entry(latest, "2", zj.title, zj.content)
+    assert selectors.earlier_marks(cycle, stamps)[zj.pk]["number"] == "2"
+    added.delete()
+    assert zj.pk not in selectors.earlier_marks(cycle, stamps)
+    # version 1 is the latest published one again
+    MeasureList.objects.filter(pk=latest.pk).update(state=ListState.DRAFT)
+    assert selectors.earlier_marks(cycle, stamps)[zj.pk]["number"] == "1"

@@ -293,3 +293,41 @@ def test_the_liaisons_waiting_query_counts_each_thing_once(reviewer, liaison):
     assert sql.count('FROM "catalog_departmentopinion"') == 1
     assert sql.count('FROM "catalog_measure"') == 1
     assert "CASE" not in sql
+
+
+def test_the_merge_pages_stored_stamps_follow_every_change_of_the_reported_proposals(client, reviewer):
+    """The digest keying 汇总与合并's similarity caches is stored with the year's figures (``merge_stamps``); it stays
+    the digest of the reported proposals as they stand after a 建议书 is reported, a reported proposal is edited or
+    deleted, a 建议书 is returned; a merge or a setting aside leaves it as it was (the cached ranking stays)."""
+    from catalog import selectors
+    from catalog.open_items import merge_stamps
+    from proposals import services as ps
+    from proposals.models import MeasureProposal
+
+    n, _n1 = two_years()
+    zj, _d, _s = fc.submitted_region_book(n, "330000", fc.ZJ_ITEMS)
+    seen = [merge_stamps(n)]
+
+    def follows():
+        stored = merge_stamps(n)
+        assert stored == selectors.proposal_stamps(n) != seen[-1]
+        seen.append(stored)
+
+    js, _d, _s = fc.submitted_region_book(n, "320000", fc.JS_ITEMS)
+    follows()
+    proposal = MeasureProposal.objects.filter(book=js).order_by("position").first()
+    proposal.title = "开展职务科技成果赋权改革试点（修改）"
+    proposal.save()
+    follows()
+    proposals = list(zj.proposals.order_by("position"))
+    cs.proposal_reject(proposal=proposals[0], reason="与国家已出台政策重复。", by=reviewer)
+    fc.measure_from(n, reviewer, proposals[1:3])
+    assert merge_stamps(n) == seen[-1] == selectors.proposal_stamps(n)
+    proposal.delete()
+    follows()
+    ps.book_return(book=js, reason="请补充材料。", by=reviewer)
+    follows()
+    assert seen[-1] == seen[0]  # 浙江省's proposals only, as before 江苏省 reported
+    client.force_login(reviewer)
+    page = client.get(reverse("catalog:merge"), {"year": n.year}).content.decode()
+    assert "江苏省" not in page.split('data-testid="merge-table"')[1].split("</table>")[0]
