@@ -168,3 +168,72 @@ def test_matrix_cells_and_regions_to_notify(bcycle, entries, reviewer):
     gone.save()
     assert selectors.matrix(bcycle, entries)["to_notify"] is None
     assert services.regions_to_notify(bcycle) == [gone]
+
+
+def test_progress_rows_load_the_printed_columns_and_count_milestones_over_one_join(
+    bcycle, entries, reviewer, django_assert_num_queries
+):
+    """实施进展看板 (issue 19): the rows' query selects the task's state, the region's name and the entry's title
+    (not the entries' descriptions and goals) and counts the milestones with ``Count(filter=)`` over one join,
+    two subqueries left (the last report, the open requests): five milestone subqueries cost most of the page's
+    ORM time. Filters combine with the join without multiplying it."""
+    from bidding.enums import MilestoneStatus
+    from bidding.models import Milestone
+
+    drc, scitech = fb.region_pair("330000")
+    first, second, third = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
+    fb.confirmed_plan(first, drc, milestones=3)
+    fb.confirmed_plan(second, drc, milestones=1)
+    today = datetime.date.today()
+    late, done, _open = Milestone.objects.filter(task=first).order_by("pk")
+    late.status, late.due_date = MilestoneStatus.LATE, today - datetime.timedelta(days=3)
+    late.save()
+    done.status, done.due_date = MilestoneStatus.DONE, today - datetime.timedelta(days=3)
+    done.save()
+    for t in (first, second):
+        t.refresh_from_db()  # the plan confirmed: 实施中
+    rows = selectors.progress_rows(selectors.progress_tasks(bcycle), today=today)
+    sql = str(rows.query)
+    assert sql.count("SELECT") == 3, sql
+    assert '"description"' not in sql and '"goals"' not in sql
+    with django_assert_num_queries(1):  # what the page and the export print: nothing read again
+        printed = [
+            (
+                str(t.region),
+                t.entry.title,
+                t.get_state_display(),
+                t.n_milestones,
+                t.n_done,
+                t.n_late,
+                t.n_overdue,
+            )
+            for t in rows
+        ]
+    assert printed == [
+        (str(t.region), t.entry.title, t.get_state_display(), n, d, lt, o)
+        for t, n, d, lt, o in ((first, 3, 1, 1, 1), (second, 1, 0, 0, 0), (third, 0, 0, 0, 0))
+    ]
+    filtered = selectors.progress_tasks(bcycle, region="330000", overdue_only=True, today=today)
+    assert [(t.pk, t.n_milestones, t.n_overdue) for t in selectors.progress_rows(filtered, today=today)] == [
+        (first.pk, 3, 1)
+    ]
+
+
+def test_progress_attainment_reads_the_targets_without_joining_the_tasks(
+    bcycle, entries, reviewer, django_assert_num_queries
+):
+    """``with_attainment`` orders the targets by ``task_id``: ordering by ``task`` followed Task's default ordering
+    and joined the task, its cycle, region and entry to every target of the page."""
+    from decimal import Decimal
+
+    from bidding.models import Target
+
+    drc, scitech = fb.region_pair("330000")
+    first, second, third = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
+    fb.confirmed_plan(first, drc)
+    Target.objects.filter(task=first).update(latest_actual=Decimal("25"))
+    rows = list(selectors.progress_rows(selectors.progress_tasks(bcycle)))
+    with django_assert_num_queries(1) as captured:
+        rows = selectors.with_attainment(rows)
+    assert "JOIN" not in captured.captured_queries[0]["sql"]
+    assert [(t.pk, t.attainment) for t in rows] == [(first.pk, 0.25), (second.pk, None), (third.pk, None)]
