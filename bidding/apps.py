@@ -17,6 +17,10 @@ class BiddingConfig(AppConfig):
         register_panel(bidding_panel)
         watch_reviewer_figures()  # the reviewers' stored figures follow every change of what they count
 
+        from .selectors import watch_progress_regions
+
+        watch_progress_regions()  # so do the 实施进展看板's per-region figures
+
         from catalog.services import register_entry_keeper
 
         from .entry_keeper import entries_move, entry_uses

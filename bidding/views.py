@@ -1,6 +1,7 @@
 """Pages of stage 3. Thin: look up through a permission-filtered selector (404 when not visible), check
 the rule, call a service, render."""
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -1083,7 +1084,14 @@ def progress(request, fmt=None):
     if fmt:
         return _progress_export(request, fmt, cycle, task_rows)
     page, query = paginate(request, task_rows)
-    regions = markup.progress_region_rows(selectors.progress_regions(tasks))
+    if state or overdue_only or level:
+        region_rows = selectors.progress_regions(tasks)
+        active_regions: Iterable[tuple[str, str]] = (
+            Region.objects.filter(active=True).order_by("code").values_list("code", "name")
+        )
+    else:  # the year's (or a region's) figures and the regions, stored (issue 19)
+        region_rows, active_regions = selectors.stored_progress_regions(cycle, region=region)
+    regions = markup.progress_region_rows(region_rows)
     rows = markup.progress_task_rows(selectors.with_attainment(page.object_list))
     return render(
         request,
@@ -1108,9 +1116,8 @@ def progress(request, fmt=None):
             "level": level,
             "levels": OrgLevel.choices,
             "states": TaskState.choices,
-            "region_options": options(
-                Region.objects.filter(active=True).order_by("code").values_list("code", "name"), region
-            ),  # the regions' columns, not 31 models in a template loop (issue 19)
+            # the regions' columns, not 31 models in a template loop (issue 19)
+            "region_options": options(active_regions, region),
             # the reviewers' stored figures of the year (read already on this page when the year was the default)
             "open_requests": tallies.read(cycle, panels.REVIEWER_FIGURES, panels.reviewer_figures)[
                 "unanswered"

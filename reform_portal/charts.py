@@ -4,6 +4,7 @@ colours are in portal.css). No JavaScript: the charts print and work without it.
 <desc>; the table beside it stays the accessible record of the same numbers."""
 
 import datetime
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ class BarChart:
         coordinates print as ``str`` of their int or float, as the template printed them (no thousands
         separator)."""
         label_x, value_x, height = int(self.label_width - 6), int(self.width - 66), self.bar_height
+        language = get_language()
         classes: dict[str, str] = {}
         out = []
         for bar in self.bars:
@@ -65,12 +67,20 @@ class BarChart:
             out.append(
                 f'<g class="bar" data-label="{esc(bar.label)}">\n'
                 f'      <text x="{label_x}" y="{text_y}" text-anchor="end" class="chart-label">'
-                f"{esc(Truncator(bar.label).chars(12))}</text>\n"
+                f"{_short_label(str(bar.label), language)}</text>\n"
                 f"      {rects}\n"
                 f'      <text x="{value_x}" y="{text_y}" class="chart-value">{esc(bar.text)}</text>\n'
                 "    </g>"
             )
         return mark_safe("".join(out))  # noqa: S308 - every text escaped above; the rest are numbers
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_label(label: str, language: str | None) -> str:
+    """``label`` cut to 12 characters as ``truncatechars:12`` cuts it, escaped: remembered per label and language
+    (the ellipsis is translated), since ``Truncator`` costs ≈11 µs a label — ≈0.9 ms for the progress page's 81
+    bars, the same labels on every visit (issue 19)."""
+    return esc(Truncator(label).chars(12))
 
 
 def stacked_bars(

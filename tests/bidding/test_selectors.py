@@ -168,3 +168,166 @@ def test_matrix_cells_and_regions_to_notify(bcycle, entries, reviewer):
     gone.save()
     assert selectors.matrix(bcycle, entries)["to_notify"] is None
     assert services.regions_to_notify(bcycle) == [gone]
+
+
+def test_progress_rows_load_the_printed_columns_and_count_milestones_over_one_join(
+    bcycle, entries, reviewer, django_assert_num_queries
+):
+    """实施进展看板 (issue 19): the rows' query selects the task's state, the region's name and the entry's title
+    (not the entries' descriptions and goals) and counts the milestones with ``Count(filter=)`` over one join,
+    two subqueries left (the last report, the open requests): five milestone subqueries cost most of the page's
+    ORM time. Filters combine with the join without multiplying it."""
+    from bidding.enums import MilestoneStatus
+    from bidding.models import Milestone
+
+    drc, scitech = fb.region_pair("330000")
+    first, second, third = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
+    fb.confirmed_plan(first, drc, milestones=3)
+    fb.confirmed_plan(second, drc, milestones=1)
+    today = datetime.date.today()
+    late, done, _open = Milestone.objects.filter(task=first).order_by("pk")
+    late.status, late.due_date = MilestoneStatus.LATE, today - datetime.timedelta(days=3)
+    late.save()
+    done.status, done.due_date = MilestoneStatus.DONE, today - datetime.timedelta(days=3)
+    done.save()
+    for t in (first, second):
+        t.refresh_from_db()  # the plan confirmed: 实施中
+    rows = selectors.progress_rows(selectors.progress_tasks(bcycle), today=today)
+    sql = str(rows.query)
+    assert sql.count("SELECT") == 3, sql
+    assert '"description"' not in sql and '"goals"' not in sql
+    with django_assert_num_queries(1):  # what the page and the export print: nothing read again
+        printed = [
+            (
+                str(t.region),
+                t.entry.title,
+                t.get_state_display(),
+                t.n_milestones,
+                t.n_done,
+                t.n_late,
+                t.n_overdue,
+            )
+            for t in rows
+        ]
+    assert printed == [
+        (str(t.region), t.entry.title, t.get_state_display(), n, d, lt, o)
+        for t, n, d, lt, o in ((first, 3, 1, 1, 1), (second, 1, 0, 0, 0), (third, 0, 0, 0, 0))
+    ]
+    filtered = selectors.progress_tasks(bcycle, region="330000", overdue_only=True, today=today)
+    assert [(t.pk, t.n_milestones, t.n_overdue) for t in selectors.progress_rows(filtered, today=today)] == [
+        (first.pk, 3, 1)
+    ]
+
+
+def test_progress_attainment_reads_the_targets_without_joining_the_tasks(
+    bcycle, entries, reviewer, django_assert_num_queries
+):
+    """``with_attainment`` orders the targets by ``task_id``: ordering by ``task`` followed Task's default ordering
+    and joined the task, its cycle, region and entry to every target of the page."""
+    from decimal import Decimal
+
+    from bidding.models import Target
+
+    drc, scitech = fb.region_pair("330000")
+    first, second, third = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])
+    fb.confirmed_plan(first, drc)
+    Target.objects.filter(task=first).update(latest_actual=Decimal("25"))
+    rows = list(selectors.progress_rows(selectors.progress_tasks(bcycle)))
+    with django_assert_num_queries(1) as captured:
+        rows = selectors.with_attainment(rows)
+    assert "JOIN" not in captured.captured_queries[0]["sql"]
+    assert [(t.pk, t.attainment) for t in rows] == [(first.pk, 0.25), (second.pk, None), (third.pk, None)]
+
+
+def _live_regions(cycle, today, region=""):
+    return [
+        {**r, "region": (r["region"].pk, r["region"].code, r["region"].name, r["region"].active)}
+        for r in selectors.progress_regions(selectors.progress_tasks(cycle, region=region), today=today)
+    ]
+
+
+def _stored_regions(cycle, today, region=""):
+    rows, active = selectors.stored_progress_regions(cycle, region=region, today=today)
+    return [
+        {**r, "region": (r["region"].pk, r["region"].code, r["region"].name, r["region"].active)}
+        for r in rows
+    ], active
+
+
+def test_stored_progress_regions_equal_the_live_count_and_follow_every_change(
+    bcycle, entries, reviewer, django_assert_num_queries
+):
+    """实施进展看板's per-region figures and 地区 filter are stored per year (``PROGRESS_REGIONS``, issue 19): equal
+    to the live aggregate on any day (overdue milestones are counted from the stored due dates on reading), and
+    a milestone or task saved or deleted, or a region changed, invalidates them in the saving transaction."""
+    from bidding.enums import MilestoneStatus, TaskState
+    from bidding.models import Milestone
+    from reform_portal import tallies
+    from reform_portal.models import CycleTally, Region
+
+    zj_drc, zj_sci = fb.region_pair("330000")
+    js_drc, js_sci = fb.region_pair("320000")
+    zj = fb.allocated(bcycle, reviewer, zj_drc, zj_sci, entries[:3])
+    js = fb.allocated(bcycle, reviewer, js_drc, js_sci, entries[2:5])
+    fb.confirmed_plan(zj[0], zj_drc, milestones=3)  # due in 30, 60, 90 days
+    fb.confirmed_plan(js[1], js_drc, milestones=2)
+    today = datetime.date.today()
+    days = [today + datetime.timedelta(days=d) for d in (-1, 0, 31, 61, 200)]
+
+    def stored():
+        row = CycleTally.objects.get(cycle=bcycle, key=selectors.PROGRESS_REGIONS)
+        return row.data if row.generation == row.data_generation else None
+
+    def same_as_live():
+        for day in days:
+            for region in ("", "330000", "320000", "110000"):
+                rows, active = _stored_regions(bcycle, day, region)
+                assert rows == _live_regions(bcycle, day, region), (day, region)
+        assert active == list(Region.objects.filter(active=True).order_by("code").values_list("code", "name"))
+
+    same_as_live()
+    assert stored() is not None
+    with django_assert_num_queries(1):  # stored: one read, no aggregate
+        rows, _active = selectors.stored_progress_regions(bcycle, today=days[3])
+    assert [(r["region"].code, r["tasks"], r["milestones"], r["done"], r["overdue"]) for r in rows] == [
+        ("320000", 3, 2, 0, 2),
+        ("330000", 3, 3, 0, 2),
+    ]
+
+    def changed(change):
+        change()
+        assert stored() is None, change  # invalidated in the saving transaction
+        same_as_live()
+
+    done = Milestone.objects.filter(task=zj[0]).order_by("pk").first()
+
+    def mark_done():
+        done.status = MilestoneStatus.DONE
+        done.save()
+
+    changed(mark_done)
+    changed(lambda: services.milestone_add(task=zj[1], by=zj_drc, fields=fb.milestone_fields(days=5)))
+    changed(lambda: Milestone.objects.filter(task=js[1]).order_by("pk").first().delete())
+
+    def task_state():
+        js[2].state = TaskState.PENDING_EVALUATION
+        js[2].save()
+
+    changed(task_state)
+    changed(lambda: js[0].delete())
+    region = Region.objects.get(code="320000")
+
+    def rename():
+        region.name = '江苏<省>&"'
+        region.save()
+
+    changed(rename)
+
+    def leave():
+        region.active = False
+        region.save()
+
+    changed(leave)
+    tallies.invalidate(bcycle, selectors.PROGRESS_REGIONS)
+    assert stored() is None
+    same_as_live()

@@ -403,6 +403,34 @@ def test_task_list_and_progress_query_counts(
     assert _count(client, reverse("bidding:tasks"), django_assert_max_num_queries) == list_one
 
 
+def test_progress_page_reads_its_region_figures_and_filter_stored(client, bcycle, entries, reviewer):
+    """实施进展看板 without a state, level or overdue filter reads the per-region figures and the 地区 filter's
+    regions from the year's stored figures (``selectors.PROGRESS_REGIONS``, issue 19): no per-region aggregate
+    over the milestones and no query of the regions; the same table as the live count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bidding import selectors
+
+    drc, tasks = _tasks(bcycle, entries, reviewer, 2)
+    client.force_login(reviewer)
+    url = reverse("bidding:progress")
+    client.get(url)  # computes and stores them
+    for params in ({}, {"region": "330000"}):
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url, params).content.decode()
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        assert not [s for s in sqls if "COUNT(DISTINCT" in s], sqls  # the per-region aggregate
+        assert not [s for s in sqls if s.startswith('SELECT "reform_portal_region"."code" AS "code"')]
+        assert len([s for s in sqls if selectors.PROGRESS_REGIONS in s]) == 1
+        assert '<tr data-region="330000"><td>浙江省</td><td>3</td><td>0 / 4</td><td>0</td></tr>' in html
+        assert '<option value="330000"' in html and '<option value="320000"' in html
+    with CaptureQueriesContext(connection) as ctx:  # a state filter: counted over the filtered tasks
+        html = client.get(url, {"state": "in_progress"}).content.decode()
+    assert [q for q in ctx.captured_queries if "COUNT(DISTINCT" in q["sql"]]
+    assert '<tr data-region="330000"><td>浙江省</td><td>2</td><td>0 / 4</td><td>0</td></tr>' in html
+
+
 def test_task_page_query_count_does_not_grow_with_reports(
     client, bcycle, entries, reviewer, django_assert_max_num_queries
 ):

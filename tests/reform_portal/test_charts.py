@@ -108,3 +108,35 @@ def test_bars_svg_is_the_template_loops_markup_on_hostile_text():
     expected = engines["django"].from_string(_BARS_LOOP).render({"chart": chart})
     assert str(chart.bars_svg) == expected
     assert "<script>" not in expected and "&lt;script&gt;" in expected
+
+
+def test_bar_labels_are_cut_once_per_label_and_language(monkeypatch):
+    """A bar's short label is remembered per label and language (issue 19: ``Truncator`` cost ≈0.9 ms for the
+    progress page's 81 bars, the same on every visit) and stays what ``truncatechars:12`` writes in each language,
+    combining marks not counted."""
+    from django.template import engines
+    from django.utils import translation
+    from django.utils.text import Truncator
+
+    cut = []
+
+    class Counting(Truncator):
+        def chars(self, *args, **kwargs):
+            cut.append(str(self))
+            return super().chars(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "Truncator", Counting)
+    forget = getattr(getattr(charts, "_short_label", None), "cache_clear", None)
+    if forget:  # labels remembered by earlier tests
+        forget()
+    rows = [(f"地区{i} 一项名称很长的改革<任务>e\u0301", [(1, "done", "")]) for i in range(3)]
+    rows.append(("短<b>", [(2, "open", "")]))
+    chart = charts.stacked_bars("t", rows, legend=[("x", "done")])
+    drawn = {}
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            drawn.setdefault(language, str(chart.bars_svg))
+            assert str(chart.bars_svg) == drawn[language]
+            assert drawn[language] == engines["django"].from_string(_BARS_LOOP).render({"chart": chart})
+    assert len(cut) == 8  # four labels in two languages, not once per drawing
+    assert drawn["zh-hans"] != drawn["en"] and "&lt;" in drawn["en"]  # the ellipsis is translated
