@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from catalog import selectors as catalog_selectors
 from catalog.enums import ListState
 from catalog.models import ListEntry, MeasureList
 from reform_portal import pdf, tallies
@@ -864,6 +864,13 @@ def summary_file(
 
 
 def published_entries(cycle: ReformCycle | None) -> list[ListEntry]:
-    """The entries of the cycle's latest published list version (the ones regions bid on), in order."""
-    current = published_list(cycle)
-    return catalog_selectors.entries_of(current) if current else []
+    """The entries of the cycle's latest published list version (the ones regions bid on), in order: one query,
+    the version a subquery (the 揭榜 pages read the entries, not the version; issue 19)."""
+    if cycle is None:
+        return []
+    latest = (
+        MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    return list(ListEntry.objects.filter(measure_list=Subquery(latest)).order_by("position"))

@@ -708,7 +708,7 @@ def _task_page(request, task, **forms):
         "milestones": milestones,
         "targets": rows.targets,
         "notice": notice,
-        "reports": rows.reports,
+        "reports": markup.report_articles(rows.reports),
         "requests": rows.requests,
         "overdue": {m.pk for m in selectors.overdue_of(milestones)},
         "can_edit_plan": plan_ok,

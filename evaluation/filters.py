@@ -5,6 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from reform_portal import widgets
+from reform_portal.forms import NameChoiceField
 from reform_portal.models import Region
 
 from .enums import IncentiveKind, OutcomeState
@@ -13,8 +14,12 @@ from .models import Incentive, Outcome
 ALL = _("全部")
 
 
+class _RegionChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = NameChoiceField  # the options from the regions' codes and names, not 31 models (issue 19)
+
+
 class _RegionFilterSet(django_filters.FilterSet):
-    region = django_filters.ModelChoiceFilter(
+    region = _RegionChoiceFilter(
         label=_("地区"),
         queryset=Region.objects.none(),
         to_field_name="code",

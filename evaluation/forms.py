@@ -8,6 +8,7 @@ from reform_portal import widgets
 from reform_portal.forms import (
     CleanTextMixin,
     ModelMultipleChoiceField,
+    NameChoiceField,
     limit_length,
     validate_plausible_date,
 )
@@ -198,10 +199,9 @@ class OutcomeForm(CleanTextMixin, forms.ModelForm):
 
 class IncentiveForm(CleanTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("激励方式"), choices=IncentiveKind.choices)
-    region = forms.ModelChoiceField(
-        label=_("地区"), queryset=Region.objects.filter(active=True), required=False, widget=widgets.Select
-    )
-    organization = forms.ModelChoiceField(
+    # the options from the regions' and units' names, not one model each (issue 19)
+    region = NameChoiceField(label=_("地区"), queryset=Region.objects.filter(active=True), required=False)
+    organization = NameChoiceField(
         label=_("单位"),
         queryset=None,
         required=False,

@@ -17,7 +17,7 @@ from reform_portal.years import OpenItem, live_cycles, with_year
 
 from . import selectors
 from .enums import AssessmentState, OutcomeState
-from .models import Commission, Outcome
+from .models import Outcome
 
 ASSESSMENT = "assessment"
 COMMISSION = "commission"
@@ -27,11 +27,7 @@ REVIEWER_KINDS = (COMMISSION, REOPEN, OUTCOME)
 
 
 def evaluator_items(user: User) -> list[OpenItem]:
-    links = selectors.open_links(
-        Commission.tasks.through.objects.filter(
-            commission__in=selectors.commissions_visible_to(user), commission__cycle__in=live_cycles()
-        )
-    )
+    links = selectors.open_links(selectors.links_visible_to(user).filter(commission__cycle__in=live_cycles()))
     rows = (
         links.values("commission__cycle__year")
         .annotate(n=Count("pk"), due=Min("commission__due_date"))

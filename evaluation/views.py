@@ -2,6 +2,7 @@
 the rule, call a service, render. Reviewer-only pages answer 403 to other roles."""
 
 import unicodedata
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -345,9 +346,13 @@ def _assignment_rows(rows):
     unwritten = f'<span class="muted">{esc(_("未填写"))}</span>'
     write, view = esc(_("填写评估报告")), esc(_("查看"))
     pad = "\n          "
+    dates: dict[Any, str] = {}  # a commission's due date, formatted once (a year's rows share a few)
     rows = list(rows)
     for row in rows:
         pk = str(int(row["task_id"]))
+        due = dates.get(row["due_date"])
+        if due is None:
+            due = dates[row["due_date"]] = esc(date_format(row["due_date"], "DATE_FORMAT"))
         state, grade = row["assessment_state"], row["assessment_grade"]
         if row["assessment_id"] is None:
             report = unwritten
@@ -363,7 +368,7 @@ def _assignment_rows(rows):
             f"<tr>{pad}<td>{esc(row['region_name'])}</td>"
             f'{pad}<td><a href="{task_url.replace("987654321", pk)}">'
             f"{esc(row['entry_number'])} {esc(row['entry_title'])}</a></td>"
-            f"{pad}<td>{esc(date_format(row['due_date'], 'DATE_FORMAT'))}</td>"
+            f"{pad}<td>{due}</td>"
             f"{pad}<td>{report}</td>"
             f"{pad}<td>{action}</td>"
             "\n        </tr>"

@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core import validators
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy
 
 from . import text, widgets
@@ -170,6 +171,20 @@ class TokenForm(CleanTextMixin, forms.Form):
         error_messages={"invalid": gettext_lazy("请输入验证器显示的6位数字。")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class NameOptions(ModelChoiceIterator):
+    """A choice field's options from two columns, its key (``to_field_name`` or pk) and ``name``, instead of one
+    model per option (issue 19: the year's 实施主体 and the 31 regions of 激励登记 and the lists' 地区 filters were
+    built as models on every visit). Only for models whose label is their ``name`` (``Region``, ``Organization``:
+    ``label_from_instance`` is ``str()``); what the field accepts is still checked against its queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        key = self.field.to_field_name or "pk"
+        for value, name in self.queryset.values_list(key, "name"):
+            yield ModelChoiceIteratorValue(value, None), name
 
 
 class ModelChoiceField(forms.ModelChoiceField):
@@ -402,3 +417,10 @@ class CycleActionForm(CleanTextMixin, forms.Form):
         label=gettext_lazy("理由"), required=False, max_length=200, widget=forms.Textarea(attrs={"rows": 3})
     )
     confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
+
+
+class NameChoiceField(ModelChoiceField):
+    """A ``ModelChoiceField`` of regions or organizations whose options are their names read as columns
+    (:class:`NameOptions`)."""
+
+    iterator = NameOptions

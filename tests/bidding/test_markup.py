@@ -241,3 +241,59 @@ def test_progress_figures_counted_per_task_equal_the_joined_counts(client, bcycl
     html = client.get(reverse("bidding:progress"), {"sort": "-requests"}).content.decode()
     assert html.index(f'data-task="{first.pk}"') < html.index(f'data-task="{second.pk}"')
     assert "62%" in html  # 0.625: round half to even, as widthratio
+
+
+# templates/bidding/task_detail.html's progress reports before issue 19's report_articles
+_REPORTS = """{% load i18n %}{% for r in reports %}<article class="report" data-testid="report">
+      <h3>{% blocktranslate with d=r.period_end|date:"Y-m-d" %}截至 {{ d }}{% endblocktranslate %} <span class="muted">{{ r.submitted_by }} {{ r.submitted_at|date:"Y-m-d H:i" }}</span></h3>
+      <p>{{ r.narrative|linebreaksbr }}</p>
+      <ul>{% for a in r.actual_rows %}<li>{{ a.target.indicator }}：{{ a.value }}{{ a.target.unit }}</li>{% endfor %}
+        {% for u in r.update_rows %}<li>{{ u.milestone.title }}：{{ u.get_status_display }}{% if u.note %}（{{ u.note }}）{% endif %}</li>{% endfor %}</ul>
+      {% for att in r.attachment_rows %}<div><a href="{% url 'bidding:report_attachment' att.pk %}">{{ att.original_name }}</a> <span class="muted">{{ att.size|filesizeformat }}</span></div>{% endfor %}
+    </article>{% endfor %}"""
+
+
+def test_report_articles_are_the_template_markup_on_hostile_text(
+    bcycle, entries, reviewer, settings, tmp_path
+):
+    """揭榜任务详情's reports written in Python equal the template loop they replaced (zh-hans and en): hostile
+    narrative (line breaks), indicator, unit, milestone title, note, file name and reporter escaped; a decimal and a
+    file size localised; the submission time in Asia/Shanghai."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    from reform_portal.models import User
+
+    settings.MEDIA_ROOT = tmp_path
+    drc, scitech = fb.region_pair("330000")
+    task = fb.allocated(bcycle, reviewer, drc, scitech, entries[:3])[0]
+    services.milestone_add(task=task, fields=fb.milestone_fields(days=30, title=HOSTILE), by=drc)
+    services.milestone_add(task=task, fields=fb.milestone_fields(days=60, title="节点二"), by=drc)
+    services.target_add(task=task, fields=fb.target_fields(indicator=HOSTILE, unit="<i>项</i>"), by=drc)
+    services.plan_confirm(task=task, by=drc)
+    User.objects.filter(pk=drc.pk).update(full_name=HOSTILE)
+    drc.refresh_from_db()
+    ms, tg = list(task.milestones.order_by("due_date")), task.targets.get()
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    for days_ago, note in ((40, HOSTILE), (3, "")):
+        services.report_file(
+            task=task,
+            by=drc,
+            period_end=timezone.localdate() - datetime.timedelta(days=days_ago),
+            narrative=f"第一行{HOSTILE}\n第二行",
+            actuals={tg.pk: Decimal("1234.5")},
+            statuses={ms[0].pk: ("at_risk", note), ms[1].pk: ("on_track", "")},
+            uploads=[SimpleUploadedFile(f"{HOSTILE}.pdf", pdf * 40)],
+        )
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            reports = selectors.task_rows(task).reports
+            expected = engines["django"].from_string(_REPORTS).render({"reports": reports})
+            built = "".join(r.html for r in markup.report_articles(reports))
+        assert built == expected
+        assert (
+            len(reports) == 2
+            and "<script>" not in built
+            and "第一行&lt;script&gt;" in built
+            and "<br>" in built
+        )

@@ -839,3 +839,18 @@ def test_a_file_attached_twice_is_stored_once(running, region_a_drc, settings):
     assert sum(len(names) for _d, _s, names in os.walk(root)) == 1
     with a2.file.open("rb") as handle:
         assert handle.read() == PDF
+
+
+def test_published_entries_are_the_latest_published_versions_in_one_query(bcycle, django_assert_num_queries):
+    """The 揭榜 pages' entries: the cycle's latest published list version, in order, one query (issue 19: the
+    version was read, then its entries); a later draft version and an earlier published one are not read."""
+    from catalog.models import MeasureList
+
+    first = fb.publish_list(bcycle, n=2, version=1)
+    latest = fb.publish_list(bcycle, n=3, version=2)
+    MeasureList.objects.create(cycle=bcycle, version=3, title="草稿", state=ListState.DRAFT)
+    with django_assert_num_queries(1):
+        entries = bs.published_entries(bcycle)
+    assert [e.pk for e in entries] == [e.pk for e in latest] and not set(entries) & set(first)
+    assert [e.position for e in entries] == sorted(e.position for e in entries)
+    assert bs.published_entries(None) == []

@@ -502,3 +502,38 @@ def test_the_task_checkboxes_are_written_from_three_columns_not_from_tasks(cycle
     form = IncentiveForm(data=data, cycle=cycle)
     assert form.is_valid(), form.errors
     assert list(form.cleaned_data["tasks"]) == [tasks[1]]
+
+
+def test_incentive_form_and_region_filters_build_no_region_or_unit_models(cycle, reviewer):
+    """激励登记's 地区 and 单位 and the lists' 地区 filter (issue 19): their options are the names read as columns
+    (reform_portal.forms.NameChoiceField), not a model per region and unit on every visit."""
+    from django.db.models.signals import post_init
+
+    from evaluation.filters import IncentiveFilter, OutcomeFilter
+    from evaluation.forms import IncentiveForm
+    from evaluation.models import Incentive, Outcome
+    from reform_portal.models import Organization, Region
+
+    task = fe.make_task(cycle, reviewer, position=1, with_report=False)
+    unit = Organization.objects.filter(region=task.region).first()
+    task.entities.add(unit)
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count, sender=Region)
+    post_init.connect(count, sender=Organization)
+    try:
+        form = IncentiveForm(cycle=cycle).as_p()
+        filters = [
+            IncentiveFilter(None, queryset=Incentive.objects.none()).form.as_p(),
+            OutcomeFilter(None, queryset=Outcome.objects.none()).form.as_p(),
+        ]
+    finally:
+        post_init.disconnect(count, sender=Region)
+        post_init.disconnect(count, sender=Organization)
+    assert built == []
+    assert f'<option value="{unit.pk}">{unit.name}</option>' in form
+    assert f'<option value="{task.region.pk}">{task.region.name}</option>' in form
+    assert all(f'<option value="{task.region.code}">{task.region.name}</option>' in html for html in filters)

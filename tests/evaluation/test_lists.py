@@ -459,6 +459,39 @@ def test_assignment_rows_build_no_models(client, cycle, scored):
         assert link.task.entry.title in page
 
 
+def test_assignments_read_the_evaluators_links_by_key_and_count_open_ones_without_joining_tasks(
+    client, cycle, scored, django_assert_max_num_queries
+):
+    """受托评估任务 (issue 19): in a page read the links are filtered on their own ``commission_id`` by the keys of
+    the agency's commissions (read once), not through a subquery of the commissions — planned as written, that made
+    PostgreSQL scan every year's links first; and 待提交 (the count and the 工作台's open item) asks for "no
+    assessment past 填写中" on the link's task_id instead of joining the task and its assessment. The counts are
+    those of the page."""
+    evaluator, tasks = scored
+    client.force_login(evaluator)
+    url = reverse("evaluation:assignments")
+    client.get(url, {"year": cycle.year})
+    with django_assert_max_num_queries(30) as ctx:
+        page = client.get(url)  # the default year: the open items are counted too
+    links = [q["sql"] for q in ctx.captured_queries if 'FROM "evaluation_commission_tasks"' in q["sql"]]
+    assert len(links) == 3  # the open item, the page's rows, its 待提交 count
+    for sql in links:
+        assert '"evaluation_commission_tasks"."commission_id" IN (' in sql, sql
+        assert 'IN (SELECT U0."id" FROM "evaluation_commission"' not in sql, sql
+    for sql in (links[0], links[2]):
+        assert 'JOIN "bidding_task"' not in sql and 'JOIN "evaluation_assessment"' not in sql, sql
+    from evaluation import selectors
+
+    every = selectors.assignment_links(evaluator).filter(commission__cycle=cycle)
+    n_open = sum(
+        1
+        for link in every
+        if getattr(link.task, "assessment", None) is None or link.task.assessment.state == "draft"
+    )
+    assert page.context["n_open"] == n_open
+    assert len(page.context["rows"]) == every.count()
+
+
 # The old template loop of the reviewers' assessments (issue 19), the reference of views._assessment_rows.
 _ASSESSMENT_ROW_TEMPLATE = """{% load i18n %}{% for a in assessments %}<tr>
           <td>{{ a.task.region }}</td><td>{{ a.task.entry.title }}</td><td>{{ a.commission.agency }}</td>

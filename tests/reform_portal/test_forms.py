@@ -198,3 +198,51 @@ def test_invisible_characters_are_removed_and_the_rest_is_kept(world):
     form = ReturnForm(data={"reason": "请补充\u200b依据\x00😀，见附件\u2028第2页\ufe0f"})
     assert form.is_valid()
     assert form.cleaned_data["reason"] == "请补充依据😀，见附件\n第2页"
+
+
+def test_name_options_are_djangos_options_without_building_models(region_a_drc):
+    """NameChoiceField (issue 19): the same drop-down as Django's ModelChoiceField (hostile names escaped, the
+    empty label, ``to_field_name``), its options read as columns — no Region or Organization model built — and
+    what it accepts still checked against its queryset."""
+    from django import forms as django_forms
+    from django.db.models.signals import post_init
+
+    from reform_portal import widgets
+    from reform_portal.forms import NameChoiceField
+    from reform_portal.models import Organization, Region
+
+    Region.objects.filter(pk=region_a_drc.organization.region_id).update(name="<b>\"浙&'江")
+    Organization.objects.create(name='<script>alert("x")</script>', kind=region_a_drc.organization.kind)
+
+    def form_class(field_class):
+        class Form(django_forms.Form):
+            region = field_class(
+                queryset=Region.objects.order_by("code"),
+                to_field_name="code",
+                empty_label="全部",
+                required=False,
+            )
+            organization = field_class(queryset=Organization.objects.order_by("name"), widget=widgets.Select)
+
+        return Form
+
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    chosen = {"region": region_a_drc.organization.region.code, "organization": region_a_drc.organization_id}
+    post_init.connect(count, sender=Region)
+    post_init.connect(count, sender=Organization)
+    try:
+        ours = form_class(NameChoiceField)(initial=chosen).as_p()
+    finally:
+        post_init.disconnect(count, sender=Region)
+        post_init.disconnect(count, sender=Organization)
+    assert built == []
+    djangos = form_class(lambda **kw: django_forms.ModelChoiceField(**{"widget": widgets.Select, **kw}))
+    assert ours == djangos(initial=chosen).as_p()
+    assert "&lt;script&gt;" in ours and "<script>" not in ours and "selected" in ours
+    bound = form_class(NameChoiceField)(data={**chosen, "organization": "999999"})
+    assert not bound.is_valid() and "organization" in bound.errors and "region" not in bound.errors
+    assert bound.cleaned_data["region"] == region_a_drc.organization.region
