@@ -17,6 +17,7 @@ from catalog.models import Measure
 from tests.factories import ended_proposals
 
 from .. import factories as f
+from ..model_counts import models_built
 from ..pagination_scenarios import _ids, _link, _login, _queries, pages
 from ..reform_portal.scenarios import _assert_refused, _loaded
 from . import scenarios as fc
@@ -559,7 +560,6 @@ def test_merge_rows_are_the_template_markup(client, cycle, reviewer, proposals):
 def test_merge_pages_drop_downs_are_the_template_markup(client, cycle, reviewer, proposals):
     """合并同类项's 地区 filter and 合并到已有举措 options are written in Python (issue 19), exactly as the template loops
     wrote them: hostile names escaped, the filtered region selected, in the same order."""
-    from django.db.models.signals import post_init
     from django.template import engines
 
     from reform_portal.models import Region
@@ -569,18 +569,8 @@ def test_merge_pages_drop_downs_are_the_template_markup(client, cycle, reviewer,
     Measure.objects.filter(pk=measures[0].pk).update(title=hostile)
     Region.objects.filter(code="320000").update(name="<b>\"江&'苏")
     client.force_login(reviewer)
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
-    post_init.connect(count, sender=Measure)
-    post_init.connect(count, sender=Region)
-    try:
+    with models_built(Measure, Region) as built:
         page = client.get(reverse("catalog:merge"), {"year": cycle.year, "region": "330000"}).content.decode()
-    finally:
-        post_init.disconnect(count, sender=Measure)
-        post_init.disconnect(count, sender=Region)
     # the options are columns, not models (the rows too: test_the_merge_page_builds_no_models_for_its_rows)
     assert page.count('<tr id="proposal-') and built == [Measure]  # the merge form's blank instance
     old = engines["django"].from_string(
@@ -605,7 +595,6 @@ def test_the_merge_page_builds_no_models_for_its_rows(client, cycle, reviewer, p
     """合并同类项 (issue 19): a page's rows are read as columns (``selectors.merge_row_values``): building each
     proposal with its book, region, source, measure and rejection (≈300 models a page of 50) was ≈2 ms of the page.
     Every state is on the page and printed."""
-    from django.db.models.signals import post_init
 
     from catalog.models import MeasureSource, ProposalRejection
     from proposals.models import MeasureProposal, ProposalBook
@@ -614,19 +603,9 @@ def test_the_merge_page_builds_no_models_for_its_rows(client, cycle, reviewer, p
     [measure] = _merge(cycle, reviewer, proposals, 1)
     services.proposal_reject(proposal=proposals[5], reason="不在本年度范围", by=reviewer)
     client.force_login(reviewer)
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
     kinds = (MeasureProposal, ProposalBook, Region, MeasureSource, Measure, ProposalRejection)
-    for kind in kinds:
-        post_init.connect(count, sender=kind)
-    try:
+    with models_built(*kinds) as built:
         page = client.get(reverse("catalog:merge"), {"year": cycle.year}).content.decode()
-    finally:
-        for kind in kinds:
-            post_init.disconnect(count, sender=kind)
     assert built == [Measure]  # the merge form's (a ModelForm) blank instance
     assert page.count('<tr id="proposal-') == 6
     assert f'data-proposal="{proposals[0].pk}" data-state="merged"' in page and measure.title in page

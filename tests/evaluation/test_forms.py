@@ -16,6 +16,7 @@ from evaluation.models import Assessment, Commission, EvaluationScheme, Incentiv
 from reform_portal.enums import OrgKind
 
 from .. import factories as f
+from ..model_counts import models_built
 from . import scenarios as fe
 
 pytestmark = pytest.mark.django_db
@@ -471,22 +472,13 @@ def test_the_task_checkboxes_are_written_from_three_columns_not_from_tasks(cycle
     """激励登记's 相关任务 (every task of the year) lists each task's region, number and title as the field's
     label_from_instance would, without building the tasks as models (issue 19); a chosen task still validates
     against the field's queryset."""
-    from django.db.models.signals import post_init
     from django.forms.models import ModelChoiceIterator
 
     from evaluation.forms import IncentiveForm, TaskChoiceField
 
     tasks = [fe.make_task(cycle, reviewer, position=n, with_report=False) for n in (1, 2)]
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
-    post_init.connect(count, sender=Task)
-    try:
+    with models_built(Task) as built:
         ours = IncentiveForm(cycle=cycle).as_p()
-    finally:
-        post_init.disconnect(count, sender=Task)
     assert built == []
     form = IncentiveForm(cycle=cycle)
     form.fields["tasks"].iterator = ModelChoiceIterator  # Django's: one task model per option
@@ -507,8 +499,6 @@ def test_the_task_checkboxes_are_written_from_three_columns_not_from_tasks(cycle
 def test_incentive_form_and_region_filters_build_no_region_or_unit_models(cycle, reviewer):
     """激励登记's 地区 and 单位 and the lists' 地区 filter (issue 19): their options are the names read as columns
     (reform_portal.forms.NameChoiceField), not a model per region and unit on every visit."""
-    from django.db.models.signals import post_init
-
     from evaluation.filters import IncentiveFilter, OutcomeFilter
     from evaluation.forms import IncentiveForm
     from evaluation.models import Incentive, Outcome
@@ -517,22 +507,12 @@ def test_incentive_form_and_region_filters_build_no_region_or_unit_models(cycle,
     task = fe.make_task(cycle, reviewer, position=1, with_report=False)
     unit = Organization.objects.filter(region=task.region).first()
     task.entities.add(unit)
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
-    post_init.connect(count, sender=Region)
-    post_init.connect(count, sender=Organization)
-    try:
+    with models_built(Region, Organization) as built:
         form = IncentiveForm(cycle=cycle).as_p()
         filters = [
             IncentiveFilter(None, queryset=Incentive.objects.none()).form.as_p(),
             OutcomeFilter(None, queryset=Outcome.objects.none()).form.as_p(),
         ]
-    finally:
-        post_init.disconnect(count, sender=Region)
-        post_init.disconnect(count, sender=Organization)
     assert built == []
     assert f'<option value="{unit.pk}">{unit.name}</option>' in form
     assert f'<option value="{task.region.pk}">{task.region.name}</option>' in form

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from evaluation.models import Outcome
 
+from ..model_counts import models_built
 from . import scenarios as fe
 
 pytestmark = pytest.mark.django_db
@@ -426,8 +427,6 @@ def test_assignment_rows_are_the_template_markup_with_only_the_printed_fields(
 def test_assignment_rows_build_no_models(client, cycle, scored):
     """受托评估任务 (issue 19): the page's rows are read as values; no task, region, entry, commission or
     assessment model is built for them (five a row made the page's time grow with the evaluator's tasks)."""
-    from django.db.models.signals import post_init
-
     from bidding.models import Task
     from catalog.models import ListEntry
     from evaluation.models import Assessment, Commission
@@ -437,19 +436,8 @@ def test_assignment_rows_build_no_models(client, cycle, scored):
     client.force_login(evaluator)
     url = reverse("evaluation:assignments")
     client.get(url, {"year": cycle.year})
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender.__name__)
-
-    senders = (Task, ListEntry, Region, Commission, Commission.tasks.through, Assessment)
-    for sender in senders:
-        post_init.connect(count, sender=sender)
-    try:
+    with models_built(Task, ListEntry, Region, Commission, Commission.tasks.through, Assessment) as built:
         page = client.get(url, {"year": cycle.year}).content.decode()
-    finally:
-        for sender in senders:
-            post_init.disconnect(count, sender=sender)
     assert built == []
     from evaluation import selectors
 

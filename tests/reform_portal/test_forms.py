@@ -12,6 +12,7 @@ from reform_portal.forms import CleanTextMixin
 
 from .. import factories as f
 from ..evaluation import scenarios as fe
+from ..model_counts import models_built
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +206,6 @@ def test_name_options_are_djangos_options_without_building_models(region_a_drc):
     empty label, ``to_field_name``), its options read as columns — no Region or Organization model built — and
     what it accepts still checked against its queryset."""
     from django import forms as django_forms
-    from django.db.models.signals import post_init
 
     from reform_portal import widgets
     from reform_portal.forms import NameChoiceField
@@ -226,19 +226,9 @@ def test_name_options_are_djangos_options_without_building_models(region_a_drc):
 
         return Form
 
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
     chosen = {"region": region_a_drc.organization.region.code, "organization": region_a_drc.organization_id}
-    post_init.connect(count, sender=Region)
-    post_init.connect(count, sender=Organization)
-    try:
+    with models_built(Region, Organization) as built:
         ours = form_class(NameChoiceField)(initial=chosen).as_p()
-    finally:
-        post_init.disconnect(count, sender=Region)
-        post_init.disconnect(count, sender=Organization)
     assert built == []
     djangos = form_class(lambda **kw: django_forms.ModelChoiceField(**{"widget": widgets.Select, **kw}))
     assert ours == djangos(initial=chosen).as_p()
