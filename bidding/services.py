@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -75,13 +75,14 @@ def _reviewer(by: User) -> None:
 # ---- the published list --------------------------------------------------------------------------
 
 
+def _published_versions(cycle: ReformCycle) -> QuerySet[MeasureList]:
+    """The cycle's published versions of the 年度举措清单, the latest first."""
+    return MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED).order_by("-version")
+
+
 def published_list(cycle: ReformCycle | None) -> MeasureList | None:
     """The cycle's latest published version of the 年度举措清单 (bids are on its entries), or None."""
-    return (
-        MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED).order_by("-version").first()
-        if cycle
-        else None
-    )
+    return _published_versions(cycle).first() if cycle else None
 
 
 def bidding_cycle() -> ReformCycle | None:
@@ -868,9 +869,5 @@ def published_entries(cycle: ReformCycle | None) -> list[ListEntry]:
     the version a subquery (the 揭榜 pages read the entries, not the version; issue 19)."""
     if cycle is None:
         return []
-    latest = (
-        MeasureList.objects.filter(cycle=cycle, state=ListState.PUBLISHED)
-        .order_by("-version")
-        .values("pk")[:1]
-    )
+    latest = _published_versions(cycle).values("pk")[:1]
     return list(ListEntry.objects.filter(measure_list=Subquery(latest)).order_by("position"))

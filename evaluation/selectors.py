@@ -42,10 +42,8 @@ def pending_tasks(cycle: ReformCycle) -> QuerySet[Task]:
     )
 
 
-def read_once_memo_get(key: Any) -> Any:
-    """``key`` of this page read's memo (``read_once_memo``), or None outside a page read or when not read."""
-    memo = read_once_memo()
-    return None if memo is None else memo.get(key)
+# the page read's memo of an evaluator's commission keys
+VISIBLE_COMMISSIONS = "evaluation.visible_commissions"
 
 
 def commissions_visible_to(user: User) -> QuerySet[Commission]:
@@ -63,7 +61,7 @@ def commissions_visible_to(user: User) -> QuerySet[Commission]:
             # A page read (GET): the agency's commissions are read once (a handful per year) and the page's
             # queries filter by their keys, instead of each carrying guardian's permission subqueries — three
             # queries on the 受托评估任务 page, each planned with them (issue 19).
-            key = ("evaluation.visible_commissions", user.pk)
+            key = (VISIBLE_COMMISSIONS, user.pk)
             if key not in memo:
                 memo[key] = list(qs.values_list("pk", flat=True))
             qs = Commission.objects.filter(pk__in=memo[key])
@@ -176,8 +174,9 @@ def links_visible_to(user: User) -> QuerySet[Commission_tasks]:
     a list read once: ``commission_id IN (…)`` on the links' own column lets PostgreSQL start from the index of
     the evaluator's few links — the 受托评估任务 page plans its joins as written (``planning.joins_as_written``),
     and a subquery on the commissions made it scan every year's links first (issue 19: growing with the data)."""
-    visible = commissions_visible_to(user)
-    keys = read_once_memo_get(("evaluation.visible_commissions", user.pk))
+    visible = commissions_visible_to(user)  # in a page read, an evaluator's keys are in the memo after this
+    memo = read_once_memo()
+    keys = None if memo is None else memo.get((VISIBLE_COMMISSIONS, user.pk))
     return Commission.tasks.through.objects.filter(commission_id__in=keys if keys is not None else visible)
 
 
