@@ -5,14 +5,16 @@
     … bench/run.py --reuse --explain 3      # also print the 3 slowest query plans of every page (full size)
 
 Creates (or with --reuse keeps) databases named after DATABASE_URL's: <name>_small (generate_dataset at
---scale 0.1, ≈10× fewer region-cycles), <name>_full (--scale 1.0) and with --x10 <name>_x10 (--scale 10). Each
-page is measured with django.test.Client in child processes, one per database and round; the rounds alternate
-the sizes (small, full, x10, small, full, …) so machine noise falls on every size alike, and the timed requests
-of all rounds are pooled.
+--scale 0.1, ≈10× fewer region-cycles), <name>_full (--scale 1.0) and with --x10 <name>_x10 (--scale 10). One
+child process per database serves the pages with django.test.Client; the parent drives them request by request
+(DECISIONS §19, noise): a page's timed requests alternate between the sizes (small, full, x10, then x10, full,
+small, …) in one time window, and the layout floor is timed between them at full size, so a slow moment of the
+machine falls on every size and on the floor alike. `--rounds` passes over all pages are pooled.
 
 Two floors, served through the same middleware in the same process: a bare view returning a constant response,
 and the *layout floor* — a logged-in page that renders the portal's layout (session, user, cycle, unread count,
-navigation) with nothing in it. A page's ratio is its median over the layout floor's median, both at full size.
+navigation) with nothing in it. A page's ratio is its full-size median over the median of the layout-floor requests interleaved with
+its own.
 Flags: QUERIES when a page's query count differs between sizes, SLOW when its ratio is over 4, GROWS when its
 full-size median is over 1.25× its small-size median, STATUS when a page does not answer 200.
 """
@@ -116,22 +118,102 @@ def _analyze(url, name):
         conn.execute("VACUUM ANALYZE")
 
 
-def _measure(url, name, args, repeat, pdf_repeat, explain=0, render_notice=False):
-    env = {
-        **os.environ,
-        "DATABASE_URL": _db_url(url, name),
-        "MEDIA_ROOT": str(ROOT / "var" / "bench-media" / name),
-    }
-    argv = [PYTHON, str(Path(__file__).resolve()), "--child", "--repeat", str(repeat)]
-    argv += ["--pdf-repeat", str(pdf_repeat), "--explain", str(explain)]
-    argv += ["--render-notice"] if render_notice else []
-    argv += ["--only", args.only] if args.only else []
-    argv += ["--warmup", str(args.warmup)] if args.warmup is not None else []
-    out = subprocess.run(argv, cwd=ROOT, env=env, check=False, capture_output=True, text=True)  # noqa: S603
-    sys.stderr.write(out.stderr)
-    if out.returncode != 0:  # the child's traceback is in the stderr written above
-        raise SystemExit(f"measuring {name} failed (exit {out.returncode})")
-    return json.loads(out.stdout)
+class Child:
+    """One database's child process, driven one command at a time over a pipe (JSON lines): ``warm``, ``time``,
+    ``probe`` (status and query count), ``plans`` and ``quit``. Its first line tells the pages and the figures
+    measured once (the letter's render, the exports' generation)."""
+
+    def __init__(self, url, name, args, render_notice=False):
+        env = {
+            **os.environ,
+            "DATABASE_URL": _db_url(url, name),
+            "MEDIA_ROOT": str(ROOT / "var" / "bench-media" / name),
+        }
+        argv = [PYTHON, str(Path(__file__).resolve()), "--child"]
+        argv += ["--render-notice"] if render_notice else []
+        argv += ["--only", args.only] if args.only else []
+        argv += ["--warmup", str(args.warmup)] if args.warmup is not None else []
+        self.name = name
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            argv, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.hello = self._read()
+
+    def _read(self):
+        line = self.process.stdout.readline()
+        if not line:  # the child's traceback went to our stderr
+            raise SystemExit(f"measuring {self.name} failed (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def ask(self, op, **kwargs):
+        self.process.stdin.write(json.dumps({"op": op, **kwargs}) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.process.stdin.close()
+            except BrokenPipeError:  # pragma: no cover - the child is gone already
+                pass
+            self.process.wait(timeout=60)
+
+
+def interleave(children, keys, counts, warmup, layout_key="layout", window_label="full"):
+    """Time every key on every child, one request at a time and alternating the children (small, full, x10, then
+    x10, full, small, …); between the rounds of requests, one layout-floor request on ``window_label``'s child.
+    Returns {label: {key: times}} and {key: the window's layout times}."""
+    labels = list(children)
+    times = {label: {key: [] for key in keys} for label in labels}
+    window = {key: [] for key in keys}
+    for key in keys:
+        for label in labels:
+            children[label].ask("warm", key=key, n=warmup)
+        for i in range(counts[key]):
+            order = labels if i % 2 == 0 else labels[::-1]
+            for label in order:
+                times[label][key] += children[label].ask("time", key=key, n=1)["times"]
+            if window_label in children and key != layout_key:
+                window[key] += children[window_label].ask("time", key=layout_key, n=1)["times"]
+    return times, window
+
+
+def measure_round(children, hellos, args, repeat, pdf_repeat, warmup, explain=0):
+    """One pass over the floors and every page, interleaved; per child the result in the shape ``pool`` takes."""
+    first = next(iter(hellos.values()))
+    keys = ["floor", "layout"] + [str(i) for i in range(len(first["pages"]))]
+    counts = {"floor": repeat, "layout": repeat}
+    counts.update({str(i): pdf_repeat if p["pdf"] else repeat for i, p in enumerate(first["pages"])})
+    times, window = interleave(children, keys, counts, warmup)
+    out = {}
+    for label, child in children.items():
+        hello = hellos[label]
+        probes = {key: child.ask("probe", key=key) for key in keys}
+        pages = []
+        for i, page in enumerate(hello["pages"]):
+            key = str(i)
+            row = {"page": page["name"], "url": page["url"], "user": page["user"], **probes[key]}
+            row["times"] = times[label][key]
+            if window[key] and label == "full":
+                row["layout_times"] = window[key]
+            pages.append(row)
+        plans = []
+        if explain and label == "full":
+            for i, page in enumerate(hello["pages"]):
+                if not page["pdf"]:
+                    plans += child.ask("plans", key=str(i), count=explain, page=page["name"])["plans"]
+        out[label] = {
+            "dataset": hello["dataset"],
+            "notice_render_ms": hello.get("notice_render_ms"),
+            "generation_ms": hello.get("generation_ms", {}),
+            "warmup": hello["warmup"],
+            "floor": {**probes["floor"], "times": times[label]["floor"]},
+            "layout": {**probes["layout"], "times": times[label]["layout"]},
+            "pages": pages,
+            "plans": plans,
+        }
+    return out
 
 
 def percentile(times, q):
@@ -167,7 +249,10 @@ def pool(rounds):
     pages = []
     for index, page in enumerate(first["pages"]):
         times = [t for r in rounds for t in r["pages"][index]["times"]]
-        row = {k: v for k, v in page.items() if k != "times"}
+        row = {k: v for k, v in page.items() if k not in ("times", "layout_times")}
+        window = [t for r in rounds for t in r["pages"][index].get("layout_times", [])]
+        if window:  # the layout floor's requests interleaved with this page's
+            row["layout_median"] = statistics.median(window)
         pages.append({**row, **summarize(times)})
     merged["pages"] = pages
     merged["plans"] = [p for r in rounds for p in r.get("plans", [])]
@@ -175,7 +260,9 @@ def pool(rounds):
 
 
 def judge(page, small, layout_median, x10=None):
-    """(ratio to the layout floor, growth small → full, growth full → x10, flags) of one page at full size."""
+    """(ratio to the layout floor, growth small → full, growth full → x10, flags) of one page at full size. The
+    floor is the median of the layout requests interleaved with the page's when measured, else ``layout_median``."""
+    layout_median = page.get("layout_median") or layout_median
     ratio = page["median"] / layout_median if layout_median else float("inf")
     growth = page["median"] / small["median"] if small and small.get("median") else None
     growth10 = x10["median"] / page["median"] if x10 and page["median"] else None
@@ -195,7 +282,7 @@ def _table(small, full, x10=None):
     layout = full["layout"]["median"]
     header = ["page", "status", "queries S/F" + ("/X" if x10 else ""), "median ms S", "median ms F"]
     header += ["median ms X"] if x10 else []
-    header += ["p95 ms F", "IQR ms F", "× layout", "F/S"] + (["X/F"] if x10 else []) + ["flags"]
+    header += ["p95 ms F", "IQR ms F", "floor ms F", "× layout", "F/S"] + (["X/F"] if x10 else []) + ["flags"]
     rows = [tuple(header)]
     small_pages = {p["page"]: p for p in small["pages"]}
     x10_pages = {p["page"]: p for p in x10["pages"]} if x10 else {}
@@ -214,7 +301,9 @@ def _table(small, full, x10=None):
         queries = f"{s.get('queries', '-')}/{f['queries']}" + (f"/{x.get('queries', '-')}" if x10 else "")
         row = [label, str(f["status"]), queries, f"{s['median']:.1f}" if s else "-", f"{f['median']:.1f}"]
         row += [f"{x['median']:.1f}" if x else "-"] if x10 else []
-        row += [f"{f['p95']:.1f}", f"{f['iqr']:.1f}", f"{ratio:.1f}", f"{growth:.2f}" if growth else "-"]
+        floor_ms = f.get("layout_median") or layout  # the layout requests interleaved with the page's
+        row += [f"{f['p95']:.1f}", f"{f['iqr']:.1f}", f"{floor_ms:.1f}", f"{ratio:.1f}"]
+        row += [f"{growth:.2f}" if growth else "-"]
         row += [f"{growth10:.2f}" if growth10 else "-"] if x10 else []
         rows.append((*row, " ".join(flags)))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -249,7 +338,7 @@ def main():
         help="untimed requests per page and round before the timed ones (default: 1, or with prepared statements "
         "the steady state of a kept connection: prepare_threshold + 6)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the sizes (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over all pages, pooled (default 3)")
     parser.add_argument("--regions", type=int, default=31)
     parser.add_argument("--cycles", type=int, default=10)
     parser.add_argument(
@@ -286,21 +375,33 @@ def main():
     rounds = max(1, args.rounds)
     repeat, pdf_repeat = max(1, args.repeat // rounds), max(1, args.pdf_repeat // rounds)
     collected = {label: [] for label, _name, _scale in sizes}
-    for n in range(rounds):
-        for label, name, _scale in sizes:
-            print(f"round {n + 1}/{rounds}: measuring {label} ({name}) …", flush=True)
-            explain = args.explain if (label == "full" and n == rounds - 1) else 0
-            render = label == "full" and n == 0  # the letter's render time, once
-            collected[label].append(_measure(url, name, args, repeat, pdf_repeat, explain, render))
+    print("starting one child per size …", flush=True)
+    children = {label: Child(url, name, args, render_notice=label == "full") for label, name, _scale in sizes}
+    try:
+        hellos = {label: child.hello for label, child in children.items()}
+        warmup = hellos["full"]["warmup"]
+        for n in range(rounds):
+            print(f"round {n + 1}/{rounds}: every page, sizes interleaved …", flush=True)
+            explain = args.explain if n == rounds - 1 else 0
+            # the first round brings each page to a kept connection's steady state; later ones re-warm it briefly
+            measured = measure_round(
+                children, hellos, args, repeat, pdf_repeat, warmup if n == 0 else min(warmup, 2), explain
+            )
+            for label, result in measured.items():
+                collected[label].append(result)
+    finally:
+        for process in children.values():
+            process.close()
     results = {label: pool(runs) for label, runs in collected.items()}
     table, flagged = _table(results["small"], results["full"], results.get("x10"))
     print()
     for label, _name, _scale in sizes:
         print(f"{label}: {results[label]['dataset']}")
     print(
-        f"{rounds} alternating rounds; {repeat * rounds} timed requests per page ({pdf_repeat * rounds} per PDF) "
-        f"per size after {results['full'].get('warmup', 1)} untimed ones per round; medians in ms; × layout = full-size median / layout floor median "
-        f"({results['full']['layout']['median']:.1f} ms); F/S = full / small median"
+        f"{rounds} rounds, sizes interleaved request by request; {repeat * rounds} timed requests per page "
+        f"({pdf_repeat * rounds} per PDF) per size after {results['full'].get('warmup', 1)} untimed ones; medians in "
+        f"ms; × layout = full-size median / median of the layout-floor requests interleaved with the page's (all "
+        f"of them: {results['full']['layout']['median']:.1f} ms); F/S = full / small median"
         + ("; X/F = x10 / full median" if "x10" in results else "")
     )
     print(table)
@@ -360,23 +461,22 @@ def warmups(requested):
     return 1 if threshold is None else threshold + 6
 
 
-def _timed(client, url, repeat, warmup=1):
+def _request_ms(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    _drain(response)
+    return (time.perf_counter() - started) * 1000, response
+
+
+def _probe(client, url):
+    """Status and SQL queries of one request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(warmup):  # warm-up (template loading, caches, prepared statements)
-        response = client.get(url)
-        _drain(response)
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        _drain(response)
-        times.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
         _drain(response)
-    return {"status": response.status_code, "queries": len(ctx.captured_queries), "times": times}
+    return {"status": response.status_code, "queries": len(ctx.captured_queries)}
 
 
 def _plans(client, url, page, count):
@@ -547,39 +647,58 @@ def child(args):
     if args.only:
         wanted = [text for text in args.only.split(",") if text]
         pages = [page for page in pages if any(text in page[0] for text in wanted)]
-    warmup = warmups(args.warmup)
-    floor = _timed(clients["reviewer"], "/__bench_floor__/", args.repeat, warmup)
-    layout = _timed(clients["reviewer"], "/__bench_layout__/", args.repeat, warmup)
-    results = []
-    plans = []
-    for name, who, url, is_pdf in pages:
-        row = _timed(clients[who], url, args.pdf_repeat if is_pdf else args.repeat, warmup)
-        results.append({"page": name, "url": url, "user": who, **row})
-        if args.explain and not is_pdf:
-            plans += _plans(clients[who], url, name, args.explain)
-        print(
-            f"  {name}: {row['status']} {row['queries']} q, median {statistics.median(row['times']):.1f} ms",
-            file=sys.stderr,
-            flush=True,
-        )
+    targets = {
+        "floor": (clients["reviewer"], "/__bench_floor__/"),
+        "layout": (clients["reviewer"], "/__bench_layout__/"),
+    }
+    for i, (_name, who, url, _pdf) in enumerate(pages):
+        targets[str(i)] = (clients[who], url)
     dataset = (
         f"{Region.objects.filter(active=True).count()} regions × {ReformCycle.objects.count()} cycles, "
         f"{Task.objects.count()} tasks"
     )
-    json.dump(
+    serve(
+        targets,
         {
-            "floor": floor,
-            "layout": layout,
-            "pages": results,
+            "pages": [{"name": n, "user": w, "url": u, "pdf": pdf} for n, w, u, pdf in pages],
             "notice_render_ms": notice_ms,
             "generation_ms": generation_ms,
             "dataset": dataset,
-            "plans": plans,
-            "warmup": warmup,
+            "warmup": warmups(args.warmup),
         },
-        sys.stdout,
     )
     return 0
+
+
+def serve(targets, hello, commands=None, out=None):
+    """Answer the parent's commands (JSON lines) about ``targets`` ({key: (client, url)}) until ``quit``. The
+    protocol has its own copy of stdout: whatever Django prints goes to stderr."""
+    if out is None:
+        out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    commands = sys.stdin if commands is None else commands
+    out.write(json.dumps(hello) + "\n")
+    out.flush()
+    for line in commands:
+        command = json.loads(line)
+        op = command["op"]
+        if op == "quit":
+            break
+        client, url = targets[command["key"]]
+        if op == "warm":
+            for _ in range(max(1, command.get("n", 1))):
+                _request_ms(client, url)
+            answer = {"ok": True}
+        elif op == "time":
+            answer = {"times": [_request_ms(client, url)[0] for _ in range(command.get("n", 1))]}
+        elif op == "probe":
+            answer = _probe(client, url)
+        elif op == "plans":
+            answer = {"plans": _plans(client, url, command.get("page", command["key"]), command["count"])}
+        else:
+            answer = {"error": f"unknown op {op}"}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
 
 
 if __name__ == "__main__":

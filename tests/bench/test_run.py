@@ -105,9 +105,10 @@ def test_the_table_shows_both_floors_absolute_milliseconds_and_ratios_and_lists_
     cells = [c.strip() for c in row.split("|")]
     assert cells[2] == "5/5/5"
     assert cells[3:6] == ["10.0", "50.0", "55.0"]  # medians small, full, x10 in ms
-    assert cells[8] == "5.0"  # 50 ms over the 10 ms layout floor
-    assert cells[9] == "5.00" and cells[10] == "1.10"
-    assert cells[11] == "SLOW GROWS"
+    assert cells[8] == "10.0"  # the floor the ratio is taken against, in ms
+    assert cells[9] == "5.0"  # 50 ms over the 10 ms layout floor
+    assert cells[10] == "5.00" and cells[11] == "1.10"
+    assert cells[12] == "SLOW GROWS"
     assert flagged == ["列表"]
 
 
@@ -147,3 +148,97 @@ def test_pages_are_warmed_up_to_a_kept_connections_steady_state(monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
     assert run.warmups(None) == 1
     assert run.pool([{**_child([10.0]), "warmup": 11}])["warmup"] == 11
+
+
+# ---- interleaving (DECISIONS §19: noise falls on every size and on the floor alike) ---------------------
+
+
+class _FakeChild:
+    """Answers like a child and writes every request it times into one shared log."""
+
+    def __init__(self, label, log, ms):
+        self.label, self.log, self.ms = label, log, ms
+
+    def ask(self, op, key, n=1, **_kwargs):
+        if op == "time":
+            self.log.append((self.label, key))
+            return {"times": [self.ms[key]] * n}
+        return {"ok": True}
+
+
+def test_sizes_are_interleaved_request_by_request_with_the_layout_floor_between():
+    log = []
+    ms = {"layout": 10.0, "0": 30.0}
+    children = {label: _FakeChild(label, log, ms) for label in ("small", "full", "x10")}
+    times, window = run.interleave(children, ["layout", "0"], {"layout": 2, "0": 3}, warmup=1)
+    assert log[:6] == [("small", "layout"), ("full", "layout"), ("x10", "layout")] + [
+        ("x10", "layout"),
+        ("full", "layout"),
+        ("small", "layout"),
+    ]
+    assert log[6:] == [
+        ("small", "0"),
+        ("full", "0"),
+        ("x10", "0"),
+        ("full", "layout"),  # the floor, timed in the page's own window
+        ("x10", "0"),
+        ("full", "0"),
+        ("small", "0"),
+        ("full", "layout"),
+        ("small", "0"),
+        ("full", "0"),
+        ("x10", "0"),
+        ("full", "layout"),
+    ]
+    assert times["full"]["0"] == [30.0] * 3 and window["0"] == [10.0] * 3
+    assert window["layout"] == []  # the floor itself needs no window
+
+
+def test_the_ratio_is_taken_against_the_layout_requests_interleaved_with_the_page():
+    measured = _child([30.0, 32.0], layout=(5.0,))
+    measured["pages"][0]["layout_times"] = [10.0, 12.0]
+    page = run.pool([measured])["pages"][0]
+    assert page["layout_median"] == 11.0 and "layout_times" not in page
+    ratio, *_rest = run.judge(page, page, layout_median=5.0)
+    assert ratio == 31.0 / 11.0  # not 31 / 5: the floor measured in the page's window
+    table, _flagged = run._table(run.pool([_child([30.0])]), run.pool([measured]))
+    row = next(line for line in table.splitlines() if line.startswith("列表"))
+    assert [c.strip() for c in row.split("|")][7:9] == ["11.0", "2.8"]
+
+
+@pytest.mark.django_db
+def test_a_child_answers_the_parents_commands_over_its_own_pipe():
+    import io
+    import json
+
+    from django.http import HttpResponse
+
+    class Client:
+        def __init__(self):
+            self.calls = 0
+
+        def get(self, url):
+            self.calls += 1
+            return HttpResponse(b"ok", status=200 if url == "/ok/" else 404)
+
+    client = Client()
+    commands = io.StringIO(
+        "\n".join(
+            json.dumps(c)
+            for c in (
+                {"op": "warm", "key": "a", "n": 3},
+                {"op": "time", "key": "a", "n": 2},
+                {"op": "probe", "key": "b"},
+                {"op": "quit"},
+                {"op": "time", "key": "a", "n": 5},  # after quit: never read
+            )
+        )
+    )
+    out = io.StringIO()
+    run.serve({"a": (client, "/ok/"), "b": (client, "/missing/")}, {"pages": []}, commands=commands, out=out)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert answers[0] == {"pages": []}  # the hello line first
+    assert answers[1] == {"ok": True}
+    assert len(answers[2]["times"]) == 2 and all(t >= 0 for t in answers[2]["times"])
+    assert answers[3] == {"status": 404, "queries": 0}
+    assert len(answers) == 4 and client.calls == 3 + 2 + 1
