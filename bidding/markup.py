@@ -11,12 +11,11 @@ from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from proposals.enums import ReformArea
-from reform_portal.markup import esc
+from reform_portal.markup import esc, truncate_chars
 
 from .enums import MilestoneStatus, TaskState
 from .models import ProgressReport, Task
@@ -114,7 +113,7 @@ def bid_rows(
         pk = str(int(entry.pk))
         if bid:
             claimed = (
-                f'<span class="ok">{bid_done}</span><div class="muted">{esc(Truncator(bid.approach).chars(60))}</div>'
+                f'<span class="ok">{bid_done}</span><div class="muted">{esc(truncate_chars(bid.approach, 60))}</div>'
                 f'<div class="muted">{contact}：{esc(bid.contact_name)} {esc(bid.contact_phone)}</div>'
             )
         else:
@@ -137,7 +136,7 @@ def bid_rows(
         row["row_html"] = mark_safe(  # noqa: S308 - every text escaped above; the rest are integers
             f'<tr data-entry="{number}">{pad}<td>{number}</td>'
             f"{pad}<td><strong>{esc(entry.title)}</strong>"
-            f'<div class="muted">{esc(Truncator(entry.description).chars(120))}</div></td>'
+            f'<div class="muted">{esc(truncate_chars(entry.description, 120))}</div></td>'
             f"{pad}<td>{areas.get(entry.area) or esc(entry.area)}</td>"
             f"{pad}<td>{claimed}</td>"
             f"{pad}{count}"

@@ -12,11 +12,11 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator, normalize_newlines
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
 from proposals.enums import AuthorityLevel, ReformArea
-from reform_portal.markup import esc
+from reform_portal.markup import esc, truncate_chars
 
 from .enums import OpinionStance
 
@@ -271,7 +271,7 @@ def merge_rows(rows, *, year, selected, csrf_token):
             f"{pad}<td>{esc(row['region_name'])}</td>"
             f"{pad}<td>{esc(areas.get(row['area'], row['area']) or '—')}</td>"
             f'{pad}<td><strong data-testid="proposal-title">{title}</strong>'
-            f'<div class="muted">{esc(Truncator(row["content"]).chars(80))}</div>{mark}</td>'
+            f'<div class="muted">{esc(truncate_chars(row["content"], 80))}</div>{mark}</td>'
             f"{pad}<td>{handling}</td>"
             f'{pad}<td><ol class="similar" data-testid="similar">{similar}</ol></td>'
             f"{pad}<td>{actions}</td>"

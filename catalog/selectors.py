@@ -284,28 +284,30 @@ def with_stats(measures: Iterable[Measure]) -> list[Measure]:
 def measure_detail(pk: int) -> Measure | None:
     # Each relation in its default order within one measure, written out: their default orderings begin with the
     # measure, which Django sorts by the measure's own ordering — joining the measure and its cycle to every query
-    # to sort the rows of a single measure (issue 19).
+    # to sort the rows of a single measure (issue 19). Each joins only what the page prints (a source's region and
+    # proposal, a review's expert and unit, an opinion's ministry): the book, the creator, the opinion's users and
+    # list version were built on every visit and never read.
     measure = (
-        Measure.objects.select_related("cycle", "created_by", "inclusion")
+        Measure.objects.select_related("cycle", "inclusion")
         .prefetch_related(
-            # one query for the sources with their region, proposal and book (not one per relation)
+            # one query for the sources with their region and proposal (not one per relation)
             Prefetch(
                 "sources",
-                queryset=MeasureSource.objects.select_related("region", "proposal__book").order_by(
+                queryset=MeasureSource.objects.select_related("region", "proposal").order_by(
                     "region__code", "pk"
                 ),
             ),
             Prefetch(
                 "reviews",
-                queryset=ExpertReview.objects.select_related("expert__organization__region").order_by(
+                queryset=ExpertReview.objects.select_related("expert__organization").order_by(
                     "assigned_at", "pk"
                 ),
             ),
             Prefetch(
                 "opinions",
-                queryset=DepartmentOpinion.objects.select_related(
-                    "consultation__ministry", "consultation__measure_list", "given_by", "responded_by"
-                ).order_by("-consultation__measure_list__version", "consultation__ministry__name", "pk"),
+                queryset=DepartmentOpinion.objects.select_related("consultation__ministry").order_by(
+                    "-consultation__measure_list__version", "consultation__ministry__name", "pk"
+                ),
             ),
         )
         .filter(pk=pk)

@@ -91,6 +91,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the widget, label and error-list templates every field renders written in Python
+# (issue 19; byte for byte the same markup, see reform_portal/renderers.py).
+FORM_RENDERER = "reform_portal.renderers.FormRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)

@@ -48,12 +48,25 @@ def proposal_for(user: User, pk: int) -> MeasureProposal | None:
     )
 
 
+INBOX_BOOK_FIELDS = (
+    "cycle_id",
+    "region_id",
+    "state",
+    "submitted_at",
+    "drc_signed_by_id",
+    "scitech_signed_by_id",
+)
+
+
 def inbox_rows(cycle: ReformCycle, *, state: str = "", area: str = "") -> list[dict[str, Any]]:
     """One row per active region: its book (or None) with counts; for national reviewers."""
+    # The columns its rows and exports print (state, sign-offs, report time; issue 19): no join for the year, known
+    # already, or the region, read below; each book is given both.
     books = (
         ProposalBook.objects.filter(cycle=cycle)
-        .select_related("region", "cycle")  # the submitter is not printed (issue 19)
+        .only(*INBOX_BOOK_FIELDS)
         .annotate(n_proposals=Count("proposals"))
+        .order_by()
     )
     if area:
         books = books.filter(pk__in=MeasureProposal.objects.filter(area=area).values("book"))
@@ -63,6 +76,8 @@ def inbox_rows(cycle: ReformCycle, *, state: str = "", area: str = "") -> list[d
     rows = []
     for region in Region.objects.filter(active=True).order_by("code"):
         book = by_region.get(region.pk)
+        if book is not None:
+            book.cycle, book.region = cycle, region
         status = book.state if book else "none"
         if state and status != state:
             continue

@@ -10,7 +10,7 @@ class ReformPortalConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
         from django.utils.translation import gettext_lazy as _
 
-        from . import outbox, signals, tallies, text  # noqa: F401 - outbox: the Celery signals that finish outbox rows
+        from . import outbox, permissions, prepared, signals, tallies, text  # noqa: F401 - outbox: the Celery signals that finish outbox rows
         from .enums import Role
         from .navigation import register_nav
 
@@ -20,6 +20,10 @@ class ReformPortalConfig(AppConfig):
         post_delete.connect(text.region_names_changed, sender=region, dispatch_uid="text-region-deleted")
         # Stored per-cycle aggregates are computed again after a migration (a data migration saves without signals).
         post_migrate.connect(tallies.invalidate_everything, sender=self, dispatch_uid="tallies-after-migrate")
+        # …and compiled queries are compiled again: their constants may be keys a migrate or a flush gave anew
+        # (content types and permissions are recreated after a test database's flush).
+        post_migrate.connect(prepared.forget_all, sender=self, dispatch_uid="prepared-after-migrate")
+        post_migrate.connect(permissions.forget_querysets, sender=self, dispatch_uid="guardian-after-migrate")
         # The accounts a reviewer or a region keeps (invitations, states): the kernel's own page.
         register_nav(
             Role.NATIONAL_REVIEWER, _("用户与邀请"), "account_users", order=90, testid="nav-accounts"

@@ -7,11 +7,14 @@ through the standard library's ``html.escape`` (quotes included, as Django's doe
 Use it where a template loop would repeat a fragment hundreds of times; anywhere else a template (or
 ``format_html``) is clearer."""
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import pgettext
 
 
 def esc(value: Any) -> str:
@@ -39,3 +42,22 @@ def options(rows: Iterable[tuple[Any, Any]], selected: Any = None) -> SafeString
         '<option value="{}"{}>{}</option>',
         ((value, _SELECTED if value == selected else "", label) for value, label in rows),
     )
+
+
+def truncate_chars(text: Any, length: int) -> str:
+    """``Truncator(text).chars(length)`` (and so ``truncatechars``), the same string, without its per-call cost
+    (≈5 µs: a lazy object, the translated ellipsis looked up twice and every character checked for combining
+    marks) — 9 % of the 揭榜 page, whose 62 entries each have their description cut (issue 19). A text with no
+    combining characters (all Chinese and most other text) is cut here; any other goes to Django's ``Truncator``."""
+    text = unicodedata.normalize("NFC", str(text))  # as Truncator normalises
+    if len(text) <= length:  # combining marks only shorten the count: nothing to cut
+        return text if length > 0 else ""
+    if length <= 0 or any(unicodedata.combining(ch) for ch in text):
+        return Truncator(text).chars(length)
+    ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")
+    marker = ellipsis % {"truncated_text": ""} if "%(truncated_text)s" in ellipsis else ellipsis
+    keep = max(length - sum(1 for ch in marker if not unicodedata.combining(ch)), 0)
+    cut = text[:keep]
+    if "%(truncated_text)s" in ellipsis:
+        return ellipsis % {"truncated_text": cut}
+    return cut if cut.endswith(ellipsis) else f"{cut}{ellipsis}"

@@ -112,6 +112,12 @@ def objects_for(user: Any, perm: str, klass: type[M]) -> QuerySet[M]:
     return _built(user.pk, bool(user.is_superuser), perm, klass).all()
 
 
+def forget_querysets(**kwargs: Any) -> None:
+    """Build guardian's querysets again when next asked (``post_migrate``: after ``migrate`` and after a test
+    database's flush, which recreate content types and permissions under new keys that a built queryset holds)."""
+    _built.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _built(user_pk: int, is_superuser: bool, perm: str, klass: type[M]) -> QuerySet[M]:
     # guardian reads the user's pk, is_superuser and groups (a subquery on the pk) — nothing else

@@ -269,3 +269,26 @@ def test_the_book_page_names_both_signers_and_the_submitter(client, cycle, regio
         q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "reform_portal_user"')
     ]
     assert len(user_reads) == 2  # the session's user, then the three names in one
+
+
+def test_the_inbox_reads_its_books_columns_only_and_its_export_no_book_relation(
+    client, cycle, reviewer, region_a_drc, region_a_scitech
+):
+    """Issue 19: the inbox's books are read without joining their year or region (the page has both) and without
+    the columns it does not print; the XLSX export of the same rows (state, late or not, returned) reads nothing
+    more per book."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fp.submitted_book(cycle, region_a_drc, region_a_scitech)
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(reverse("proposals:inbox")).content.decode()
+    [books] = [q["sql"] for q in page.captured_queries if 'FROM "proposals_proposalbook"' in q["sql"]]
+    assert "JOIN" not in books.split(" WHERE ")[0].replace('LEFT OUTER JOIN "proposals_measureproposal"', "")
+    assert '"proposals_proposalbook"."summary"' not in books and '"proposals_proposalbook"."state"' in books
+    assert 'data-region="330000"' in html and "已报送" in html
+    with CaptureQueriesContext(connection) as export:
+        response = client.get(reverse("proposals:inbox_xlsx"))
+    assert response.status_code == 200
+    assert len(export.captured_queries) <= len(page.captured_queries)  # no query per book (is_late, state)
