@@ -1,7 +1,6 @@
 """Pages of stage 4. Thin: look up through a permission-filtered selector (404 when not visible), check
 the rule, call a service, render. Reviewer-only pages answer 403 to other roles."""
 
-import unicodedata
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.formats import date_format, get_format
 from django.utils.safestring import mark_safe
@@ -25,7 +23,7 @@ from reform_portal.enums import Role
 from reform_portal.exports import xlsx_response
 from reform_portal.forms import add_revision_field
 from reform_portal.listing import Column, Sorting, export_response, may_build, page_query, with_query
-from reform_portal.markup import esc
+from reform_portal.markup import esc, truncate_chars
 from reform_portal.models import ReformCycle
 from reform_portal.pagination import paginate
 from reform_portal.permissions import role_required
@@ -893,12 +891,6 @@ def _library_item_fields(outcomes):
     )
 
 
-def _summary(text, length=120):
-    """``text|truncatechars:length``; a text not longer than ``length`` is what truncatechars returns for it (the
-    text in NFC) without its walk over every character."""
-    return unicodedata.normalize("NFC", text) if len(text) <= length else truncatechars(text, length)
-
-
 def _library_items(outcomes):
     """The outcomes as a list, each with its list item as one piece of markup (``item_html``), made here rather
     than in a template loop (issue 19: 50 items a page at full size against 16 at the small one). The same markup
@@ -913,7 +905,7 @@ def _library_items(outcomes):
             f"{esc(o.title)}</a>"
             f'\n        <span class="muted">{esc(o.region_name)} · {int(o.year)}年度 · {esc(areas.get(o.area, o.area))}'
             "</span>"
-            f"\n        <div>{esc(_summary(o.summary))}</div></li>\n      "
+            f"\n        <div>{esc(truncate_chars(o.summary, 120))}</div></li>\n      "
         )
     return outcomes
 
