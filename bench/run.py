@@ -583,14 +583,23 @@ def child(args):
         from bidding import selectors as bidding_selectors
         from catalog.documents import list_xlsx
         from catalog.models import ListEntry
+        from evaluation import exports as evaluation_exports
+        from evaluation import selectors as evaluation_selectors
 
         published = bidding_services.published_entries(cycle)
+        # 评估结果's default year: the latest with tasks (evaluation.views._results_cycle)
+        results_cycle = ReformCycle.objects.get(
+            pk=Task.objects.order_by("-cycle__year").values_list("cycle_id", flat=True)[:1][0]
+        )
         makers = {
             "公开清单 XLSX": lambda: list_xlsx(
                 mlist, list(ListEntry.objects.filter(measure_list=mlist).order_by("position"))
             ).to_bytes(),
             "揭榜矩阵 XLSX": lambda: bidding_exports.matrix_workbook(
                 cycle, bidding_selectors.matrix(cycle, published)
+            ).to_bytes(),
+            "评估结果 XLSX": lambda: evaluation_exports.results_workbook(
+                results_cycle, evaluation_selectors.ranking(results_cycle)
             ).to_bytes(),
         }
         for label, make in makers.items():

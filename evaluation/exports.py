@@ -1,6 +1,11 @@
 """XLSX exports: the yearly results table and an evaluator's task dossier (written by reform_portal.exports,
 which keeps the regions' text as text)."""
 
+import hashlib
+import json
+
+from django.core.cache import cache
+
 from reform_portal import exports
 
 
@@ -30,24 +35,42 @@ def results_workbook(cycle, rows) -> exports.Workbook:
             "不合格",
             "已推广改革成果数",
         ],
-        [
-            [
-                r["rank"],
-                r["region"].name,
-                r["tasks"],
-                r["completed"],
-                r["evaluated"],
-                float(r["average_grade"]) if r["average_grade"] is not None else None,
-                r["grades"]["excellent"],
-                r["grades"]["good"],
-                r["grades"]["pass"],
-                r["grades"]["fail"],
-                r["outcomes"],
-            ]
-            for r in rows
-        ],
+        [_printed(r) for r in rows],
     )
     return book
+
+
+def results_xlsx_bytes(cycle, rows) -> bytes:
+    """The year's results workbook as bytes, written once per distinct content and kept in the cache, as the
+    揭榜矩阵's is (``bidding.exports.matrix_xlsx_bytes``): the key is a digest of every value the workbook prints
+    (the year and each ranked row, region names included), so a download after any change of a grade, a task,
+    an outcome or a region's name gets a new key and nothing stale is served; a download after no change reads
+    the cache instead of writing the workbook again (issue 19: that grew with the regions). The cache only holds
+    what can be written again (it fails open)."""
+    printed = [cycle.year, [_printed(r) for r in rows]]
+    digest = hashlib.sha256(json.dumps(printed, ensure_ascii=False, default=str).encode()).hexdigest()
+    key = f"evaluation:results-xlsx:{cycle.pk}:{digest}"
+    data = cache.get(key)
+    if data is None:
+        data = results_workbook(cycle, rows).to_bytes()
+        cache.set(key, data, 60 * 60 * 24)
+    return data
+
+
+def _printed(r):
+    return [
+        r["rank"],
+        r["region"].name,
+        r["tasks"],
+        r["completed"],
+        r["evaluated"],
+        float(r["average_grade"]) if r["average_grade"] is not None else None,
+        r["grades"]["excellent"],
+        r["grades"]["good"],
+        r["grades"]["pass"],
+        r["grades"]["fail"],
+        r["outcomes"],
+    ]
 
 
 def _num(value):

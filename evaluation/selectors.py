@@ -385,12 +385,12 @@ def published_result_years() -> list[int]:
     return list(ReformCycle.objects.filter(results_state=PUBLISHED).values_list("year", flat=True).order_by())
 
 
-def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
-    """One row per region with tasks in the cycle:
-    - tasks: tasks awarded; completed: tasks whose submitted assessment is 合格 or better;
-    - evaluated: tasks with a submitted assessment; average grade over those (优秀=4 … 不合格=1);
-    - outcomes: published outcomes from the region's tasks of this cycle.
-    Ordered by completed, then average grade, then outcomes (all descending), then region code."""
+RANKING = "evaluation.ranking"
+
+
+def _ranking_counts(cycle: ReformCycle) -> list[list[Any]]:
+    """What the ranking counts per region, stored as the year's tally ``RANKING``: ``[region_id, tasks,
+    completed, evaluated, points, outcomes, {grade: n}]`` for each region with tasks or outcomes in the cycle."""
     per_region: defaultdict[int, dict[str, Any]] = defaultdict(
         lambda: {
             "tasks": 0,
@@ -423,23 +423,42 @@ def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
         .order_by()
     ):
         per_region[region_id]["outcomes"] = n
-    regions = Region.objects.in_bulk(list(per_region))
+    return [
+        [region_id, r["tasks"], r["completed"], r["evaluated"], r["points"], r["outcomes"], r["grades"]]
+        for region_id, r in sorted(per_region.items())
+    ]
+
+
+def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
+    """One row per region with tasks in the cycle:
+    - tasks: tasks awarded; completed: tasks whose submitted assessment is 合格 or better;
+    - evaluated: tasks with a submitted assessment; average grade over those (优秀=4 … 不合格=1);
+    - outcomes: published outcomes from the region's tasks of this cycle.
+    Ordered by completed, then average grade, then outcomes (all descending), then region code.
+
+    The counts are the year's stored tally (``RANKING``, invalidated by every change of a task, an assessment or
+    an outcome: ``watch_reviewer_figures``): counting every task of the year on each visit of the results page
+    and each download of its workbook grew with the regions (issue 19). The regions are read as they are now."""
+    counts = tallies.read(cycle, RANKING, _ranking_counts)
+    regions = Region.objects.in_bulk([row[0] for row in counts])
     out = []
-    for region_id, r in per_region.items():
+    for region_id, tasks, completed, evaluated, points, outcomes, grades in counts:
+        if region_id not in regions:
+            continue  # a region deleted since the tally was stored (its tasks went with it: stale, read again next)
         avg = (
-            (Decimal(r["points"]) / r["evaluated"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            if (r["evaluated"])
+            (Decimal(points) / evaluated).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if evaluated
             else None
         )
         out.append(
             {
                 "region": regions[region_id],
-                "tasks": r["tasks"],
-                "completed": r["completed"],
-                "evaluated": r["evaluated"],
+                "tasks": tasks,
+                "completed": completed,
+                "evaluated": evaluated,
                 "average_grade": avg,
-                "outcomes": r["outcomes"],
-                "grades": r["grades"],
+                "outcomes": outcomes,
+                "grades": grades,
             }
         )
     out.sort(key=lambda x: (-x["completed"], -(x["average_grade"] or 0), -x["outcomes"], x["region"].code))
@@ -486,11 +505,9 @@ def bar_chart(
 
 
 def watch_reviewer_figures() -> None:
-    """Invalidate ``REVIEWER_FIGURES`` of a cycle when what it counts changes (called from ``ready``)."""
-    tallies.invalidate_on_change(REVIEWER_FIGURES, Task, lambda row: row.cycle_id)
-    tallies.invalidate_on_change(REVIEWER_FIGURES, Outcome, lambda row: row.cycle_id)
-    tallies.invalidate_on_change(
-        REVIEWER_FIGURES,
-        Assessment,
-        tallies.parent_cycle(Task, "task"),
-    )
+    """Invalidate ``REVIEWER_FIGURES`` and ``RANKING`` of a cycle when what they count changes (called from
+    ``ready``): both count the year's tasks, their assessments and its outcomes."""
+    keys = (REVIEWER_FIGURES, RANKING)
+    tallies.invalidate_on_change(keys, Task, lambda row: row.cycle_id)
+    tallies.invalidate_on_change(keys, Outcome, lambda row: row.cycle_id)
+    tallies.invalidate_on_change(keys, Assessment, tallies.parent_cycle(Task, "task"))

@@ -1170,7 +1170,7 @@ def results_unpublish(request):
 def results_export(request):
     cycle = _results_cycle(request)
     return xlsx_response(
-        exports.results_workbook(cycle, selectors.ranking(cycle)),
+        exports.results_xlsx_bytes(cycle, selectors.ranking(cycle)),
         f"{cycle.year}年度评估结果.xlsx",
         fallback=f"results-{cycle.year}.xlsx",
     )

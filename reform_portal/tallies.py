@@ -139,9 +139,12 @@ def parent_cycle(model: type[models.Model], field: str) -> Callable[[Any], int |
 UNCOUNTED: Any = object()
 
 
-def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable[[Any], Any]) -> None:
-    """Invalidate ``key`` of the cycle ``cycle_of(instance)`` whenever a ``model`` row is saved or deleted, in the
-    transaction that saves it: for an aggregate summed from several tables, every service (and the admin) that
+def invalidate_on_change(
+    key: str | tuple[str, ...], model: type[models.Model], cycle_of: Callable[[Any], Any]
+) -> None:
+    """Invalidate ``key`` (or each key of a tuple: one ``cycle_of`` and one cycle lock for all) of the cycle
+    ``cycle_of(instance)`` whenever a ``model`` row is saved or deleted, in the transaction that saves it: for an
+    aggregate summed from several tables, every service (and the admin) that
     changes one of them invalidates it without one call per service to forget. The portal changes these models
     through ``save()`` and ``delete()`` only (no ``QuerySet.update`` on them; a queryset's or a cascade's delete
     sends ``post_delete`` per row once a receiver is connected); ``invalidate_everything`` after ``migrate``
@@ -155,12 +158,13 @@ def invalidate_on_change(key: str, model: type[models.Model], cycle_of: Callable
         if cycle_id is UNCOUNTED:
             return
         if cycle_id is not None:
-            invalidate(cycle_id, key)
+            invalidate(cycle_id, *keys)
             return
         for every in ReformCycle.objects.order_by("pk").values_list("pk", flat=True):  # one order for all
-            invalidate(every, key)
+            invalidate(every, *keys)
 
-    uid = f"tally-{key}-{model._meta.label_lower}"
+    keys = (key,) if isinstance(key, str) else key
+    uid = f"tally-{'+'.join(keys)}-{model._meta.label_lower}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-saved")
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}-deleted")
 

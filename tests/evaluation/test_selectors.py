@@ -98,3 +98,64 @@ def test_public_summary_needs_no_login(client, cycle, generated, reviewer):
     assert page.status_code == 200
     assert [r["region"].code for r in page.context["rows"]] == ["330000", "320000", "440000", "510000"]
     assert "导出 XLSX" not in page.content.decode()
+
+
+def test_the_ranking_is_a_stored_tally_and_every_change_shows(cycle, reviewer, generated):
+    """The ranking's counts are the year's stored tally (issue 19): read, not counted again, while nothing
+    changes; a changed grade, a published outcome and a renamed region each show on the next read."""
+    from reform_portal.models import CycleTally, Region
+
+    def figures():
+        return {
+            r["region"].name: (r["rank"], r["completed"], r["average_grade"], r["outcomes"])
+            for r in ranking(cycle)
+        }
+
+    assert figures()["广东省"] == (3, 1, Decimal("2.00"), 0)
+    stored = CycleTally.objects.get(cycle=cycle, key="evaluation.ranking")
+    assert stored.data_generation == stored.generation
+    CycleTally.objects.filter(pk=stored.pk).update(data=[])
+    assert figures() == {}  # the stored tally is what is read: nothing counted again
+    CycleTally.objects.filter(pk=stored.pk).update(data=stored.data)
+    assert figures()["广东省"] == (3, 1, Decimal("2.00"), 0)
+
+    assessment = Assessment.objects.get(task__region__code="440000", state__in=SUBMITTED)
+    assessment.grade, assessment.recommend_promotion = Grade.EXCELLENT, True
+    assessment.save()
+    assert figures()["广东省"] == (2, 1, Decimal("4.00"), 0)  # the grade's change invalidated the tally
+    task = assessment.task
+    outcome = es.outcome_create(task=task, values=dict(fe.OUTCOME_VALUES, title="广东经验"), by=reviewer)
+    es.outcome_publish(outcome=outcome, by=reviewer)
+    assert figures()["广东省"] == (2, 1, Decimal("4.00"), 1)
+    Region.objects.filter(code="440000").update(name="广东")
+    assert figures()["广东"] == (2, 1, Decimal("4.00"), 1)  # names are read as they are now
+
+
+def test_the_results_xlsx_is_written_once_per_content(client, cycle, reviewer, generated, monkeypatch):
+    """评估结果 XLSX (issue 19): written once per distinct content and then read from the cache; a changed grade
+    and a renamed region each give a new workbook at once (the key is a digest of what it prints)."""
+    from evaluation import exports as evaluation_exports
+    from reform_portal.models import Region
+
+    written = []
+    workbook = evaluation_exports.results_workbook
+    monkeypatch.setattr(
+        evaluation_exports, "results_workbook", lambda *args: written.append(1) or workbook(*args)
+    )
+    client.force_login(reviewer)
+    url = reverse("evaluation:results_export")
+
+    def rows():
+        book = load_workbook(BytesIO(client.get(url, {"year": cycle.year}).content)).active
+        return {row[1]: row for row in book.iter_rows(min_row=2, values_only=True)}
+
+    assert rows()["广东省"] == (3, "广东省", 2, 1, 1, 2.0, 0, 0, 1, 0, 0)
+    first = client.get(url, {"year": cycle.year}).content
+    assert client.get(url, {"year": cycle.year}).content == first and len(written) == 1  # from the cache
+    assessment = Assessment.objects.get(task__region__code="440000", state__in=SUBMITTED)
+    assessment.grade = Grade.EXCELLENT
+    assessment.save()
+    assert rows()["广东省"] == (2, "广东省", 2, 1, 1, 4.0, 1, 0, 0, 0, 0)
+    Region.objects.filter(code="440000").update(name="广东")
+    assert rows()["广东"][:2] == (2, "广东")
+    assert len(written) == 3
