@@ -3,7 +3,7 @@ and the deadline (``deadline_for``) on the server. Views, Celery tasks, the demo
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -864,10 +864,17 @@ def summary_file(
     return task
 
 
-def published_entries(cycle: ReformCycle | None) -> list[ListEntry]:
+# What the 揭榜矩阵 and its XLSX print of an entry: the texts (改革内容, 改革目标…) are left in the database.
+ENTRY_HEADINGS = ("measure_list_id", "number", "position", "title")
+
+
+def published_entries(cycle: ReformCycle | None, *, only: Sequence[str] | None = None) -> list[ListEntry]:
     """The entries of the cycle's latest published list version (the ones regions bid on), in order: one query,
-    the version a subquery (the 揭榜 pages read the entries, not the version; issue 19)."""
+    the version a subquery (the 揭榜 pages read the entries, not the version; issue 19). ``only``: the fields to
+    load (``ENTRY_HEADINGS`` for a page that prints no entry's texts: at 62 entries the texts were most of what
+    the matrix read, and grew with the list)."""
     if cycle is None:
         return []
     latest = _published_versions(cycle).values("pk")[:1]
-    return list(ListEntry.objects.filter(measure_list=Subquery(latest)).order_by("position"))
+    entries = ListEntry.objects.filter(measure_list=Subquery(latest)).order_by("position")
+    return list(entries.only(*only) if only else entries)

@@ -356,7 +356,7 @@ def matrix(request):
     cycle = _review_cycle(request)
     if cycle is None:
         return _no_cycle(request)
-    entries = services.published_entries(cycle)
+    entries = services.published_entries(cycle, only=services.ENTRY_HEADINGS)
     data = selectors.matrix(cycle, entries)
     markup.matrix_cells(data["rows"])
     columns = data["columns"]
@@ -375,6 +375,8 @@ def matrix(request):
             "columns_foot": html_join(
                 '<td data-testid="entry-count">{}</td>', ((int(c["count"]),) for c in columns)
             ),
+            # 无人揭榜的条目: up to every entry of the list, joined here as the header is
+            "unclaimed_items": html_join("<li>{} {}</li>", ((e.number, e.title) for e in data["unclaimed"])),
             "heat_map": _matrix_chart(cycle, data),
             "batch": batch,
             "progress": services.batch_progress(batch) if batch else None,
@@ -420,15 +422,17 @@ def _matrix_chart(cycle, data):
     content = [
         cycle.year,
         [str(c["entry"].number) for c in data["columns"]],
-        [
-            [
-                str(row["region"]),
-                "".join("a" if c["awarded"] else "b" if c["bid"] else "-" for c in row["cells"]),
-            ]
-            for row in data["rows"]
-        ],
+        [[str(row["region"]), _cell_states(row)] for row in data["rows"]],
     ]
     return charts.drawn_heat_map("bidding-matrix", content, lambda: _draw_matrix_chart(cycle, data))
+
+
+def _cell_states(row):
+    """A row's cells as one letter each (a confirmed, b claimed, - empty), written from its claimed cells only."""
+    states = ["-"] * len(row["cells"])
+    for i, ref, is_awarded in row["claimed"]:
+        states[i] = "a" if is_awarded else "b" if ref else "-"
+    return "".join(states)
 
 
 def _draw_matrix_chart(cycle, data):
@@ -463,7 +467,7 @@ def matrix_xlsx(request):
     cycle = _review_cycle(request)  # the year of the page it is downloaded from
     if cycle is None:
         return _no_cycle(request)
-    entries = services.published_entries(cycle)
+    entries = services.published_entries(cycle, only=services.ENTRY_HEADINGS)
     return xlsx_response(
         exports.matrix_xlsx_bytes(cycle, entries),
         f"{cycle.year}年度揭榜结果汇总.xlsx",

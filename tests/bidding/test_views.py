@@ -102,6 +102,30 @@ def test_matrix_counts_highlights_and_unclaimed(client, bcycle, entries, reviewe
     assert 'data-region="510000" class="highlight under-minimum"' in html
 
 
+def test_the_matrix_reads_the_entries_headings_only(
+    client, bcycle, entries, reviewer, django_assert_max_num_queries
+):
+    """The matrix and its XLSX print each entry's number and title: the entries' texts (改革内容, 改革目标…) stay in
+    the database, no entry field is read one at a time, and a title is escaped in 无人揭榜的条目 (issue 19)."""
+    from catalog.models import ListEntry
+
+    _regions(bcycle, entries, 1)
+    ListEntry.objects.filter(pk=entries[4].pk).update(title="<script>x</script>")
+    client.force_login(reviewer)
+    for url in (reverse("bidding:matrix"), reverse("bidding:matrix_xlsx")):
+        client.get(url)
+        with django_assert_max_num_queries(40) as ctx:
+            assert client.get(url).status_code == 200
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert sql.count('FROM "catalog_listentry"') == 1
+        assert '"catalog_listentry"."description"' not in sql and '"catalog_listentry"."goals"' not in sql
+    html = client.get(reverse("bidding:matrix")).content.decode()
+    unclaimed = html.split('data-testid="unclaimed">')[1].split("</ul>")[0]
+    assert unclaimed == (
+        f"<li>{entries[3].number} {entries[3].title}</li><li>{entries[4].number} &lt;script&gt;x&lt;/script&gt;</li>"
+    )
+
+
 def test_matrix_reads_its_stored_tally_and_every_change_shows(
     client, bcycle, entries, reviewer, django_assert_max_num_queries
 ):
