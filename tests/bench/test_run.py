@@ -166,6 +166,36 @@ class _FakeChild:
         return {"ok": True}
 
 
+def test_every_page_is_requested_once_on_every_size_before_any_is_timed_or_counted():
+    """A page's first request may invalidate what another page reads (a stored file made again saves its row):
+    every page is requested once on every child before the first timed request or query count."""
+    ops = []
+
+    class Child(_FakeChild):
+        def ask(self, op, key, n=1, **kwargs):
+            ops.append((op, self.label, key))
+            if op == "probe":
+                return {"status": 200, "queries": 1}
+            return super().ask(op, key, n, **kwargs)
+
+    log = []
+    ms = {"floor": 1.0, "layout": 10.0, "0": 30.0, "1": 20.0}
+    children = {label: Child(label, log, ms) for label in ("small", "full")}
+    hello = {
+        "pages": [{"name": "甲", "url": "/a/", "user": "reviewer", "pdf": False}] * 2,
+        "dataset": "",
+        "warmup": 1,
+    }
+    hellos = {"small": hello, "full": hello}
+    run.measure_round(children, hellos, None, repeat=2, pdf_repeat=2, warmup=1)
+    first_timed = next(i for i, op in enumerate(ops) if op[0] in ("time", "probe"))
+    primed = {(label, key) for op, label, key in ops[:first_timed] if op == "warm"}
+    assert primed == {(label, key) for label in ("small", "full") for key in ("floor", "layout", "0", "1")}
+    assert ops[:8] == [
+        ("warm", label, key) for key in ("floor", "layout", "0", "1") for label in ("small", "full")
+    ]
+
+
 def test_sizes_are_interleaved_request_by_request_with_the_layout_floor_between():
     log = []
     ms = {"layout": 10.0, "0": 30.0}
