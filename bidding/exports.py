@@ -1,12 +1,8 @@
 """汇总揭榜结果 as an XLSX workbook: regions × entries, counts, regions under the minimum (written by
 reform_portal.exports, which keeps the list titles as text)."""
 
-import hashlib
-import json
-
-from django.core.cache import cache
-
 from reform_portal import exports
+from reform_portal.kept import kept_bytes
 from reform_portal.models import Region
 
 from . import selectors
@@ -61,10 +57,8 @@ def matrix_xlsx_bytes(cycle, entries) -> bytes:
         list(Region.objects.filter(active=True).order_by("code").values_list("pk", "name")),
         selectors.matrix_cells(cycle),
     ]
-    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, default=str).encode()).hexdigest()
-    key = f"bidding:matrix-xlsx:{cycle.pk}:{digest}"
-    data = cache.get(key)
-    if data is None:
-        data = matrix_workbook(cycle, selectors.matrix(cycle, entries)).to_bytes()
-        cache.set(key, data, 60 * 60 * 24)
-    return data
+    return kept_bytes(
+        f"bidding:matrix-xlsx:{cycle.pk}",
+        content,
+        lambda: matrix_workbook(cycle, selectors.matrix(cycle, entries)).to_bytes(),
+    )

@@ -1,12 +1,8 @@
 """XLSX exports: the yearly results table and an evaluator's task dossier (written by reform_portal.exports,
 which keeps the regions' text as text)."""
 
-import hashlib
-import json
-
-from django.core.cache import cache
-
 from reform_portal import exports
+from reform_portal.kept import kept_bytes
 
 
 def _sheet(book, title, header, rows):
@@ -46,15 +42,11 @@ def results_xlsx_bytes(cycle, rows) -> bytes:
     (the year and each ranked row, region names included), so a download after any change of a grade, a task,
     an outcome or a region's name gets a new key and nothing stale is served; a download after no change reads
     the cache instead of writing the workbook again (issue 19: that grew with the regions). The cache only holds
-    what can be written again (it fails open)."""
+    what can be written again (``reform_portal.kept``)."""
     printed = [cycle.year, [_printed(r) for r in rows]]
-    digest = hashlib.sha256(json.dumps(printed, ensure_ascii=False, default=str).encode()).hexdigest()
-    key = f"evaluation:results-xlsx:{cycle.pk}:{digest}"
-    data = cache.get(key)
-    if data is None:
-        data = results_workbook(cycle, rows).to_bytes()
-        cache.set(key, data, 60 * 60 * 24)
-    return data
+    return kept_bytes(
+        f"evaluation:results-xlsx:{cycle.pk}", printed, lambda: results_workbook(cycle, rows).to_bytes()
+    )
 
 
 def _printed(r):

@@ -442,9 +442,8 @@ def ranking(cycle: ReformCycle) -> list[dict[str, Any]]:
     counts = tallies.read(cycle, RANKING, _ranking_counts)
     regions = Region.objects.in_bulk([row[0] for row in counts])
     out = []
+    # every counted region is in ``regions``: its tasks and outcomes protect it from deletion
     for region_id, tasks, completed, evaluated, points, outcomes, grades in counts:
-        if region_id not in regions:
-            continue  # a region deleted since the tally was stored (its tasks went with it: stale, read again next)
         avg = (
             (Decimal(points) / evaluated).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             if evaluated

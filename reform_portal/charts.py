@@ -5,8 +5,6 @@ colours are in portal.css). No JavaScript: the charts print and work without it.
 
 import datetime
 import functools
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -16,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
+from .kept import KEPT_SECONDS, content_digest
 from .markup import esc
 
 
@@ -265,19 +264,13 @@ class DrawnHeatMap:
     cells_svg: SafeString
 
 
-DRAWN_SECONDS = 60 * 60 * 24
-
-
 def drawn_heat_map(name: str, content: Any, build: Callable[[], HeatMap]) -> DrawnHeatMap:
     """``build()``'s heat map, drawn once per distinct ``content`` (and language) and kept in the cache: the key is
     a digest of ``content``, which must hold everything the chart prints (its labels, every cell's state), so a
     change gives a new key at once and nothing stale is drawn. A grid of 31 regions × 62 entries is 1,922
     ``<rect>``s with their titles, the one part of the 揭榜矩阵 that grew with the data after its tally was stored
     (issue 19). The cache only holds what can be drawn again: it fails open."""
-    digest = hashlib.sha256(
-        json.dumps([get_language(), content], ensure_ascii=False, default=str).encode()
-    ).hexdigest()
-    key = f"charts:heat-map:{name}:{digest}"
+    key = f"charts:heat-map:{name}:{content_digest([get_language(), content])}"
     kept = cache.get(key)
     if kept is None:
         chart = build()
@@ -290,7 +283,7 @@ def drawn_heat_map(name: str, content: Any, build: Callable[[], HeatMap]) -> Dra
             "labels_svg": str(chart.labels_svg),
             "cells_svg": str(chart.cells_svg),
         }
-        cache.set(key, kept, DRAWN_SECONDS)
+        cache.set(key, kept, KEPT_SECONDS)
     return DrawnHeatMap(
         title=kept["title"],
         desc=kept["desc"],
